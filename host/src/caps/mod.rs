@@ -1,0 +1,97 @@
+//! The host side of each WIT interface, one module per interface. Each module only converts
+//! types, checks the lane's grant and calls a backend: no outreach logic lives here.
+//!
+//! A grant failure is returned to the lane as `error::denied` with a message naming the
+//! manifest key to change; it never traps.
+
+mod browser;
+mod crm;
+mod host;
+mod llm;
+mod qualifier;
+
+use crate::clock::Clock;
+use crate::crm::Db;
+use crate::runtime::bindings::LaneError;
+use crate::runtime::grants::Capability;
+use crate::runtime::state::LaneState;
+use tokio::sync::watch;
+
+/// Services shared by every lane call. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HostServices {
+    /// The database (lane state today; the whole CRM later).
+    pub db: Db,
+    /// The daemon clock.
+    pub clock: Clock,
+    /// Turns true when the daemon is shutting down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl HostServices {
+    /// Services over `db` and `clock`, with a shutdown signal that never fires.
+    pub fn new(db: Db, clock: Clock) -> HostServices {
+        let (tx, shutdown) = watch::channel(false);
+        // Keep the sender alive for the life of the process so the receiver stays valid.
+        std::mem::forget(tx);
+        HostServices { db, clock, shutdown }
+    }
+
+    /// The same services, listening to `shutdown`.
+    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> HostServices {
+        self.shutdown = shutdown;
+        self
+    }
+}
+
+impl LaneState {
+    /// `Ok` if the lane may use `cap` now; otherwise the `denied` error to return to it.
+    pub(crate) fn require(&mut self, cap: Capability) -> Result<(), LaneError> {
+        if self.host_only {
+            let msg = format!(
+                "lane `{}` called the {cap} capability from `describe`, which may only use `host`",
+                self.env.name
+            );
+            self.denials.push(msg.clone());
+            return Err(LaneError::Denied(msg));
+        }
+        if self.env.grants.allows(cap) {
+            return Ok(());
+        }
+        let msg = format!(
+            "lane `{}` is not granted the {cap} capability: add \"{cap}\" to `grants` of its [[lane]] entry in the manifest",
+            self.env.name
+        );
+        self.denials.push(msg.clone());
+        Err(LaneError::Denied(msg))
+    }
+
+    /// Records a denial reported to the lane, for the call's outcome.
+    pub(crate) fn deny(&mut self, msg: String) -> LaneError {
+        self.denials.push(msg.clone());
+        LaneError::Denied(msg)
+    }
+}
+
+/// The error returned by capabilities whose backend this build does not provide yet.
+pub(crate) fn unavailable(cap: Capability) -> LaneError {
+    LaneError::Internal(format!("the {cap} capability has no backend in this build of outlane"))
+}
+
+/// A lane error as one line for people: its kind, then its message.
+pub fn error_text(error: &LaneError) -> String {
+    match error {
+        LaneError::Denied(m) => format!("denied: {m}"),
+        LaneError::NotFound(m) => format!("not found: {m}"),
+        LaneError::Invalid(m) => format!("invalid: {m}"),
+        LaneError::RateLimited(hit) => match hit.until_ms {
+            Some(until) => format!("rate limited until {until} ms: {}", hit.reason),
+            None => format!("rate limited: {}", hit.reason),
+        },
+        LaneError::Auth(m) => format!("needs a human: {m}"),
+        LaneError::Transient(m) => format!("transient: {m}"),
+        LaneError::Internal(m) => format!("internal: {m}"),
+    }
+}
+
+impl crate::runtime::bindings::outlane::lanes::types::Host for LaneState {}

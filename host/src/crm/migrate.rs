@@ -1,0 +1,59 @@
+//! Schema migrations: the numbered files of `migrations/`, compiled into the binary and applied
+//! in order at start, each in its own transaction. `PRAGMA user_version` records the last one
+//! applied, so running them again is a no-op.
+
+use super::DbError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Every migration, in order: (version, file name, SQL).
+pub const MIGRATIONS: &[(u32, &str, &str)] =
+    &[(1, "0001_lane_host.sql", include_str!("../../../migrations/0001_lane_host.sql"))];
+
+/// Applies the migrations the database has not seen yet.
+pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
+    let wrap = |source| DbError::Sqlite { path: path.to_path_buf(), source };
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(wrap)?;
+    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    if current > known {
+        return Err(DbError::TooNew { path: path.to_path_buf(), found: current, known });
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction().map_err(wrap)?;
+        tx.execute_batch(sql).map_err(|source| DbError::Sqlite {
+            path: path.join(format!("(migration {name})")),
+            source,
+        })?;
+        tx.pragma_update(None, "user_version", version).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        tracing::debug!(migration = name, "applied database migration");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Db;
+
+    #[test]
+    fn migrations_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outlane.db");
+        Db::open(&path).unwrap();
+        let db = Db::open(&path).unwrap();
+        let version: u32 =
+            db.call_blocking(|c| c.pragma_query_value(None, "user_version", |r| r.get(0))).unwrap();
+        assert_eq!(version, super::MIGRATIONS.last().unwrap().0);
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outlane.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        let err = Db::open(&path).unwrap_err().to_string();
+        assert!(err.contains("newer"), "{err}");
+    }
+}

@@ -1,0 +1,21 @@
+//! Outlane's host: it owns every capability (browser, CRM, LLM, qualifier, clock, secrets, rate
+//! limits) and runs the outreach logic as sandboxed, hot-reloadable WASM components ("lanes").
+//!
+//! Module map:
+//! - [`manifest`]: `lanes.toml`, the list of lanes with their schedule, grants and limits;
+//! - [`config`]: `outlane.toml` and the data directory;
+//! - [`runtime`]: wasmtime engine, loader, per-call sandbox, hot reload;
+//! - [`caps`]: one module per WIT interface, the host side of each capability;
+//! - [`crm`]: the SQLite database;
+//! - [`daemon`]: the scheduler that calls lanes;
+//! - [`clock`]: the daemon clock (accelerated in tests and the demo).
+#![deny(missing_docs)]
+
+pub mod caps;
+pub mod clock;
+pub mod config;
+pub mod crm;
+pub mod daemon;
+pub mod manifest;
+pub mod runtime;
+pub mod units;

@@ -1,0 +1,431 @@
+//! The lane manifest (`lanes/lanes.toml`): which lanes run, from which component, how often,
+//! with which grants and limits, and with what configuration.
+//!
+//! ```toml
+//! [[lane]]
+//! name = "connect"
+//! component = "../target/wasm32-wasip2/release/lane_connect.wasm"  # relative to this file
+//! kind = "major"            # major (fixed pace) | filler (fills the gaps, by priority)
+//! every = "120s"            # base interval; the daemon applies 0.8–1.2 jitter
+//! priority = 1              # lower runs first among fillers
+//! grants = ["crm", "browser", "qualifier"]
+//! [lane.browser]
+//! origins = ["https://www.linkedin.com"]
+//! [lane.limits]
+//! cpu = "5s"                # guest CPU per call (time awaiting the host does not count)
+//! memory = "128MiB"         # linear memory cap
+//! wall = "10m"              # whole call, host waits included
+//! [lane.config]             # free table, handed to the lane as JSON
+//! note = false
+//! ```
+//!
+//! Unknown keys are errors; every error names the file, the line and the key.
+
+use crate::runtime::grants::{Capability, Grants, OriginPattern};
+use crate::units::{ByteSize, HumanDuration};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// Default guest CPU time per call.
+pub const DEFAULT_CPU: Duration = Duration::from_secs(5);
+/// Default cap on a lane's linear memory.
+pub const DEFAULT_MEMORY: u64 = 128 << 20;
+/// Default wall-clock bound of one call, host waits (page loads, LLM calls) included.
+pub const DEFAULT_WALL: Duration = Duration::from_secs(600);
+
+/// How the scheduler treats a lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LaneKind {
+    /// Runs at its own fixed pace (with jitter); the earliest due major lane goes first.
+    Major,
+    /// Fills the gaps between major lanes, in priority order.
+    Filler,
+}
+
+impl LaneKind {
+    /// "major" or "filler".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaneKind::Major => "major",
+            LaneKind::Filler => "filler",
+        }
+    }
+}
+
+/// Sandbox limits of one lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Guest CPU time per call; time spent awaiting host calls does not count.
+    pub cpu: Duration,
+    /// Maximum linear memory, in bytes.
+    pub memory: u64,
+    /// Wall-clock bound of one call.
+    pub wall: Duration,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        SandboxLimits { cpu: DEFAULT_CPU, memory: DEFAULT_MEMORY, wall: DEFAULT_WALL }
+    }
+}
+
+/// One validated `[[lane]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneSpec {
+    /// Unique name (lowercase letters, digits and dashes).
+    pub name: String,
+    /// Absolute path of the component file.
+    pub component: PathBuf,
+    /// Major or filler.
+    pub kind: LaneKind,
+    /// Base interval between runs.
+    pub every: Duration,
+    /// Order among fillers: lower runs first.
+    pub priority: u32,
+    /// What the lane may use.
+    pub grants: Grants,
+    /// CPU, memory and wall-clock bounds.
+    pub limits: SandboxLimits,
+    /// The `[lane.config]` table as a JSON object.
+    pub config_json: String,
+    /// Line of the entry in the manifest, for messages.
+    pub line: usize,
+}
+
+/// A parsed and validated manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The lanes, in file order.
+    pub lanes: Vec<LaneSpec>,
+}
+
+/// Why a manifest could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the lane manifest: {source}")]
+    Read {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid manifest; the message names the key.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The manifest path.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    #[serde(default)]
+    lane: Vec<Spanned<RawLane>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLane {
+    name: Spanned<String>,
+    component: Spanned<String>,
+    kind: LaneKind,
+    every: Spanned<HumanDuration>,
+    #[serde(default)]
+    priority: u32,
+    #[serde(default)]
+    grants: Vec<Spanned<Capability>>,
+    #[serde(default)]
+    browser: Option<Spanned<RawBrowser>>,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    config: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBrowser {
+    origins: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    cpu: Option<Spanned<HumanDuration>>,
+    memory: Option<Spanned<ByteSize>>,
+    wall: Option<Spanned<HumanDuration>>,
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        Manifest::parse(path, &text)
+    }
+
+    /// Parses and validates manifest `text` as if read from `path` (component paths are
+    /// resolved against `path`'s directory).
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_column(text, offset);
+            ManifestError::Invalid { path: path.to_path_buf(), line, column, message }
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            at(offset, e.message().trim().to_string())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut names = BTreeSet::new();
+        let mut lanes = Vec::with_capacity(raw.lane.len());
+        for entry in raw.lane {
+            let entry_start = entry.span().start;
+            let raw_lane = entry.into_inner();
+            let name = raw_lane.name.get_ref().clone();
+            let name_at = raw_lane.name.span().start;
+            if !valid_lane_name(&name) {
+                return Err(at(
+                    name_at,
+                    format!("key `name`: {name:?} is not a valid lane name: use lowercase letters, digits and dashes"),
+                ));
+            }
+            if !names.insert(name.clone()) {
+                return Err(at(name_at, format!("key `name`: a lane named `{name}` is already defined above")));
+            }
+            let lane_err = |offset: usize, key: &str, msg: String| at(offset, format!("lane `{name}`: key `{key}`: {msg}"));
+
+            let component_text = raw_lane.component.get_ref();
+            if component_text.trim().is_empty() {
+                return Err(lane_err(raw_lane.component.span().start, "component", "must name a .wasm file".into()));
+            }
+            let component = base.join(component_text);
+
+            let every = raw_lane.every.get_ref().0;
+            if every.is_zero() {
+                return Err(lane_err(raw_lane.every.span().start, "every", "must be longer than zero".into()));
+            }
+
+            let mut capabilities: Vec<Capability> = raw_lane.grants.iter().map(|g| *g.get_ref()).collect();
+            capabilities.sort();
+            capabilities.dedup();
+            let mut origins = Vec::new();
+            match (&raw_lane.browser, capabilities.contains(&Capability::Browser)) {
+                (Some(browser), true) => {
+                    for origin in &browser.get_ref().origins {
+                        let pattern = OriginPattern::parse(origin.get_ref())
+                            .map_err(|e| lane_err(origin.span().start, "browser.origins", e))?;
+                        origins.push(pattern);
+                    }
+                    if origins.is_empty() {
+                        return Err(lane_err(
+                            browser.span().start,
+                            "browser.origins",
+                            "is empty: list the origins the lane may open".into(),
+                        ));
+                    }
+                }
+                (Some(browser), false) => {
+                    return Err(lane_err(
+                        browser.span().start,
+                        "browser",
+                        "[lane.browser] is set but \"browser\" is not in `grants`: add it or remove the table".into(),
+                    ));
+                }
+                (None, true) => {
+                    return Err(lane_err(
+                        entry_start,
+                        "browser.origins",
+                        "the browser grant needs an origin allow-list: add [lane.browser] with \
+                         origins = [\"https://www.linkedin.com\"]"
+                            .into(),
+                    ));
+                }
+                (None, false) => {}
+            }
+
+            let mut limits = SandboxLimits::default();
+            if let Some(cpu) = &raw_lane.limits.cpu {
+                limits.cpu = cpu.get_ref().0;
+                if limits.cpu.is_zero() {
+                    return Err(lane_err(cpu.span().start, "limits.cpu", "must be longer than zero".into()));
+                }
+            }
+            if let Some(memory) = &raw_lane.limits.memory {
+                limits.memory = memory.get_ref().0;
+                if limits.memory < (1 << 20) {
+                    return Err(lane_err(memory.span().start, "limits.memory", "must be at least 1MiB".into()));
+                }
+            }
+            if let Some(wall) = &raw_lane.limits.wall {
+                limits.wall = wall.get_ref().0;
+                if limits.wall.is_zero() {
+                    return Err(lane_err(wall.span().start, "limits.wall", "must be longer than zero".into()));
+                }
+            }
+
+            let config_json = serde_json::to_string(&raw_lane.config)
+                .map_err(|e| lane_err(entry_start, "config", format!("cannot be turned into JSON: {e}")))?;
+
+            lanes.push(LaneSpec {
+                name,
+                component,
+                kind: raw_lane.kind,
+                every,
+                priority: raw_lane.priority,
+                grants: Grants { capabilities, origins },
+                limits,
+                config_json,
+                line: line_column(text, entry_start).0,
+            });
+        }
+        Ok(Manifest { path: path.to_path_buf(), lanes })
+    }
+
+    /// The entry named `name`.
+    pub fn lane(&self, name: &str) -> Option<&LaneSpec> {
+        self.lanes.iter().find(|l| l.name == name)
+    }
+}
+
+fn valid_lane_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(Path::new("/x/lanes/lanes.toml"), text)
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    const GOOD: &str = r#"
+[[lane]]
+name = "connect"
+component = "../target/lane_connect.wasm"
+kind = "major"
+every = "120s"
+priority = 1
+grants = ["crm", "browser"]
+[lane.browser]
+origins = ["https://www.linkedin.com", "http://127.0.0.1:*"]
+[lane.limits]
+cpu = "2s"
+memory = "64MiB"
+[lane.config]
+note = true
+greeting = "hi"
+
+[[lane]]
+name = "qualify"
+component = "/abs/q.wasm"
+kind = "filler"
+every = "10s"
+"#;
+
+    #[test]
+    fn parses_a_good_manifest() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(m.lanes.len(), 2);
+        let c = &m.lanes[0];
+        assert_eq!(c.component, Path::new("/x/lanes/../target/lane_connect.wasm"));
+        assert_eq!(c.every, Duration::from_secs(120));
+        assert_eq!(c.kind, LaneKind::Major);
+        assert_eq!(c.grants.capabilities, vec![Capability::Crm, Capability::Browser]);
+        assert_eq!(c.grants.origins.len(), 2);
+        assert_eq!(c.limits.cpu, Duration::from_secs(2));
+        assert_eq!(c.limits.memory, 64 << 20);
+        assert_eq!(c.limits.wall, DEFAULT_WALL);
+        let cfg: serde_json::Value = serde_json::from_str(&c.config_json).unwrap();
+        assert_eq!(cfg["note"], true);
+        assert_eq!(cfg["greeting"], "hi");
+        assert_eq!(c.line, 2);
+        let q = &m.lanes[1];
+        assert_eq!(q.component, Path::new("/abs/q.wasm"));
+        assert_eq!(q.config_json, "{}");
+        assert_eq!(q.limits, SandboxLimits::default());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevry = \"1s\"\n");
+        assert!(e.starts_with("/x/lanes/lanes.toml:5:1: "), "{e}");
+        assert!(e.contains("evry"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"soon\"\n");
+        assert!(e.contains(":5:"), "{e}");
+        assert!(e.contains("invalid duration"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"sometimes\"\nevery = \"1s\"\n");
+        assert!(e.contains(":4:"), "{e}");
+        assert!(e.contains("major"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"network\"]\n");
+        assert!(e.contains(":6:"), "{e}");
+        assert!(e.contains("network"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.limits]\nmemory = \"12XB\"\n");
+        assert!(e.contains(":7:") && e.contains("limits"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_is_reported() {
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\n");
+        assert!(e.contains("every"), "{e}");
+    }
+
+    #[test]
+    fn semantic_checks() {
+        let dup = "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n\
+                   [[lane]]\nname = \"a\"\ncomponent = \"b.wasm\"\nkind = \"major\"\nevery = \"1s\"\n";
+        let e = err(dup);
+        assert!(e.contains(":7:") && e.contains("already defined"), "{e}");
+        let e = err("[[lane]]\nname = \"Bad Name\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n");
+        assert!(e.contains("not a valid lane name"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n");
+        assert!(e.contains("browser.origins") && e.contains("[lane.browser]"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.browser]\norigins = [\"https://x.com\"]\n");
+        assert!(e.contains("not in `grants`"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n[lane.browser]\norigins = [\"x.com\"]\n");
+        assert!(e.contains(":8:") && e.contains("no scheme"), "{e}");
+        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"0s\"\n");
+        assert!(e.contains("longer than zero"), "{e}");
+        let e = err("[[lanes]]\nname = \"a\"\n");
+        assert!(e.contains("lanes") && e.contains(":1:"), "{e}");
+    }
+
+    #[test]
+    fn empty_manifest_is_valid() {
+        assert!(parse("").unwrap().lanes.is_empty());
+    }
+}

@@ -1,0 +1,212 @@
+//! Loading one lane: read the component, compile it (off the async runtime, through the cache),
+//! check its imports against the manifest's grants, pre-instantiate it (which checks the
+//! exports), and call `describe` as a canary. Any failure is a [`LoadError`] that names the lane.
+
+use super::bindings::{LaneInfo, LanePre};
+use super::grants::Capability;
+use super::state::{LaneEnv, LaneState};
+use super::{Runtime, cache, runner};
+use crate::manifest::LaneSpec;
+use std::path::PathBuf;
+use std::sync::Arc;
+use wasmtime::component::Component;
+
+/// The WIT package version this host implements; lanes must be built against a compatible one.
+pub const API_VERSION: &str = "0.1.0";
+
+/// A lane ready to be called: its manifest entry, its compiled and pre-instantiated component,
+/// and what it said about itself.
+pub struct LoadedLane {
+    /// The manifest entry it was loaded for.
+    pub spec: LaneSpec,
+    /// sha256 of the component file.
+    pub digest: String,
+    /// What `describe` returned.
+    pub info: LaneInfo,
+    /// The compiled component (reused when only the manifest entry changes).
+    pub component: Component,
+    /// The pre-instantiated component: each call instantiates a fresh store from it.
+    pub pre: LanePre<LaneState>,
+    /// What the lane's host functions see (name, grants, config, services).
+    pub env: Arc<LaneEnv>,
+}
+
+impl std::fmt::Debug for LoadedLane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedLane")
+            .field("name", &self.spec.name)
+            .field("version", &self.info.version)
+            .field("digest", &self.digest)
+            .finish()
+    }
+}
+
+impl LoadedLane {
+    /// The first 12 hex digits of the digest, for humans.
+    pub fn short_digest(&self) -> &str {
+        &self.digest[..12.min(self.digest.len())]
+    }
+}
+
+/// Why a lane could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The component file could not be read.
+    #[error("lane `{lane}`: cannot read component {}: {message}", path.display())]
+    Read {
+        /// Lane name.
+        lane: String,
+        /// Component path.
+        path: PathBuf,
+        /// The I/O error.
+        message: String,
+    },
+    /// The file is not a valid WebAssembly component.
+    #[error("lane `{lane}`: {} is not a valid WebAssembly component: {message}", path.display())]
+    Compile {
+        /// Lane name.
+        lane: String,
+        /// Component path.
+        path: PathBuf,
+        /// The compiler's error.
+        message: String,
+    },
+    /// The component imports a capability its manifest entry does not grant.
+    #[error(
+        "lane `{lane}` imports {import}, which its manifest entry does not grant: add \"{capability}\" to `grants` \
+         of the [[lane]] entry named \"{lane}\" ({manifest} line {line})"
+    )]
+    Ungranted {
+        /// Lane name.
+        lane: String,
+        /// The full import name, e.g. `outlane:lanes/browser@0.1.0`.
+        import: String,
+        /// The capability to grant.
+        capability: Capability,
+        /// The manifest file.
+        manifest: String,
+        /// Line of the lane's entry.
+        line: usize,
+    },
+    /// The component does not fit the host: missing `lane` export, unknown import, wrong types.
+    #[error("lane `{lane}`: the component is not an outlane lane of API {API_VERSION}: {message}")]
+    NotALane {
+        /// Lane name.
+        lane: String,
+        /// What did not match.
+        message: String,
+    },
+    /// `describe` failed.
+    #[error("lane `{lane}`: describe() failed: {outcome}")]
+    Describe {
+        /// Lane name.
+        lane: String,
+        /// How it failed.
+        outcome: super::CallOutcome,
+    },
+    /// The lane was built against an incompatible API version.
+    #[error("lane `{lane}` was built for API {found}; this outlane implements {API_VERSION}: rebuild it with the matching outlane-sdk")]
+    ApiVersion {
+        /// Lane name.
+        lane: String,
+        /// The version it reported.
+        found: String,
+    },
+}
+
+/// Reads the component file of `spec`. Returns its bytes and digest.
+pub async fn read_component(spec: &LaneSpec) -> Result<(Vec<u8>, String), LoadError> {
+    let bytes = tokio::fs::read(&spec.component).await.map_err(|e| LoadError::Read {
+        lane: spec.name.clone(),
+        path: spec.component.clone(),
+        message: e.to_string(),
+    })?;
+    let digest = cache::digest(&bytes);
+    Ok((bytes, digest))
+}
+
+/// Loads `spec` from `bytes` (whose sha256 is `digest`). `reuse` is a compiled component with
+/// the same digest, if one is at hand (a manifest-only change).
+pub async fn load(
+    runtime: &Arc<Runtime>,
+    spec: &LaneSpec,
+    manifest: &str,
+    bytes: Vec<u8>,
+    digest: String,
+    reuse: Option<Component>,
+) -> Result<LoadedLane, LoadError> {
+    let lane = spec.name.clone();
+    let component = match reuse {
+        Some(component) => component,
+        None => {
+            let rt = runtime.clone();
+            let d = digest.clone();
+            tokio::task::spawn_blocking(move || rt.cache().load_or_compile(rt.engine(), &bytes, &d))
+                .await
+                .map_err(|e| LoadError::Compile { lane: lane.clone(), path: spec.component.clone(), message: e.to_string() })?
+                .map_err(|e| LoadError::Compile {
+                    lane: lane.clone(),
+                    path: spec.component.clone(),
+                    message: format!("{e:#}"),
+                })?
+        }
+    };
+
+    check_imports(runtime, spec, manifest, &component)?;
+
+    let instance_pre = runtime
+        .linker()
+        .instantiate_pre(&component)
+        .map_err(|e| LoadError::NotALane { lane: lane.clone(), message: format!("{e:#}") })?;
+    let pre = LanePre::new(instance_pre).map_err(|e| LoadError::NotALane { lane: lane.clone(), message: format!("{e:#}") })?;
+
+    let env = Arc::new(LaneEnv {
+        name: spec.name.clone(),
+        grants: spec.grants.clone(),
+        config_json: spec.config_json.clone(),
+        services: runtime.services().clone(),
+    });
+    let info = runner::describe(runtime.engine(), &pre, env.clone())
+        .await
+        .map_err(|outcome| LoadError::Describe { lane: lane.clone(), outcome })?;
+    if !api_compatible(&info.api_version) {
+        return Err(LoadError::ApiVersion { lane, found: info.api_version });
+    }
+    Ok(LoadedLane { spec: spec.clone(), digest, info, component, pre, env })
+}
+
+/// Refuses a component that imports a capability interface its entry does not grant.
+fn check_imports(runtime: &Runtime, spec: &LaneSpec, manifest: &str, component: &Component) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    for (import, _) in ty.imports(runtime.engine()) {
+        if let Some(capability) = Capability::from_import(import)
+            && !spec.grants.allows(capability)
+        {
+            return Err(LoadError::Ungranted {
+                lane: spec.name.clone(),
+                import: import.to_string(),
+                capability,
+                manifest: manifest.to_string(),
+                line: spec.line,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Same major.minor as [`API_VERSION`] (0.x versions break on minor).
+fn api_compatible(found: &str) -> bool {
+    let major_minor = |v: &str| v.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
+    major_minor(found) == major_minor(API_VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn api_versions() {
+        assert!(super::api_compatible("0.1.0"));
+        assert!(super::api_compatible("0.1.7"));
+        assert!(!super::api_compatible("0.2.0"));
+        assert!(!super::api_compatible("garbage"));
+    }
+}

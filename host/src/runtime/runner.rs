@@ -1,0 +1,146 @@
+//! One lane call: a fresh store from the lane's pre-instantiated component, the lane's limits
+//! applied, the export called, the ending classified.
+//!
+//! CPU: the epoch advances every 10 ms; at each tick the guest yields to tokio (so a busy lane
+//! never blocks the daemon) and its CPU time so far — wall time minus the time spent inside
+//! host functions, measured by the call hook — is checked against the lane's budget.
+//! Memory: a limiter refuses growth past the cap and records it. Wall time: the whole call
+//! runs under a tokio timeout, host waits included.
+
+use super::bindings::{CallContext, LaneError, LaneInfo, LanePre, Report, ReportOutcome};
+use super::outcome::CallOutcome;
+use super::state::{LaneEnv, LaneState};
+use crate::manifest::SandboxLimits;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::timeout;
+use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
+
+/// Limits of the `describe` call made at load.
+pub const DESCRIBE_LIMITS: SandboxLimits =
+    SandboxLimits { cpu: Duration::from_secs(1), memory: 64 << 20, wall: Duration::from_secs(10) };
+
+/// A store for one call of `env` under `limits`.
+pub fn new_store(engine: &Engine, env: Arc<LaneEnv>, limits: &SandboxLimits) -> Store<LaneState> {
+    let state = LaneState::new(env, limits.cpu, limits.memory, limits.wall);
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.memory);
+    store.call_hook(|mut ctx, hook| {
+        let meter = &mut ctx.data_mut().meter;
+        match hook {
+            CallHook::CallingHost => meter.enter_host(),
+            CallHook::ReturningFromHost => meter.leave_host(),
+            CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
+        }
+        Ok(())
+    });
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|mut ctx| {
+        if ctx.data_mut().meter.check() { Ok(UpdateDeadline::Yield(1)) } else { Ok(UpdateDeadline::Interrupt) }
+    });
+    store
+}
+
+/// Calls `describe` in a store where only the `host` interface answers.
+pub async fn describe(engine: &Engine, pre: &LanePre<LaneState>, env: Arc<LaneEnv>) -> Result<LaneInfo, CallOutcome> {
+    let mut store = new_store(engine, env, &DESCRIBE_LIMITS);
+    store.data_mut().host_only = true;
+    let wall = DESCRIBE_LIMITS.wall;
+    let result = timeout(wall, async {
+        let lane = pre.instantiate_async(&mut store).await?;
+        lane.outlane_lanes_lane().call_describe(&mut store).await
+    })
+    .await;
+    finish(&store, result, wall)
+}
+
+/// Calls `can-execute`. `Ok(bool)` or the classified failure.
+pub async fn can_execute(
+    engine: &Engine,
+    pre: &LanePre<LaneState>,
+    env: Arc<LaneEnv>,
+    limits: &SandboxLimits,
+    ctx: &CallContext,
+) -> Result<bool, CallOutcome> {
+    let mut store = new_store(engine, env, limits);
+    let result = timeout(limits.wall, async {
+        let lane = pre.instantiate_async(&mut store).await?;
+        lane.outlane_lanes_lane().call_can_execute(&mut store, ctx).await
+    })
+    .await;
+    match finish(&store, result, limits.wall)? {
+        Ok(yes) => Ok(yes),
+        Err(error) => Err(lane_error(error)),
+    }
+}
+
+/// Calls `execute` and classifies the ending.
+pub async fn execute(
+    engine: &Engine,
+    pre: &LanePre<LaneState>,
+    env: Arc<LaneEnv>,
+    limits: &SandboxLimits,
+    ctx: &CallContext,
+) -> CallOutcome {
+    let mut store = new_store(engine, env, limits);
+    let result = timeout(limits.wall, async {
+        let lane = pre.instantiate_async(&mut store).await?;
+        lane.outlane_lanes_lane().call_execute(&mut store, ctx).await
+    })
+    .await;
+    match finish(&store, result, limits.wall) {
+        Ok(Ok(Report { outcome: ReportOutcome::Worked, summary })) => CallOutcome::Worked(summary),
+        Ok(Ok(Report { outcome: ReportOutcome::Idle, summary })) => CallOutcome::Idle(summary),
+        Ok(Err(error)) => lane_error(error),
+        Err(outcome) => outcome,
+    }
+}
+
+fn lane_error(error: LaneError) -> CallOutcome {
+    match error {
+        LaneError::Denied(msg) => CallOutcome::Denied(msg),
+        other => CallOutcome::LaneError(other),
+    }
+}
+
+/// After a call: logs what the guest wrote to stderr and classifies a failure using what the
+/// store recorded (CPU budget exceeded, memory cap hit, panic message).
+fn finish<T>(
+    store: &Store<LaneState>,
+    result: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+    wall: Duration,
+) -> Result<T, CallOutcome> {
+    let state = store.data();
+    let stderr = state.stderr_text();
+    if !stderr.is_empty() {
+        tracing::warn!(target: "lane", lane = state.env.name.as_str(), "stderr: {stderr}");
+    }
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(classify(state, &error, &stderr)),
+        Err(_elapsed) => Err(CallOutcome::Timeout(format!(
+            "the call ran longer than its wall-clock limit of {} (limits.wall)",
+            humantime::format_duration(wall)
+        ))),
+    }
+}
+
+fn classify(state: &LaneState, error: &wasmtime::Error, stderr: &str) -> CallOutcome {
+    if state.meter.exceeded() {
+        return CallOutcome::Timeout(format!(
+            "the lane used more than its CPU limit of {} (limits.cpu)",
+            humantime::format_duration(state.meter.budget())
+        ));
+    }
+    if let Some(asked) = state.memory.hit {
+        return CallOutcome::OutOfMemory(format!(
+            "the lane asked for {} of memory, over its cap (limits.memory)",
+            crate::units::ByteSize(asked as u64)
+        ));
+    }
+    let mut message = format!("{error:#}");
+    if let Some(panic) = stderr.lines().find(|l| l.contains("panicked at")) {
+        message = format!("{panic} ({message})");
+    }
+    CallOutcome::Trap(message)
+}
