@@ -187,7 +187,11 @@ impl Manifest {
         };
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
-            at(offset, e.message().trim().to_string())
+            let message = e.message().trim();
+            match key_at(text, offset) {
+                Some(key) => at(offset, format!("key `{key}`: {message}")),
+                None => at(offset, message.to_string()),
+            }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut names = BTreeSet::new();
@@ -306,6 +310,29 @@ fn valid_lane_name(name: &str) -> bool {
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
+}
+
+/// The dotted key written on the line of `offset` (`lane.limits.memory`), prefixed by the
+/// table header above it, if the line is a `key = value` line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// 1-based line and column of byte `offset` in `text`.

@@ -1,1 +1,81 @@
-//! sdk
+//! # outlane-sdk: write Outlane lanes
+//!
+//! A lane is a small WebAssembly component that the Outlane daemon loads from its manifest,
+//! runs in a sandbox and reloads when the file changes. This crate is everything a lane author
+//! needs: implement [`Lane`], call [`export_lane!`], build with
+//! `cargo build --release --target wasm32-wasip2`.
+//!
+//! ```ignore
+//! use outlane_sdk::prelude::*;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Config { greeting: String }
+//!
+//! struct Hello { config: Config }
+//!
+//! impl Lane for Hello {
+//!     type Config = Config;
+//!     const SUMMARY: &'static str = "says hello";
+//!     fn new(config: Config) -> Result<Self> { Ok(Hello { config }) }
+//!     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
+//!         info!("{}", self.config.greeting);
+//!         Ok(Report::worked("greeted"))
+//!     }
+//! }
+//!
+//! export_lane!(Hello);
+//! ```
+//!
+//! Each call runs in a fresh instance: keep what must survive between calls in [`state`].
+//! Capabilities other than [`host`] ([`crm`], [`browser`], [`llm`], [`qualifier`]) must be
+//! granted in the lane's manifest entry; a lane that imports one without the grant is refused
+//! at load, and the browser may only open the origins its grant lists.
+#![deny(missing_docs)]
+
+extern crate self as outlane_sdk;
+
+#[doc(hidden)]
+#[allow(missing_docs, clippy::all)]
+pub mod __wit {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "lane-world",
+        pub_export_macro: true,
+        export_macro_name: "__export_lane_world",
+        default_bindings_module: "::outlane_sdk::__wit",
+        runtime_path: "::outlane_sdk::__rt",
+    });
+}
+
+#[doc(hidden)]
+pub use wit_bindgen::rt as __rt;
+
+pub mod browser;
+pub mod crm;
+mod error;
+pub mod host;
+mod lane;
+pub mod llm;
+pub mod qualifier;
+pub mod state;
+
+pub use error::{Error, LimitHit, Result};
+pub use lane::{Context, Lane, Outcome, Report};
+#[doc(hidden)]
+pub use lane::{__can_execute, __describe, __execute};
+pub use serde;
+pub use serde_json;
+
+/// The pipeline stage of a lead.
+pub use __wit::outlane::lanes::types::Stage;
+
+/// The version of the WIT package this SDK builds lanes against.
+pub const API_VERSION: &str = "0.1.0";
+
+/// Everything a lane usually needs: `use outlane_sdk::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Context, Error, Lane, Report, Result, Stage, export_lane};
+    pub use crate::{browser, crm, host, llm, qualifier, state};
+    pub use crate::{debug, error, info, warn};
+    pub use crate::{serde, serde_json};
+}

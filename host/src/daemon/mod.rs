@@ -209,7 +209,12 @@ pub fn jittered(every: Duration) -> Duration {
 
 fn log_call(name: &str, outcome: &CallOutcome, schedule: &Schedule, clock: &Clock) {
     let wait = Duration::from_millis(schedule.next_due_ms.saturating_sub(clock.now_ms()));
-    let next = humantime::format_duration(Duration::from_secs(wait.as_secs()));
+    let rounded = if wait < Duration::from_secs(10) {
+        Duration::from_millis(wait.as_millis() as u64 / 100 * 100)
+    } else {
+        Duration::from_secs(wait.as_secs())
+    };
+    let next = humantime::format_duration(rounded);
     if outcome.is_failure() {
         tracing::warn!(
             lane = name,

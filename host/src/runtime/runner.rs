@@ -139,8 +139,12 @@ fn classify(state: &LaneState, error: &wasmtime::Error, stderr: &str) -> CallOut
         ));
     }
     let mut message = format!("{error:#}");
-    if let Some(panic) = stderr.lines().find(|l| l.contains("panicked at")) {
-        message = format!("{panic} ({message})");
+    // A Rust guest's panic prints "thread '..' panicked at FILE:LINE:COL:" then the message.
+    let lines: Vec<&str> = stderr.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
+        let place = lines[i].split("panicked at").nth(1).unwrap_or("").trim().trim_end_matches(':');
+        let what = lines.get(i + 1).copied().unwrap_or("").trim();
+        message = format!("panicked at {place}: {what}");
     }
     CallOutcome::Trap(message)
 }

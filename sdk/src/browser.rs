@@ -1,0 +1,20 @@
+//! The account's browser tab (needs the `browser` grant and an origin allow-list): navigation,
+//! element queries and actions with human-like timing, and authenticated API calls.
+
+pub use crate::__wit::outlane::lanes::browser::{
+    ApiResponse, Page, Target, api_get, attrs, click, current_url, exists, goto, links, press, text, texts, type_text,
+    wait_for,
+};
+
+/// Elements matching the CSS selector list `css`.
+pub fn css(css: &str) -> Target {
+    Target { css: css.to_string(), text: None }
+}
+
+impl Target {
+    /// Keeps only visible elements whose text contains `text` (case-insensitive).
+    pub fn with_text(mut self, text: &str) -> Target {
+        self.text = Some(text.to_string());
+        self
+    }
+}

@@ -1,0 +1,97 @@
+//! The [`Lane`] trait and the glue that exports it.
+
+use crate::__wit::exports::outlane::lanes::lane::LaneInfo;
+use crate::{Error, Result};
+
+pub use crate::__wit::exports::outlane::lanes::lane::{Context, Outcome, Report};
+
+/// A lane: logic the daemon calls on a schedule.
+///
+/// For each call the host makes a fresh instance, reads the lane's `[lane.config]` into
+/// [`Lane::Config`], builds the lane with [`Lane::new`], and calls [`Lane::can_execute`] or
+/// [`Lane::execute`]. Nothing in memory survives between calls; use [`crate::state`].
+pub trait Lane: Sized {
+    /// The lane's configuration, deserialised from `[lane.config]` (use
+    /// `serde_json::Value` or an empty struct with `#[derive(Deserialize)]` if there is none).
+    type Config: serde::de::DeserializeOwned;
+
+    /// One line saying what the lane does (shown by `outlane lanes list`).
+    const SUMMARY: &'static str;
+
+    /// Builds the lane from its configuration. Return [`Error::Invalid`] on a bad value.
+    fn new(config: Self::Config) -> Result<Self>;
+
+    /// Whether there is work now. Must be cheap: no browser, no LLM. Defaults to `true`.
+    fn can_execute(&mut self, ctx: &Context) -> Result<bool> {
+        let _ = ctx;
+        Ok(true)
+    }
+
+    /// Does one unit of work and says what it did.
+    fn execute(&mut self, ctx: &Context) -> Result<Report>;
+}
+
+impl Report {
+    /// Work was done; `summary` says what, in one line.
+    pub fn worked(summary: impl Into<String>) -> Report {
+        Report { outcome: Outcome::Worked, summary: summary.into() }
+    }
+
+    /// Nothing to do; `summary` says why.
+    pub fn idle(summary: impl Into<String>) -> Report {
+        Report { outcome: Outcome::Idle, summary: summary.into() }
+    }
+}
+
+fn build<L: Lane>() -> Result<L> {
+    let raw = crate::host::config_json();
+    let config: L::Config = serde_json::from_str(&raw)
+        .map_err(|e| Error::Invalid(format!("the lane's [lane.config] does not fit its configuration type: {e}")))?;
+    L::new(config)
+}
+
+#[doc(hidden)]
+pub fn __describe<L: Lane>(name: &str, version: &str) -> LaneInfo {
+    LaneInfo {
+        name: name.to_string(),
+        version: version.to_string(),
+        api_version: crate::API_VERSION.to_string(),
+        summary: L::SUMMARY.to_string(),
+    }
+}
+
+#[doc(hidden)]
+pub fn __can_execute<L: Lane>(ctx: Context) -> Result<bool> {
+    build::<L>()?.can_execute(&ctx)
+}
+
+#[doc(hidden)]
+pub fn __execute<L: Lane>(ctx: Context) -> Result<Report> {
+    build::<L>()?.execute(&ctx)
+}
+
+/// Exports a [`Lane`] implementation as the component's `lane` interface.
+///
+/// Call it once, at the top level of the lane crate (a `cdylib`):
+/// `outlane_sdk::export_lane!(MyLane);`
+#[macro_export]
+macro_rules! export_lane {
+    ($lane:ty) => {
+        #[doc(hidden)]
+        pub struct __OutlaneLaneExport;
+
+        impl $crate::__wit::exports::outlane::lanes::lane::Guest for __OutlaneLaneExport {
+            fn describe() -> $crate::__wit::exports::outlane::lanes::lane::LaneInfo {
+                $crate::__describe::<$lane>(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            }
+            fn can_execute(ctx: $crate::Context) -> $crate::Result<bool> {
+                $crate::__can_execute::<$lane>(ctx)
+            }
+            fn execute(ctx: $crate::Context) -> $crate::Result<$crate::Report> {
+                $crate::__execute::<$lane>(ctx)
+            }
+        }
+
+        $crate::__wit::__export_lane_world!(__OutlaneLaneExport with_types_in $crate::__wit);
+    };
+}
