@@ -28,14 +28,27 @@ impl Clock {
     /// A clock that starts at the current wall-clock time and runs `factor` times faster.
     /// Factors below 1 or not finite are treated as 1.
     pub fn accelerated(factor: f64) -> Clock {
-        let start_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let start_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         Clock::starting_at(start_ms, factor)
     }
 
     /// A clock that starts at `start_ms` (ms since the Unix epoch) and runs `factor` times faster.
     pub fn starting_at(start_ms: u64, factor: f64) -> Clock {
-        let factor = if factor.is_finite() && factor >= 1.0 { factor } else { 1.0 };
-        Clock { inner: Arc::new(ClockInner { started: Instant::now(), start_ms, factor }) }
+        let factor = if factor.is_finite() && factor >= 1.0 {
+            factor
+        } else {
+            1.0
+        };
+        Clock {
+            inner: Arc::new(ClockInner {
+                started: Instant::now(),
+                start_ms,
+                factor,
+            }),
+        }
     }
 
     /// How many times faster than real time this clock runs.
@@ -88,7 +101,10 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         let advanced = clock.now_ms() - 1_000_000;
         assert!(advanced >= 20_000, "advanced only {advanced} ms");
-        assert_eq!(clock.to_real(Duration::from_secs(10)), Duration::from_millis(10));
+        assert_eq!(
+            clock.to_real(Duration::from_secs(10)),
+            Duration::from_millis(10)
+        );
     }
 
     #[test]
@@ -98,7 +114,10 @@ mod tests {
             let p = clock.human_pause(Duration::from_millis(100), Duration::from_millis(300));
             assert!(p >= Duration::from_millis(100) && p <= Duration::from_millis(300));
         }
-        assert_eq!(clock.human_pause(Duration::from_millis(5), Duration::from_millis(5)), Duration::from_millis(5));
+        assert_eq!(
+            clock.human_pause(Duration::from_millis(5), Duration::from_millis(5)),
+            Duration::from_millis(5)
+        );
     }
 
     #[test]

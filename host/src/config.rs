@@ -80,8 +80,15 @@ impl Config {
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         let mut config: Config = toml::from_str(&text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
@@ -99,7 +106,10 @@ impl Config {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line: 1,
-                message: format!("key `clock.factor`: must be a number >= 1, not {}", config.clock.factor),
+                message: format!(
+                    "key `clock.factor`: must be a number >= 1, not {}",
+                    config.clock.factor
+                ),
             });
         }
         Ok(config)
@@ -108,12 +118,17 @@ impl Config {
 
 /// The default data directory: `$XDG_DATA_HOME/outlane` (e.g. `~/.local/share/outlane`).
 pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("outlane")
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("outlane")
 }
 
 /// The default configuration file: `$XDG_CONFIG_HOME/outlane/outlane.toml`.
 pub fn default_config_path() -> PathBuf {
-    dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("outlane").join("outlane.toml")
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("outlane")
+        .join("outlane.toml")
 }
 
 /// Paths inside a data directory.

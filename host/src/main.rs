@@ -1,1 +1,50 @@
-fn main(){}
+//! `outlane`: the command-line interface of the Outlane daemon.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Self-hosted LinkedIn outreach daemon running sandboxed WASM lanes.
+#[derive(Parser)]
+#[command(name = "outlane", version, about)]
+struct Args {
+    /// Directory for the database, browser profiles and caches.
+    #[arg(long, global = true, env = "OUTLANE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Configuration file (default: outlane.toml in the XDG config directory).
+    #[arg(long, global = true, env = "OUTLANE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inspect, validate and build lanes.
+    #[command(subcommand)]
+    Lanes(cli::lanes::LanesCommand),
+    /// Run the daemon: load the lanes, call them on schedule, reload them when they change.
+    Run(cli::run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    cli::init_logging();
+    let global = cli::Global {
+        data_dir: args.data_dir,
+        config: args.config,
+    };
+    let result = match args.command {
+        Command::Lanes(cmd) => cli::lanes::run(&global, cmd),
+        Command::Run(run) => cli::run::run(&global, run),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

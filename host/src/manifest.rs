@@ -69,7 +69,11 @@ pub struct SandboxLimits {
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        SandboxLimits { cpu: DEFAULT_CPU, memory: DEFAULT_MEMORY, wall: DEFAULT_WALL }
+        SandboxLimits {
+            cpu: DEFAULT_CPU,
+            memory: DEFAULT_MEMORY,
+            wall: DEFAULT_WALL,
+        }
     }
 }
 
@@ -173,8 +177,10 @@ struct RawLimits {
 impl Manifest {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Manifest::parse(path, &text)
     }
 
@@ -183,7 +189,12 @@ impl Manifest {
     pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
         let at = |offset: usize, message: String| {
             let (line, column) = line_column(text, offset);
-            ManifestError::Invalid { path: path.to_path_buf(), line, column, message }
+            ManifestError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
         };
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
@@ -204,30 +215,49 @@ impl Manifest {
             if !valid_lane_name(&name) {
                 return Err(at(
                     name_at,
-                    format!("key `name`: {name:?} is not a valid lane name: use lowercase letters, digits and dashes"),
+                    format!(
+                        "key `name`: {name:?} is not a valid lane name: use lowercase letters, digits and dashes"
+                    ),
                 ));
             }
             if !names.insert(name.clone()) {
-                return Err(at(name_at, format!("key `name`: a lane named `{name}` is already defined above")));
+                return Err(at(
+                    name_at,
+                    format!("key `name`: a lane named `{name}` is already defined above"),
+                ));
             }
-            let lane_err = |offset: usize, key: &str, msg: String| at(offset, format!("lane `{name}`: key `{key}`: {msg}"));
+            let lane_err = |offset: usize, key: &str, msg: String| {
+                at(offset, format!("lane `{name}`: key `{key}`: {msg}"))
+            };
 
             let component_text = raw_lane.component.get_ref();
             if component_text.trim().is_empty() {
-                return Err(lane_err(raw_lane.component.span().start, "component", "must name a .wasm file".into()));
+                return Err(lane_err(
+                    raw_lane.component.span().start,
+                    "component",
+                    "must name a .wasm file".into(),
+                ));
             }
             let component = base.join(component_text);
 
             let every = raw_lane.every.get_ref().0;
             if every.is_zero() {
-                return Err(lane_err(raw_lane.every.span().start, "every", "must be longer than zero".into()));
+                return Err(lane_err(
+                    raw_lane.every.span().start,
+                    "every",
+                    "must be longer than zero".into(),
+                ));
             }
 
-            let mut capabilities: Vec<Capability> = raw_lane.grants.iter().map(|g| *g.get_ref()).collect();
+            let mut capabilities: Vec<Capability> =
+                raw_lane.grants.iter().map(|g| *g.get_ref()).collect();
             capabilities.sort();
             capabilities.dedup();
             let mut origins = Vec::new();
-            match (&raw_lane.browser, capabilities.contains(&Capability::Browser)) {
+            match (
+                &raw_lane.browser,
+                capabilities.contains(&Capability::Browser),
+            ) {
                 (Some(browser), true) => {
                     for origin in &browser.get_ref().origins {
                         let pattern = OriginPattern::parse(origin.get_ref())
@@ -265,24 +295,41 @@ impl Manifest {
             if let Some(cpu) = &raw_lane.limits.cpu {
                 limits.cpu = cpu.get_ref().0;
                 if limits.cpu.is_zero() {
-                    return Err(lane_err(cpu.span().start, "limits.cpu", "must be longer than zero".into()));
+                    return Err(lane_err(
+                        cpu.span().start,
+                        "limits.cpu",
+                        "must be longer than zero".into(),
+                    ));
                 }
             }
             if let Some(memory) = &raw_lane.limits.memory {
                 limits.memory = memory.get_ref().0;
                 if limits.memory < (1 << 20) {
-                    return Err(lane_err(memory.span().start, "limits.memory", "must be at least 1MiB".into()));
+                    return Err(lane_err(
+                        memory.span().start,
+                        "limits.memory",
+                        "must be at least 1MiB".into(),
+                    ));
                 }
             }
             if let Some(wall) = &raw_lane.limits.wall {
                 limits.wall = wall.get_ref().0;
                 if limits.wall.is_zero() {
-                    return Err(lane_err(wall.span().start, "limits.wall", "must be longer than zero".into()));
+                    return Err(lane_err(
+                        wall.span().start,
+                        "limits.wall",
+                        "must be longer than zero".into(),
+                    ));
                 }
             }
 
-            let config_json = serde_json::to_string(&raw_lane.config)
-                .map_err(|e| lane_err(entry_start, "config", format!("cannot be turned into JSON: {e}")))?;
+            let config_json = serde_json::to_string(&raw_lane.config).map_err(|e| {
+                lane_err(
+                    entry_start,
+                    "config",
+                    format!("cannot be turned into JSON: {e}"),
+                )
+            })?;
 
             lanes.push(LaneSpec {
                 name,
@@ -290,13 +337,19 @@ impl Manifest {
                 kind: raw_lane.kind,
                 every,
                 priority: raw_lane.priority,
-                grants: Grants { capabilities, origins },
+                grants: Grants {
+                    capabilities,
+                    origins,
+                },
                 limits,
                 config_json,
                 line: line_column(text, entry_start).0,
             });
         }
-        Ok(Manifest { path: path.to_path_buf(), lanes })
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            lanes,
+        })
     }
 
     /// The entry named `name`.
@@ -308,7 +361,9 @@ impl Manifest {
 fn valid_lane_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
 }
 
@@ -340,7 +395,12 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -385,10 +445,16 @@ every = "10s"
         let m = parse(GOOD).unwrap();
         assert_eq!(m.lanes.len(), 2);
         let c = &m.lanes[0];
-        assert_eq!(c.component, Path::new("/x/lanes/../target/lane_connect.wasm"));
+        assert_eq!(
+            c.component,
+            Path::new("/x/lanes/../target/lane_connect.wasm")
+        );
         assert_eq!(c.every, Duration::from_secs(120));
         assert_eq!(c.kind, LaneKind::Major);
-        assert_eq!(c.grants.capabilities, vec![Capability::Crm, Capability::Browser]);
+        assert_eq!(
+            c.grants.capabilities,
+            vec![Capability::Crm, Capability::Browser]
+        );
         assert_eq!(c.grants.origins.len(), 2);
         assert_eq!(c.limits.cpu, Duration::from_secs(2));
         assert_eq!(c.limits.memory, 64 << 20);
@@ -405,23 +471,33 @@ every = "10s"
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevry = \"1s\"\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevry = \"1s\"\n",
+        );
         assert!(e.starts_with("/x/lanes/lanes.toml:5:1: "), "{e}");
         assert!(e.contains("evry"), "{e}");
     }
 
     #[test]
     fn bad_values_are_located() {
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"soon\"\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"soon\"\n",
+        );
         assert!(e.contains(":5:"), "{e}");
         assert!(e.contains("invalid duration"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"sometimes\"\nevery = \"1s\"\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"sometimes\"\nevery = \"1s\"\n",
+        );
         assert!(e.contains(":4:"), "{e}");
         assert!(e.contains("major"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"network\"]\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"network\"]\n",
+        );
         assert!(e.contains(":6:"), "{e}");
         assert!(e.contains("network"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.limits]\nmemory = \"12XB\"\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.limits]\nmemory = \"12XB\"\n",
+        );
         assert!(e.contains(":7:") && e.contains("limits"), "{e}");
     }
 
@@ -437,15 +513,28 @@ every = "10s"
                    [[lane]]\nname = \"a\"\ncomponent = \"b.wasm\"\nkind = \"major\"\nevery = \"1s\"\n";
         let e = err(dup);
         assert!(e.contains(":7:") && e.contains("already defined"), "{e}");
-        let e = err("[[lane]]\nname = \"Bad Name\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n");
+        let e = err(
+            "[[lane]]\nname = \"Bad Name\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n",
+        );
         assert!(e.contains("not a valid lane name"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n");
-        assert!(e.contains("browser.origins") && e.contains("[lane.browser]"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.browser]\norigins = [\"https://x.com\"]\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n",
+        );
+        assert!(
+            e.contains("browser.origins") && e.contains("[lane.browser]"),
+            "{e}"
+        );
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\n[lane.browser]\norigins = [\"https://x.com\"]\n",
+        );
         assert!(e.contains("not in `grants`"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n[lane.browser]\norigins = [\"x.com\"]\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"1s\"\ngrants = [\"browser\"]\n[lane.browser]\norigins = [\"x.com\"]\n",
+        );
         assert!(e.contains(":8:") && e.contains("no scheme"), "{e}");
-        let e = err("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"0s\"\n");
+        let e = err(
+            "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"0s\"\n",
+        );
         assert!(e.contains("longer than zero"), "{e}");
         let e = err("[[lanes]]\nname = \"a\"\n");
         assert!(e.contains("lanes") && e.contains(":1:"), "{e}");

@@ -18,7 +18,9 @@ impl HumanDuration {
         }
         humantime::parse_duration(text)
             .map(HumanDuration)
-            .map_err(|e| format!("invalid duration {text:?} ({e}): write e.g. \"120s\", \"5m\" or \"24h\""))
+            .map_err(|e| {
+                format!("invalid duration {text:?} ({e}): write e.g. \"120s\", \"5m\" or \"24h\"")
+            })
     }
 }
 
@@ -44,7 +46,9 @@ impl ByteSize {
     /// (powers of 1024).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let number: u64 = digits
             .parse()
@@ -106,9 +110,18 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(HumanDuration::parse("120s").unwrap().0, Duration::from_secs(120));
-        assert_eq!(HumanDuration::parse("1h30m").unwrap().0, Duration::from_secs(5400));
-        assert_eq!(HumanDuration::parse("250ms").unwrap().0, Duration::from_millis(250));
+        assert_eq!(
+            HumanDuration::parse("120s").unwrap().0,
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            HumanDuration::parse("1h30m").unwrap().0,
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            HumanDuration::parse("250ms").unwrap().0,
+            Duration::from_millis(250)
+        );
         assert!(HumanDuration::parse("120").is_err());
         assert!(HumanDuration::parse("").is_err());
         assert!(HumanDuration::parse("soon").is_err());

@@ -2,13 +2,16 @@
 //! element queries and actions with human-like timing, and authenticated API calls.
 
 pub use crate::__wit::outlane::lanes::browser::{
-    ApiResponse, Page, Target, api_get, attrs, click, current_url, exists, goto, links, press, text, texts, type_text,
-    wait_for,
+    ApiResponse, Page, Target, api_get, attrs, click, current_url, exists, goto, links, press,
+    text, texts, type_text, wait_for,
 };
 
 /// Elements matching the CSS selector list `css`.
 pub fn css(css: &str) -> Target {
-    Target { css: css.to_string(), text: None }
+    Target {
+        css: css.to_string(),
+        text: None,
+    }
 }
 
 impl Target {

@@ -34,19 +34,28 @@ pub trait Lane: Sized {
 impl Report {
     /// Work was done; `summary` says what, in one line.
     pub fn worked(summary: impl Into<String>) -> Report {
-        Report { outcome: Outcome::Worked, summary: summary.into() }
+        Report {
+            outcome: Outcome::Worked,
+            summary: summary.into(),
+        }
     }
 
     /// Nothing to do; `summary` says why.
     pub fn idle(summary: impl Into<String>) -> Report {
-        Report { outcome: Outcome::Idle, summary: summary.into() }
+        Report {
+            outcome: Outcome::Idle,
+            summary: summary.into(),
+        }
     }
 }
 
 fn build<L: Lane>() -> Result<L> {
     let raw = crate::host::config_json();
-    let config: L::Config = serde_json::from_str(&raw)
-        .map_err(|e| Error::Invalid(format!("the lane's [lane.config] does not fit its configuration type: {e}")))?;
+    let config: L::Config = serde_json::from_str(&raw).map_err(|e| {
+        Error::Invalid(format!(
+            "the lane's [lane.config] does not fit its configuration type: {e}"
+        ))
+    })?;
     L::new(config)
 }
 

@@ -60,9 +60,9 @@ pub mod qualifier;
 pub mod state;
 
 pub use error::{Error, LimitHit, Result};
-pub use lane::{Context, Lane, Outcome, Report};
 #[doc(hidden)]
 pub use lane::{__can_execute, __describe, __execute};
+pub use lane::{Context, Lane, Outcome, Report};
 pub use serde;
 pub use serde_json;
 

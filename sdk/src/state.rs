@@ -25,14 +25,17 @@ pub fn delete(key: &str) -> Result<()> {
 pub fn get_json<T: DeserializeOwned>(key: &str) -> Result<Option<T>> {
     match get(key)? {
         None => Ok(None),
-        Some(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Internal(format!("state key {key:?} does not hold the expected JSON: {e}"))),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            Error::Internal(format!(
+                "state key {key:?} does not hold the expected JSON: {e}"
+            ))
+        }),
     }
 }
 
 /// Stores `value` as JSON under `key`.
 pub fn set_json<T: Serialize>(key: &str, value: &T) -> Result<()> {
-    let text = serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot serialise state: {e}")))?;
+    let text = serde_json::to_string(value)
+        .map_err(|e| Error::Internal(format!("cannot serialise state: {e}")))?;
     set(key, &text)
 }

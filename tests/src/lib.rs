@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
 }
 
 /// Cargo's target directory for this workspace (`CARGO_TARGET_DIR` if set).
@@ -64,7 +67,13 @@ fn build_guests() -> anyhow::Result<Guests> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace_root())
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target);
     for name in GUEST_CRATES {
         cmd.args(["-p", name]);
@@ -76,7 +85,9 @@ fn build_guests() -> anyhow::Result<Guests> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(Guests { dir: target.join("wasm32-wasip2").join("release") })
+    Ok(Guests {
+        dir: target.join("wasm32-wasip2").join("release"),
+    })
 }
 
 /// A copy of everything the process logged through `tracing` since [`capture_logs`] was first
@@ -93,7 +104,10 @@ impl LogCapture {
 
 impl Write for LogCapture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         let _ = std::io::stderr().write_all(buf);
         Ok(buf.len())
     }

@@ -32,18 +32,36 @@ impl TestHost {
 
     fn over(dir: TempDir, db: Db, _manifest: &str) -> TestHost {
         let services = HostServices::new(db.clone(), Clock::real());
-        let runtime = Arc::new(Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap());
+        let runtime = Arc::new(
+            Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap(),
+        );
         let registry = Arc::new(Registry::new(runtime, dir.path().join("lanes.toml")));
         TestHost { dir, db, registry }
     }
 
     fn write_manifest(&self, manifest: &str) {
-        std::fs::write(self.dir.path().join("lanes.toml"), expand(manifest, self.dir.path())).unwrap();
+        std::fs::write(
+            self.dir.path().join("lanes.toml"),
+            expand(manifest, self.dir.path()),
+        )
+        .unwrap();
     }
 
     async fn call(&self, lane: &str) -> CallOutcome {
-        let loaded = self.registry.get(lane).unwrap_or_else(|| panic!("lane {lane} is not loaded: {:?}", self.registry.errors()));
-        daemon::call(loaded, CallContext { lane: lane.into(), run_id: 1, campaign_id: None, now_ms: 0 }).await
+        let loaded = self
+            .registry
+            .get(lane)
+            .unwrap_or_else(|| panic!("lane {lane} is not loaded: {:?}", self.registry.errors()));
+        daemon::call(
+            loaded,
+            CallContext {
+                lane: lane.into(),
+                run_id: 1,
+                campaign_id: None,
+                now_ms: 0,
+            },
+        )
+        .await
     }
 }
 
@@ -60,24 +78,38 @@ fn expand(manifest: &str, dir: &Path) -> String {
 }
 
 fn lane_entry(name: &str, component: &str, extra: &str) -> String {
-    format!("[[lane]]\nname = \"{name}\"\ncomponent = \"{component}\"\nkind = \"major\"\nevery = \"1s\"\n{extra}\n")
+    format!(
+        "[[lane]]\nname = \"{name}\"\ncomponent = \"{component}\"\nkind = \"major\"\nevery = \"1s\"\n{extra}\n"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_lane_runs_logs_reads_config_and_keeps_state() {
     let logs = capture_logs();
-    let manifest = lane_entry("greeter", "{guest:fixture-hello}", "[lane.config]\ngreeting = \"bonjour-greeter\"");
+    let manifest = lane_entry(
+        "greeter",
+        "{guest:fixture-hello}",
+        "[lane.config]\ngreeting = \"bonjour-greeter\"",
+    );
     let host = TestHost::new(&manifest).await;
     let report = host.registry.reload().await;
     assert!(!report.has_errors(), "{report:?}");
     for expected in 1..=3 {
         match host.call("greeter").await {
-            CallOutcome::Worked(summary) => assert_eq!(summary, format!("v1 bonjour-greeter count={expected}")),
+            CallOutcome::Worked(summary) => {
+                assert_eq!(summary, format!("v1 bonjour-greeter count={expected}"))
+            }
             other => panic!("unexpected outcome {other}"),
         }
     }
-    assert!(logs.text().contains("bonjour-greeter from v1, run 3"), "the lane's log line is missing");
-    assert!(logs.text().contains("greeter"), "log lines carry the lane name");
+    assert!(
+        logs.text().contains("bonjour-greeter from v1, run 3"),
+        "the lane's log line is missing"
+    );
+    assert!(
+        logs.text().contains("greeter"),
+        "log lines carry the lane name"
+    );
 
     // The state lives in SQLite: a new runtime over the same database continues the count.
     let TestHost { dir, db, registry } = host;
@@ -90,7 +122,13 @@ async fn sdk_lane_runs_logs_reads_config_and_keeps_state() {
     }
     let stored: String = host
         .db
-        .call_blocking(|c| c.query_row("SELECT value FROM lane_state WHERE lane = 'greeter' AND key = 'count'", [], |r| r.get(0)))
+        .call_blocking(|c| {
+            c.query_row(
+                "SELECT value FROM lane_state WHERE lane = 'greeter' AND key = 'count'",
+                [],
+                |r| r.get(0),
+            )
+        })
         .unwrap();
     assert_eq!(stored, "4");
 }
@@ -106,16 +144,32 @@ async fn host_waits_do_not_count_against_the_cpu_limit() {
     host.registry.reload().await;
     let started = Instant::now();
     let outcome = host.call("patient").await;
-    assert!(started.elapsed() >= Duration::from_millis(1200), "the pause was not honoured");
-    assert!(matches!(outcome, CallOutcome::Worked(_)), "a 1.2 s host pause must not exhaust a 300 ms CPU budget: {outcome}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "the pause was not honoured"
+    );
+    assert!(
+        matches!(outcome, CallOutcome::Worked(_)),
+        "a 1.2 s host pause must not exhaust a 300 ms CPU budget: {outcome}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infinite_loop_is_stopped_and_the_daemon_serves_other_lanes() {
     let manifest = format!(
         "{}{}",
-        lane_entry("spinner", "{guest:fixture-spin}", "every = \"300ms\"\n[lane.limits]\ncpu = \"200ms\"").replace("every = \"1s\"\n", ""),
-        lane_entry("steady", "{guest:fixture-hello}", "[lane.config]\ngreeting = \"steady\"").replace("every = \"1s\"", "every = \"100ms\""),
+        lane_entry(
+            "spinner",
+            "{guest:fixture-spin}",
+            "every = \"300ms\"\n[lane.limits]\ncpu = \"200ms\""
+        )
+        .replace("every = \"1s\"\n", ""),
+        lane_entry(
+            "steady",
+            "{guest:fixture-hello}",
+            "[lane.config]\ngreeting = \"steady\""
+        )
+        .replace("every = \"1s\"", "every = \"100ms\""),
     );
     let host = TestHost::new(&manifest).await;
     let report = host.registry.reload().await;
@@ -144,15 +198,30 @@ async fn infinite_loop_is_stopped_and_the_daemon_serves_other_lanes() {
     }
     // Exponential back-off: each failure waits longer than the one before.
     let waits: Vec<u64> = spins.iter().map(|r| r.next_due_ms - r.at_ms).collect();
-    assert!(waits[0] >= 2 * 300 * 8 / 10, "first back-off too short: {waits:?}");
-    assert!(waits.windows(2).all(|w| w[1] > w[0]), "back-off does not grow: {waits:?}");
+    assert!(
+        waits[0] >= 2 * 300 * 8 / 10,
+        "first back-off too short: {waits:?}"
+    );
+    assert!(
+        waits.windows(2).all(|w| w[1] > w[0]),
+        "back-off does not grow: {waits:?}"
+    );
     assert!(steady >= 8, "the healthy lane was starved: {steady} calls");
-    assert!(records.iter().filter(|r| r.lane == "steady").all(|r| matches!(r.outcome, CallOutcome::Worked(_))));
+    assert!(
+        records
+            .iter()
+            .filter(|r| r.lane == "steady")
+            .all(|r| matches!(r.outcome, CallOutcome::Worked(_)))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_bomb_is_stopped_at_its_cap() {
-    let manifest = lane_entry("bomb", "{guest:fixture-memory-bomb}", "[lane.limits]\nmemory = \"16MiB\"");
+    let manifest = lane_entry(
+        "bomb",
+        "{guest:fixture-memory-bomb}",
+        "[lane.limits]\nmemory = \"16MiB\"",
+    );
     let host = TestHost::new(&manifest).await;
     host.registry.reload().await;
     match host.call("bomb").await {
@@ -175,9 +244,17 @@ async fn panic_is_a_trap_carrying_its_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ungranted_import_is_refused_at_load_with_the_fix() {
-    let host = TestHost::new(&lane_entry("counter", "{guest:fixture-ungranted}", "grants = []")).await;
+    let host = TestHost::new(&lane_entry(
+        "counter",
+        "{guest:fixture-ungranted}",
+        "grants = []",
+    ))
+    .await;
     let report = host.registry.reload().await;
-    assert!(host.registry.get("counter").is_none(), "a lane importing an ungranted interface was loaded");
+    assert!(
+        host.registry.get("counter").is_none(),
+        "a lane importing an ungranted interface was loaded"
+    );
     let (lane, message) = &report.failed[0];
     assert_eq!(lane, "counter");
     assert!(message.contains("lane `counter`"), "{message}");
@@ -186,7 +263,11 @@ async fn ungranted_import_is_refused_at_load_with_the_fix() {
     assert!(message.contains("lanes.toml line 1"), "{message}");
 
     // Granting it makes the same component load.
-    host.write_manifest(&lane_entry("counter", "{guest:fixture-ungranted}", "grants = [\"crm\"]"));
+    host.write_manifest(&lane_entry(
+        "counter",
+        "{guest:fixture-ungranted}",
+        "grants = [\"crm\"]",
+    ));
     let report = host.registry.reload().await;
     assert!(!report.has_errors(), "{report:?}");
 }
@@ -227,26 +308,55 @@ async fn hot_reload_swaps_versions_and_keeps_the_last_good_one() {
     let dir = tempfile::tempdir().unwrap();
     let component: PathBuf = dir.path().join("swappable.wasm");
     copy(&guests().path("fixture-hello"), &component);
-    let manifest = lane_entry("swappable", "{dir}/swappable.wasm", "[lane.config]\ngreeting = \"swap\"\npause_ms = 1500");
+    let manifest = lane_entry(
+        "swappable",
+        "{dir}/swappable.wasm",
+        "[lane.config]\ngreeting = \"swap\"\npause_ms = 1500",
+    );
     let host = TestHost::new(&manifest).await;
-    copy(&guests().path("fixture-hello"), &host.dir.path().join("swappable.wasm"));
+    copy(
+        &guests().path("fixture-hello"),
+        &host.dir.path().join("swappable.wasm"),
+    );
     host.registry.reload().await;
     let _watcher = reload::spawn(host.registry.clone()).unwrap();
-    assert_eq!(host.registry.get("swappable").unwrap().info.version, "0.1.0");
+    assert_eq!(
+        host.registry.get("swappable").unwrap().info.version,
+        "0.1.0"
+    );
 
     // A call in flight while the new version lands finishes on the old version.
     let in_flight = tokio::spawn({
         let lane = host.registry.get("swappable").unwrap();
-        async move { daemon::call(lane, CallContext { lane: "swappable".into(), run_id: 1, campaign_id: None, now_ms: 0 }).await }
+        async move {
+            daemon::call(
+                lane,
+                CallContext {
+                    lane: "swappable".into(),
+                    run_id: 1,
+                    campaign_id: None,
+                    now_ms: 0,
+                },
+            )
+            .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    copy(&guests().path("fixture-hello-v2"), &host.dir.path().join("swappable.wasm"));
+    copy(
+        &guests().path("fixture-hello-v2"),
+        &host.dir.path().join("swappable.wasm"),
+    );
     wait_until("version 0.2.0 to load", Duration::from_secs(20), || {
-        host.registry.get("swappable").is_some_and(|l| l.info.version == "0.2.0")
+        host.registry
+            .get("swappable")
+            .is_some_and(|l| l.info.version == "0.2.0")
     })
     .await;
     match in_flight.await.unwrap() {
-        CallOutcome::Worked(summary) => assert!(summary.starts_with("v1 "), "in-flight call changed version: {summary}"),
+        CallOutcome::Worked(summary) => assert!(
+            summary.starts_with("v1 "),
+            "in-flight call changed version: {summary}"
+        ),
         other => panic!("in-flight call failed: {other}"),
     }
     match host.call("swappable").await {
@@ -255,56 +365,110 @@ async fn hot_reload_swaps_versions_and_keeps_the_last_good_one() {
     }
 
     // Garbage replaces the file: the error is logged and v2 keeps running.
-    std::fs::write(host.dir.path().join("swappable.wasm"), b"\0asm garbage that is not a component").unwrap();
-    wait_until("the bad version to be rejected", Duration::from_secs(20), || {
-        host.registry.errors().get("swappable").is_some_and(|e| e.contains("not a valid WebAssembly component"))
-    })
+    std::fs::write(
+        host.dir.path().join("swappable.wasm"),
+        b"\0asm garbage that is not a component",
+    )
+    .unwrap();
+    wait_until(
+        "the bad version to be rejected",
+        Duration::from_secs(20),
+        || {
+            host.registry
+                .errors()
+                .get("swappable")
+                .is_some_and(|e| e.contains("not a valid WebAssembly component"))
+        },
+    )
     .await;
-    assert_eq!(host.registry.get("swappable").unwrap().info.version, "0.2.0");
+    assert_eq!(
+        host.registry.get("swappable").unwrap().info.version,
+        "0.2.0"
+    );
     assert!(matches!(host.call("swappable").await, CallOutcome::Worked(s) if s.starts_with("v2 ")));
-    assert!(logs.text().contains("keeping version 0.2.0"), "the failed reload was not logged");
+    assert!(
+        logs.text().contains("keeping version 0.2.0"),
+        "the failed reload was not logged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manifest_edits_apply_without_restart() {
-    let slow = lane_entry("pulse", "{guest:fixture-hello}", "[lane.config]\ngreeting = \"pulse\"").replace("every = \"1s\"", "every = \"1h\"");
+    let slow = lane_entry(
+        "pulse",
+        "{guest:fixture-hello}",
+        "[lane.config]\ngreeting = \"pulse\"",
+    )
+    .replace("every = \"1s\"", "every = \"1h\"");
     let host = TestHost::new(&slow).await;
     host.registry.reload().await;
     let _watcher = reload::spawn(host.registry.clone()).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<CallRecord>();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let running = tokio::spawn(Daemon::new(host.registry.clone(), Clock::real(), stopped).observe(tx).run());
+    let running = tokio::spawn(
+        Daemon::new(host.registry.clone(), Clock::real(), stopped)
+            .observe(tx)
+            .run(),
+    );
 
     // Runs once at start, then waits an hour.
-    let first = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(first.next_due_ms - first.at_ms > 40 * 60 * 1000);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(rx.try_recv().is_err(), "ran again before its interval");
 
     // Edit the interval (and the config): applied live.
-    host.write_manifest(&slow.replace("every = \"1h\"", "every = \"200ms\"").replace("\"pulse\"", "\"quick\""));
-    let next = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("the new interval was not applied").unwrap();
+    host.write_manifest(
+        &slow
+            .replace("every = \"1h\"", "every = \"200ms\"")
+            .replace("\"pulse\"", "\"quick\""),
+    );
+    let next = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the new interval was not applied")
+        .unwrap();
     match &next.outcome {
-        CallOutcome::Worked(summary) => assert!(summary.contains("quick"), "new config not applied: {summary}"),
+        CallOutcome::Worked(summary) => assert!(
+            summary.contains("quick"),
+            "new config not applied: {summary}"
+        ),
         other => panic!("{other}"),
     }
     assert!(next.next_due_ms - next.at_ms < 1000);
 
     // Remove the lane: it stops being called.
     host.write_manifest("");
-    wait_until("the lane to be removed", Duration::from_secs(10), || host.registry.get("pulse").is_none()).await;
+    wait_until("the lane to be removed", Duration::from_secs(10), || {
+        host.registry.get("pulse").is_none()
+    })
+    .await;
     while rx.try_recv().is_ok() {}
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(rx.try_recv().is_err(), "a removed lane was called");
 
     // A broken manifest changes nothing.
     host.write_manifest(&slow);
-    wait_until("the lane to come back", Duration::from_secs(10), || host.registry.get("pulse").is_some()).await;
+    wait_until("the lane to come back", Duration::from_secs(10), || {
+        host.registry.get("pulse").is_some()
+    })
+    .await;
     host.write_manifest("[[lane]]\nname = \"pulse\"\nbogus = 1\n");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(host.registry.get("pulse").is_some(), "a bad manifest unloaded a lane");
+    assert!(
+        host.registry.get("pulse").is_some(),
+        "a bad manifest unloaded a lane"
+    );
     let report = host.registry.reload().await;
-    assert!(report.manifest_error.as_deref().is_some_and(|e| e.contains("lanes.toml:3:1") && e.contains("bogus")), "{report:?}");
+    assert!(
+        report
+            .manifest_error
+            .as_deref()
+            .is_some_and(|e| e.contains("lanes.toml:3:1") && e.contains("bogus")),
+        "{report:?}"
+    );
 
     stop.send(true).unwrap();
     running.await.unwrap();

@@ -59,7 +59,10 @@ impl Lane for Heartbeat {
         memory.beats += 1;
         state::set_json("memory", &memory)?;
         let minutes = (now - memory.first_beat_ms) / 60_000;
-        info!("{} (beat {}, first beat {minutes} min ago)", self.config.message, memory.beats);
+        info!(
+            "{} (beat {}, first beat {minutes} min ago)",
+            self.config.message, memory.beats
+        );
         Ok(Report::worked(format!("beat {}", memory.beats)))
     }
 }

@@ -11,7 +11,9 @@ type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 impl LaneState {
     fn browser<T>(&mut self) -> Answer<T> {
-        Ok(self.require(Capability::Browser).and_then(|()| Err(unavailable(Capability::Browser))))
+        Ok(self
+            .require(Capability::Browser)
+            .and_then(|()| Err(unavailable(Capability::Browser))))
     }
 }
 

@@ -2,7 +2,9 @@
 //! every call from a granted lane answers that the capability has no backend.
 
 use super::unavailable;
-use crate::runtime::bindings::outlane::lanes::crm::{Action, ActionResult, Campaign, Host, Lead, OpenIntent};
+use crate::runtime::bindings::outlane::lanes::crm::{
+    Action, ActionResult, Campaign, Host, Lead, OpenIntent,
+};
 use crate::runtime::bindings::{LaneError, Stage};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
@@ -11,7 +13,9 @@ type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 impl LaneState {
     fn crm<T>(&mut self) -> Answer<T> {
-        Ok(self.require(Capability::Crm).and_then(|()| Err(unavailable(Capability::Crm))))
+        Ok(self
+            .require(Capability::Crm)
+            .and_then(|()| Err(unavailable(Capability::Crm))))
     }
 }
 
@@ -34,7 +38,12 @@ impl Host for LaneState {
     async fn discover(&mut self, _urls: Vec<String>) -> Answer<u32> {
         self.crm()
     }
-    async fn save_profile(&mut self, _id: u64, _profile_json: String, _raw_json: Option<String>) -> Answer<()> {
+    async fn save_profile(
+        &mut self,
+        _id: u64,
+        _profile_json: String,
+        _raw_json: Option<String>,
+    ) -> Answer<()> {
         self.crm()
     }
     async fn set_stage(&mut self, _id: u64, _stage: Stage, _reason: String) -> Answer<()> {

@@ -28,10 +28,15 @@ impl Host for LaneState {
 
     async fn pause(&mut self, min_ms: u32, max_ms: u32) -> wasmtime::Result<()> {
         let clock = &self.env.services.clock;
-        let pause = clock.human_pause(Duration::from_millis(min_ms.into()), Duration::from_millis(max_ms.into()));
+        let pause = clock.human_pause(
+            Duration::from_millis(min_ms.into()),
+            Duration::from_millis(max_ms.into()),
+        );
         // Never sleep past the call's wall-clock limit, and wake up on shutdown.
-        let real = clock.to_real(pause).min(self.wall_deadline.saturating_duration_since(Instant::now()));
-        let mut shutdown = self.env.services.shutdown.clone();
+        let real = clock
+            .to_real(pause)
+            .min(self.wall_deadline.saturating_duration_since(Instant::now()));
+        let mut shutdown = self.env.services.subscribe_shutdown();
         tokio::select! {
             _ = tokio::time::sleep(real) => {}
             _ = shutdown.wait_for(|stop| *stop) => {}
@@ -45,10 +50,13 @@ impl Host for LaneState {
 
     async fn should_stop(&mut self) -> wasmtime::Result<bool> {
         let near_deadline = Instant::now() + STOP_MARGIN >= self.wall_deadline;
-        Ok(near_deadline || *self.env.services.shutdown.borrow())
+        Ok(near_deadline || *self.env.services.subscribe_shutdown().borrow())
     }
 
-    async fn state_get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, LaneError>> {
+    async fn state_get(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<String>, LaneError>> {
         if let Err(e) = check_key(&key) {
             return Ok(Err(e));
         }
@@ -57,7 +65,11 @@ impl Host for LaneState {
             .map_err(|e| LaneError::Internal(e.to_string())))
     }
 
-    async fn state_set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), LaneError>> {
+    async fn state_set(
+        &mut self,
+        key: String,
+        value: String,
+    ) -> wasmtime::Result<Result<(), LaneError>> {
         if let Err(e) = check_key(&key) {
             return Ok(Err(e));
         }
@@ -68,24 +80,30 @@ impl Host for LaneState {
             ))));
         }
         let now = self.env.services.clock.now_ms();
-        Ok(lane_state::set(&self.env.services.db, &self.env.name, &key, &value, now)
-            .await
-            .map_err(|e| LaneError::Internal(e.to_string())))
+        Ok(
+            lane_state::set(&self.env.services.db, &self.env.name, &key, &value, now)
+                .await
+                .map_err(|e| LaneError::Internal(e.to_string())),
+        )
     }
 
     async fn state_delete(&mut self, key: String) -> wasmtime::Result<Result<(), LaneError>> {
         if let Err(e) = check_key(&key) {
             return Ok(Err(e));
         }
-        Ok(lane_state::delete(&self.env.services.db, &self.env.name, &key)
-            .await
-            .map_err(|e| LaneError::Internal(e.to_string())))
+        Ok(
+            lane_state::delete(&self.env.services.db, &self.env.name, &key)
+                .await
+                .map_err(|e| LaneError::Internal(e.to_string())),
+        )
     }
 }
 
 fn check_key(key: &str) -> Result<(), LaneError> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(LaneError::Invalid(format!("state keys must be 1 to {MAX_KEY_BYTES} bytes long")));
+        return Err(LaneError::Invalid(format!(
+            "state keys must be 1 to {MAX_KEY_BYTES} bytes long"
+        )));
     }
     Ok(())
 }

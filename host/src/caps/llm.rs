@@ -9,10 +9,19 @@ use crate::runtime::state::LaneState;
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 impl Host for LaneState {
-    async fn complete(&mut self, _prompt: String, _vars_json: String, _json_schema: Option<String>) -> Answer<Reply> {
-        Ok(self.require(Capability::Llm).and_then(|()| Err(super::unavailable(Capability::Llm))))
+    async fn complete(
+        &mut self,
+        _prompt: String,
+        _vars_json: String,
+        _json_schema: Option<String>,
+    ) -> Answer<Reply> {
+        Ok(self
+            .require(Capability::Llm)
+            .and_then(|()| Err(super::unavailable(Capability::Llm))))
     }
     async fn render(&mut self, _prompt: String, _vars_json: String) -> Answer<String> {
-        Ok(self.require(Capability::Llm).and_then(|()| Err(super::unavailable(Capability::Llm))))
+        Ok(self
+            .require(Capability::Llm)
+            .and_then(|()| Err(super::unavailable(Capability::Llm))))
     }
 }

@@ -15,6 +15,7 @@ use crate::crm::Db;
 use crate::runtime::bindings::LaneError;
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Services shared by every lane call. Cheap to clone.
@@ -24,23 +25,27 @@ pub struct HostServices {
     pub db: Db,
     /// The daemon clock.
     pub clock: Clock,
-    /// Turns true when the daemon is shutting down.
-    pub shutdown: watch::Receiver<bool>,
+    shutdown: Arc<watch::Sender<bool>>,
 }
 
 impl HostServices {
-    /// Services over `db` and `clock`, with a shutdown signal that never fires.
+    /// Services over `db` and `clock`.
     pub fn new(db: Db, clock: Clock) -> HostServices {
-        let (tx, shutdown) = watch::channel(false);
-        // Keep the sender alive for the life of the process so the receiver stays valid.
-        std::mem::forget(tx);
-        HostServices { db, clock, shutdown }
+        HostServices {
+            db,
+            clock,
+            shutdown: Arc::new(watch::channel(false).0),
+        }
     }
 
-    /// The same services, listening to `shutdown`.
-    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> HostServices {
-        self.shutdown = shutdown;
-        self
+    /// Asks everything to stop: the daemon after its current call, pauses at once.
+    pub fn request_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// A receiver that turns true when shutdown is requested.
+    pub fn subscribe_shutdown(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
     }
 }
 
@@ -75,7 +80,9 @@ impl LaneState {
 
 /// The error returned by capabilities whose backend this build does not provide yet.
 pub(crate) fn unavailable(cap: Capability) -> LaneError {
-    LaneError::Internal(format!("the {cap} capability has no backend in this build of outlane"))
+    LaneError::Internal(format!(
+        "the {cap} capability has no backend in this build of outlane"
+    ))
 }
 
 /// A lane error as one line for people: its kind, then its message.

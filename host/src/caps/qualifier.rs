@@ -2,7 +2,9 @@
 //! then a granted lane is told the capability has no backend.
 
 use crate::runtime::bindings::LaneError;
-use crate::runtime::bindings::outlane::lanes::qualifier::{Choice, Host, LabelSource, Prediction, Scored};
+use crate::runtime::bindings::outlane::lanes::qualifier::{
+    Choice, Host, LabelSource, Prediction, Scored,
+};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
 
@@ -10,7 +12,9 @@ type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 impl LaneState {
     fn qualifier<T>(&mut self) -> Answer<T> {
-        Ok(self.require(Capability::Qualifier).and_then(|()| Err(super::unavailable(Capability::Qualifier))))
+        Ok(self
+            .require(Capability::Qualifier)
+            .and_then(|()| Err(super::unavailable(Capability::Qualifier))))
     }
 }
 
@@ -24,7 +28,13 @@ impl Host for LaneState {
     async fn choose(&mut self, _ids: Vec<u64>) -> Answer<Option<Choice>> {
         self.qualifier()
     }
-    async fn label(&mut self, _id: u64, _qualified: bool, _reason: String, _source: LabelSource) -> Answer<()> {
+    async fn label(
+        &mut self,
+        _id: u64,
+        _qualified: bool,
+        _reason: String,
+        _source: LabelSource,
+    ) -> Answer<()> {
         self.qualifier()
     }
     async fn rank(&mut self, _ids: Vec<u64>) -> Answer<Vec<Scored>> {

@@ -13,8 +13,12 @@ pub const MAX_VALUE_BYTES: usize = 1 << 20;
 pub async fn get(db: &Db, lane: &str, key: &str) -> Result<Option<String>, DbError> {
     let (lane, key) = (lane.to_owned(), key.to_owned());
     db.call(move |c| {
-        c.query_row("SELECT value FROM lane_state WHERE lane = ?1 AND key = ?2", params![lane, key], |r| r.get(0))
-            .optional()
+        c.query_row(
+            "SELECT value FROM lane_state WHERE lane = ?1 AND key = ?2",
+            params![lane, key],
+            |r| r.get(0),
+        )
+        .optional()
     })
     .await
 }
@@ -36,6 +40,12 @@ pub async fn set(db: &Db, lane: &str, key: &str, value: &str, now_ms: u64) -> Re
 /// Removes `key` of `lane`.
 pub async fn delete(db: &Db, lane: &str, key: &str) -> Result<(), DbError> {
     let (lane, key) = (lane.to_owned(), key.to_owned());
-    db.call(move |c| c.execute("DELETE FROM lane_state WHERE lane = ?1 AND key = ?2", params![lane, key]).map(|_| ()))
-        .await
+    db.call(move |c| {
+        c.execute(
+            "DELETE FROM lane_state WHERE lane = ?1 AND key = ?2",
+            params![lane, key],
+        )
+        .map(|_| ())
+    })
+    .await
 }

@@ -30,7 +30,13 @@ pub struct LaneStatus {
 }
 
 /// Records a successful load.
-pub fn record_load(db: &Db, lane: &str, version: &str, digest: &str, now_ms: u64) -> Result<(), DbError> {
+pub fn record_load(
+    db: &Db,
+    lane: &str,
+    version: &str,
+    digest: &str,
+    now_ms: u64,
+) -> Result<(), DbError> {
     db.call_blocking(|c| {
         c.execute(
             "INSERT INTO lane_status (lane, version, digest, loaded_ms, load_error) VALUES (?1, ?2, ?3, ?4, NULL)

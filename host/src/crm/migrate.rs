@@ -7,16 +7,28 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Every migration, in order: (version, file name, SQL).
-pub const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "0001_lane_host.sql", include_str!("../../../migrations/0001_lane_host.sql"))];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
+    1,
+    "0001_lane_host.sql",
+    include_str!("../../../migrations/0001_lane_host.sql"),
+)];
 
 /// Applies the migrations the database has not seen yet.
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
-    let wrap = |source| DbError::Sqlite { path: path.to_path_buf(), source };
-    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(wrap)?;
+    let wrap = |source| DbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let current: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(wrap)?;
     let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
     if current > known {
-        return Err(DbError::TooNew { path: path.to_path_buf(), found: current, known });
+        return Err(DbError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
     }
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction().map_err(wrap)?;
@@ -24,7 +36,8 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
             path: path.join(format!("(migration {name})")),
             source,
         })?;
-        tx.pragma_update(None, "user_version", version).map_err(wrap)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         tracing::debug!(migration = name, "applied database migration");
     }
@@ -41,8 +54,9 @@ mod tests {
         let path = dir.path().join("outlane.db");
         Db::open(&path).unwrap();
         let db = Db::open(&path).unwrap();
-        let version: u32 =
-            db.call_blocking(|c| c.pragma_query_value(None, "user_version", |r| r.get(0))).unwrap();
+        let version: u32 = db
+            .call_blocking(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
+            .unwrap();
         assert_eq!(version, super::MIGRATIONS.last().unwrap().0);
     }
 

@@ -59,7 +59,12 @@ pub struct Daemon {
 impl Daemon {
     /// A daemon over `registry` that stops when `shutdown` turns true.
     pub fn new(registry: Arc<Registry>, clock: Clock, shutdown: watch::Receiver<bool>) -> Daemon {
-        Daemon { registry, clock, shutdown, calls: None }
+        Daemon {
+            registry,
+            clock,
+            shutdown,
+            calls: None,
+        }
     }
 
     /// Sends a [`CallRecord`] for every call to `tx`.
@@ -73,7 +78,10 @@ impl Daemon {
         let mut schedules: HashMap<String, Schedule> = HashMap::new();
         let mut generation = self.registry.subscribe();
         let mut run_id: u64 = 0;
-        tracing::info!("daemon started with {} lane(s)", self.registry.snapshot().len());
+        tracing::info!(
+            "daemon started with {} lane(s)",
+            self.registry.snapshot().len()
+        );
         loop {
             if *self.shutdown.borrow() {
                 break;
@@ -90,10 +98,21 @@ impl Daemon {
                 }
                 continue;
             };
-            let Some(lane) = lanes.get(&name).cloned() else { continue };
+            let Some(lane) = lanes.get(&name).cloned() else {
+                continue;
+            };
             run_id += 1;
             let started = self.clock.now_ms();
-            let outcome = call(lane.clone(), CallContext { lane: name.clone(), run_id, campaign_id: None, now_ms: started }).await;
+            let outcome = call(
+                lane.clone(),
+                CallContext {
+                    lane: name.clone(),
+                    run_id,
+                    campaign_id: None,
+                    now_ms: started,
+                },
+            )
+            .await;
             let ended = self.clock.now_ms();
             let schedule = schedules.entry(name.clone()).or_insert_with(|| Schedule {
                 next_due_ms: ended,
@@ -133,13 +152,31 @@ impl Daemon {
 pub async fn call(lane: Arc<LoadedLane>, ctx: CallContext) -> CallOutcome {
     let task = tokio::spawn(async move {
         let engine = lane.pre.engine().clone();
-        match runner::can_execute(&engine, &lane.pre, lane.env.clone(), &lane.spec.limits, &ctx).await {
-            Ok(true) => runner::execute(&engine, &lane.pre, lane.env.clone(), &lane.spec.limits, &ctx).await,
+        match runner::can_execute(
+            &engine,
+            &lane.pre,
+            lane.env.clone(),
+            &lane.spec.limits,
+            &ctx,
+        )
+        .await
+        {
+            Ok(true) => {
+                runner::execute(
+                    &engine,
+                    &lane.pre,
+                    lane.env.clone(),
+                    &lane.spec.limits,
+                    &ctx,
+                )
+                .await
+            }
             Ok(false) => CallOutcome::Idle("nothing to do".into()),
             Err(outcome) => outcome,
         }
     });
-    task.await.unwrap_or_else(|e| CallOutcome::Trap(format!("the host failed during the call: {e}")))
+    task.await
+        .unwrap_or_else(|e| CallOutcome::Trap(format!("the host failed during the call: {e}")))
 }
 
 /// Adds schedules for new lanes (due now), drops removed ones, and applies interval changes.
@@ -176,7 +213,9 @@ fn pick(lanes: &LaneSet, schedules: &HashMap<String, Schedule>, now: u64) -> Opt
     if let Some((name, _, _)) = due(LaneKind::Major).min_by_key(|(_, _, s)| s.next_due_ms) {
         return Some(name.clone());
     }
-    due(LaneKind::Filler).min_by_key(|(_, l, s)| (l.spec.priority, s.next_due_ms)).map(|(name, _, _)| name.clone())
+    due(LaneKind::Filler)
+        .min_by_key(|(_, l, s)| (l.spec.priority, s.next_due_ms))
+        .map(|(name, _, _)| name.clone())
 }
 
 /// Sets the next due time after a call that ended at `now`.
@@ -237,22 +276,36 @@ mod tests {
         assert_eq!(backoff(every, 1), Duration::from_secs(120));
         assert_eq!(backoff(every, 3), Duration::from_secs(480));
         assert_eq!(backoff(every, 30), MAX_BACKOFF);
-        assert_eq!(backoff(Duration::from_secs(86400), 2), Duration::from_secs(86400));
+        assert_eq!(
+            backoff(Duration::from_secs(86400), 2),
+            Duration::from_secs(86400)
+        );
     }
 
     #[test]
     fn jitter_is_within_twenty_percent() {
         for _ in 0..1000 {
             let j = jittered(Duration::from_secs(100));
-            assert!(j >= Duration::from_secs(80) && j <= Duration::from_secs(120), "{j:?}");
+            assert!(
+                j >= Duration::from_secs(80) && j <= Duration::from_secs(120),
+                "{j:?}"
+            );
         }
     }
 
     #[test]
     fn rate_limit_pushes_next_run() {
         use crate::runtime::bindings::{LaneError, LimitHit};
-        let mut s = Schedule { next_due_ms: 0, last_run_ms: None, failures: 0, every: Duration::from_secs(10) };
-        let hit = CallOutcome::LaneError(LaneError::RateLimited(LimitHit { reason: "weekly".into(), until_ms: Some(1_000_000) }));
+        let mut s = Schedule {
+            next_due_ms: 0,
+            last_run_ms: None,
+            failures: 0,
+            every: Duration::from_secs(10),
+        };
+        let hit = CallOutcome::LaneError(LaneError::RateLimited(LimitHit {
+            reason: "weekly".into(),
+            until_ms: Some(1_000_000),
+        }));
         reschedule(&mut s, &hit, 1000);
         assert_eq!(s.next_due_ms, 1_000_000);
         assert_eq!(s.failures, 1);

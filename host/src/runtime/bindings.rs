@@ -10,6 +10,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::outlane::lanes::lane::{Context as CallContext, LaneInfo, Outcome as ReportOutcome, Report};
 pub use LaneWorldPre as LanePre;
+pub use exports::outlane::lanes::lane::{
+    Context as CallContext, LaneInfo, Outcome as ReportOutcome, Report,
+};
 pub use outlane::lanes::types::{Error as LaneError, Level, LimitHit, Stage};

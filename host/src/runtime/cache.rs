@@ -22,7 +22,9 @@ pub fn digest(bytes: &[u8]) -> String {
 impl ComponentCache {
     /// A cache in `dir` (created on first write).
     pub fn in_dir(dir: impl Into<PathBuf>) -> ComponentCache {
-        ComponentCache { dir: Some(dir.into()) }
+        ComponentCache {
+            dir: Some(dir.into()),
+        }
     }
 
     /// No caching: every load compiles.
@@ -32,7 +34,12 @@ impl ComponentCache {
 
     /// The cached compilation of `bytes` (whose sha256 is `digest`), or a fresh one.
     /// Blocking: call it off the async runtime.
-    pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8], digest: &str) -> wasmtime::Result<Component> {
+    pub fn load_or_compile(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        digest: &str,
+    ) -> wasmtime::Result<Component> {
         let Some(dir) = &self.dir else {
             return Component::new(engine, bytes);
         };

@@ -21,7 +21,12 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability that can be granted.
-    pub const ALL: [Capability; 4] = [Capability::Crm, Capability::Browser, Capability::Llm, Capability::Qualifier];
+    pub const ALL: [Capability; 4] = [
+        Capability::Crm,
+        Capability::Browser,
+        Capability::Llm,
+        Capability::Qualifier,
+    ];
 
     /// The name used in manifests and in the WIT interface name.
     pub fn name(self) -> &'static str {
@@ -76,7 +81,9 @@ impl OriginPattern {
         let (host, port) = match rest.rsplit_once(':') {
             Some((host, "*")) => (host, None),
             Some((host, port)) => {
-                let port: u16 = port.parse().map_err(|_| format!("origin {text:?} has a bad port: {hint}"))?;
+                let port: u16 = port
+                    .parse()
+                    .map_err(|_| format!("origin {text:?} has a bad port: {hint}"))?;
                 (host, Some(port))
             }
             None => (rest, Some(if scheme == "https" { 443 } else { 80 })),
@@ -84,7 +91,11 @@ impl OriginPattern {
         if host.is_empty() || host == "*" {
             return Err(format!("origin {text:?} needs a host: {hint}"));
         }
-        Ok(OriginPattern { scheme, host: host.to_ascii_lowercase(), port })
+        Ok(OriginPattern {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 
     /// Whether `url` is on this origin.
@@ -92,10 +103,16 @@ impl OriginPattern {
         if url.scheme() != self.scheme {
             return false;
         }
-        let Some(host) = url.host_str() else { return false };
+        let Some(host) = url.host_str() else {
+            return false;
+        };
         let host = host.to_ascii_lowercase();
         let host_ok = match self.host.strip_prefix("*.") {
-            Some(domain) => host.len() > domain.len() && host.ends_with(domain) && host[..host.len() - domain.len()].ends_with('.'),
+            Some(domain) => {
+                host.len() > domain.len()
+                    && host.ends_with(domain)
+                    && host[..host.len() - domain.len()].ends_with('.')
+            }
             None => host == self.host,
         };
         let port_ok = match self.port {
@@ -174,7 +191,10 @@ mod tests {
 
     #[test]
     fn capability_from_import() {
-        assert_eq!(Capability::from_import("outlane:lanes/browser@0.1.0"), Some(Capability::Browser));
+        assert_eq!(
+            Capability::from_import("outlane:lanes/browser@0.1.0"),
+            Some(Capability::Browser)
+        );
         assert_eq!(Capability::from_import("outlane:lanes/host@0.1.0"), None);
         assert_eq!(Capability::from_import("wasi:cli/environment@0.2.6"), None);
     }
@@ -185,8 +205,13 @@ mod tests {
             capabilities: vec![Capability::Browser],
             origins: vec![OriginPattern::parse("http://127.0.0.1:*").unwrap()],
         };
-        assert!(g.check_navigation("x", "http://127.0.0.1:8080/feed/").is_ok());
-        let err = g.check_navigation("x", "https://evil.example/").unwrap_err();
+        assert!(
+            g.check_navigation("x", "http://127.0.0.1:8080/feed/")
+                .is_ok()
+        );
+        let err = g
+            .check_navigation("x", "https://evil.example/")
+            .unwrap_err();
         assert!(err.contains("\"https://evil.example\""), "{err}");
         assert!(err.contains("[lane.browser]"), "{err}");
     }

@@ -105,7 +105,9 @@ pub enum LoadError {
         outcome: super::CallOutcome,
     },
     /// The lane was built against an incompatible API version.
-    #[error("lane `{lane}` was built for API {found}; this outlane implements {API_VERSION}: rebuild it with the matching outlane-sdk")]
+    #[error(
+        "lane `{lane}` was built for API {found}; this outlane implements {API_VERSION}: rebuild it with the matching outlane-sdk"
+    )]
     ApiVersion {
         /// Lane name.
         lane: String,
@@ -116,11 +118,13 @@ pub enum LoadError {
 
 /// Reads the component file of `spec`. Returns its bytes and digest.
 pub async fn read_component(spec: &LaneSpec) -> Result<(Vec<u8>, String), LoadError> {
-    let bytes = tokio::fs::read(&spec.component).await.map_err(|e| LoadError::Read {
-        lane: spec.name.clone(),
-        path: spec.component.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes = tokio::fs::read(&spec.component)
+        .await
+        .map_err(|e| LoadError::Read {
+            lane: spec.name.clone(),
+            path: spec.component.clone(),
+            message: e.to_string(),
+        })?;
     let digest = cache::digest(&bytes);
     Ok((bytes, digest))
 }
@@ -143,7 +147,11 @@ pub async fn load(
             let d = digest.clone();
             tokio::task::spawn_blocking(move || rt.cache().load_or_compile(rt.engine(), &bytes, &d))
                 .await
-                .map_err(|e| LoadError::Compile { lane: lane.clone(), path: spec.component.clone(), message: e.to_string() })?
+                .map_err(|e| LoadError::Compile {
+                    lane: lane.clone(),
+                    path: spec.component.clone(),
+                    message: e.to_string(),
+                })?
                 .map_err(|e| LoadError::Compile {
                     lane: lane.clone(),
                     path: spec.component.clone(),
@@ -154,11 +162,18 @@ pub async fn load(
 
     check_imports(runtime, spec, manifest, &component)?;
 
-    let instance_pre = runtime
-        .linker()
-        .instantiate_pre(&component)
-        .map_err(|e| LoadError::NotALane { lane: lane.clone(), message: format!("{e:#}") })?;
-    let pre = LanePre::new(instance_pre).map_err(|e| LoadError::NotALane { lane: lane.clone(), message: format!("{e:#}") })?;
+    let instance_pre =
+        runtime
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::NotALane {
+                lane: lane.clone(),
+                message: format!("{e:#}"),
+            })?;
+    let pre = LanePre::new(instance_pre).map_err(|e| LoadError::NotALane {
+        lane: lane.clone(),
+        message: format!("{e:#}"),
+    })?;
 
     let env = Arc::new(LaneEnv {
         name: spec.name.clone(),
@@ -168,15 +183,33 @@ pub async fn load(
     });
     let info = runner::describe(runtime.engine(), &pre, env.clone())
         .await
-        .map_err(|outcome| LoadError::Describe { lane: lane.clone(), outcome })?;
+        .map_err(|outcome| LoadError::Describe {
+            lane: lane.clone(),
+            outcome,
+        })?;
     if !api_compatible(&info.api_version) {
-        return Err(LoadError::ApiVersion { lane, found: info.api_version });
+        return Err(LoadError::ApiVersion {
+            lane,
+            found: info.api_version,
+        });
     }
-    Ok(LoadedLane { spec: spec.clone(), digest, info, component, pre, env })
+    Ok(LoadedLane {
+        spec: spec.clone(),
+        digest,
+        info,
+        component,
+        pre,
+        env,
+    })
 }
 
 /// Refuses a component that imports a capability interface its entry does not grant.
-fn check_imports(runtime: &Runtime, spec: &LaneSpec, manifest: &str, component: &Component) -> Result<(), LoadError> {
+fn check_imports(
+    runtime: &Runtime,
+    spec: &LaneSpec,
+    manifest: &str,
+    component: &Component,
+) -> Result<(), LoadError> {
     let ty = component.component_type();
     for (import, _) in ty.imports(runtime.engine()) {
         if let Some(capability) = Capability::from_import(import)

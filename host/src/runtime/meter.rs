@@ -16,7 +16,13 @@ pub struct CpuMeter {
 impl CpuMeter {
     /// A meter that starts now and allows `budget` of guest time.
     pub fn new(budget: Duration) -> CpuMeter {
-        CpuMeter { started: Instant::now(), in_host: Duration::ZERO, entered_host: None, budget, exceeded: false }
+        CpuMeter {
+            started: Instant::now(),
+            in_host: Duration::ZERO,
+            entered_host: None,
+            budget,
+            exceeded: false,
+        }
     }
 
     /// The guest is calling into the host.
@@ -73,7 +79,11 @@ mod tests {
         m.enter_host();
         std::thread::sleep(Duration::from_millis(60));
         m.leave_host();
-        assert!(m.guest_time() < Duration::from_millis(30), "{:?}", m.guest_time());
+        assert!(
+            m.guest_time() < Duration::from_millis(30),
+            "{:?}",
+            m.guest_time()
+        );
         assert!(m.check());
         std::thread::sleep(Duration::from_millis(40));
         assert!(!m.check());

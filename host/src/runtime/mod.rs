@@ -51,8 +51,14 @@ impl Runtime {
         start_epoch_ticker(&engine);
         let mut linker = Linker::<LaneState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
-        bindings::LaneWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state).map_err(anyhow::Error::from)?;
-        Ok(Runtime { engine, linker, cache, services })
+        bindings::LaneWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            services,
+        })
     }
 
     /// The wasmtime engine.
@@ -80,16 +86,20 @@ impl Runtime {
 /// a busy executor cannot delay it). The thread ends when the engine is dropped.
 fn start_epoch_ticker(engine: &Engine) {
     let weak = engine.weak();
-    let spawned = std::thread::Builder::new().name("outlane-epoch".into()).spawn(move || {
-        loop {
-            std::thread::sleep(EPOCH_TICK);
-            match weak.upgrade() {
-                Some(engine) => engine.increment_epoch(),
-                None => break,
+    let spawned = std::thread::Builder::new()
+        .name("outlane-epoch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
             }
-        }
-    });
+        });
     if let Err(e) = spawned {
-        tracing::error!("cannot start the epoch ticker thread, CPU limits will not be enforced: {e}");
+        tracing::error!(
+            "cannot start the epoch ticker thread, CPU limits will not be enforced: {e}"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! atomically; a call takes an `Arc` of its lane when it starts, so it finishes on that version
 //! whatever happens meanwhile. A lane whose new version fails to load keeps its last good one.
 
-use super::loader::{self, LoadedLane};
 use super::Runtime;
+use super::loader::{self, LoadedLane};
 use crate::crm::lane_status;
 use crate::manifest::Manifest;
 use arc_swap::ArcSwap;
@@ -84,7 +84,10 @@ impl Registry {
 
     /// Why lanes failed their last load, by name.
     pub fn errors(&self) -> BTreeMap<String, String> {
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A receiver that changes whenever the set of lanes changes.
@@ -95,7 +98,12 @@ impl Registry {
     /// The files whose changes should trigger a reload: the manifest and every component.
     pub fn watch_targets(&self) -> Vec<PathBuf> {
         let mut targets = vec![self.manifest_path.clone()];
-        if let Some(m) = self.manifest.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some(m) = self
+            .manifest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             targets.extend(m.lanes.iter().map(|l| l.component.clone()));
         }
         targets
@@ -123,7 +131,11 @@ impl Registry {
             let previous = current.get(&spec.name).cloned();
             let loaded = match loader::read_component(spec).await {
                 Err(e) => Err(e),
-                Ok((_, digest)) if previous.as_ref().is_some_and(|p| p.digest == digest && p.spec == *spec) => {
+                Ok((_, digest))
+                    if previous
+                        .as_ref()
+                        .is_some_and(|p| p.digest == digest && p.spec == *spec) =>
+                {
                     report.unchanged.push(spec.name.clone());
                     if let Some(p) = previous {
                         next.insert(spec.name.clone(), p);
@@ -131,7 +143,10 @@ impl Registry {
                     continue;
                 }
                 Ok((bytes, digest)) => {
-                    let reuse = previous.as_ref().filter(|p| p.digest == digest).map(|p| p.component.clone());
+                    let reuse = previous
+                        .as_ref()
+                        .filter(|p| p.digest == digest)
+                        .map(|p| p.component.clone());
                     loader::load(&self.runtime, spec, &manifest_name, bytes, digest, reuse).await
                 }
             };
@@ -145,9 +160,13 @@ impl Registry {
                         lane.short_digest()
                     );
                     let now = self.runtime.services().clock.now_ms();
-                    if let Err(e) =
-                        lane_status::record_load(&self.runtime.services().db, &spec.name, &lane.info.version, &lane.digest, now)
-                    {
+                    if let Err(e) = lane_status::record_load(
+                        &self.runtime.services().db,
+                        &spec.name,
+                        &lane.info.version,
+                        &lane.digest,
+                        now,
+                    ) {
                         tracing::warn!("cannot record lane status: {e}");
                     }
                     report.loaded.push(spec.name.clone());
@@ -162,9 +181,16 @@ impl Registry {
                             p.info.version,
                             p.short_digest()
                         ),
-                        None => tracing::error!(lane = spec.name.as_str(), "{message} (the lane is not running)"),
+                        None => tracing::error!(
+                            lane = spec.name.as_str(),
+                            "{message} (the lane is not running)"
+                        ),
                     }
-                    if let Err(e) = lane_status::record_load_error(&self.runtime.services().db, &spec.name, &message) {
+                    if let Err(e) = lane_status::record_load_error(
+                        &self.runtime.services().db,
+                        &spec.name,
+                        &message,
+                    ) {
                         tracing::warn!("cannot record lane status: {e}");
                     }
                     if let Some(p) = previous {
@@ -175,7 +201,11 @@ impl Registry {
                 }
             }
         }
-        report.removed = current.keys().filter(|name| manifest.lane(name).is_none()).cloned().collect();
+        report.removed = current
+            .keys()
+            .filter(|name| manifest.lane(name).is_none())
+            .cloned()
+            .collect();
         for name in &report.removed {
             tracing::info!(lane = name.as_str(), "removed from the manifest: unloaded");
         }

@@ -43,7 +43,11 @@ pub fn spawn(registry: Arc<Registry>) -> notify::Result<ReloadWatcher> {
     Ok(ReloadWatcher { task })
 }
 
-async fn watch_loop(registry: Arc<Registry>, mut watcher: RecommendedWatcher, mut rx: mpsc::UnboundedReceiver<PathBuf>) {
+async fn watch_loop(
+    registry: Arc<Registry>,
+    mut watcher: RecommendedWatcher,
+    mut rx: mpsc::UnboundedReceiver<PathBuf>,
+) {
     let mut watched = BTreeSet::new();
     let mut retry = tokio::time::interval(RETRY_WATCH);
     let mut first = true;
@@ -77,7 +81,11 @@ async fn watch_loop(registry: Arc<Registry>, mut watcher: RecommendedWatcher, mu
 }
 
 /// Watches the directory of every target not watched yet; returns how many were added.
-fn watch_dirs(watcher: &mut RecommendedWatcher, watched: &mut BTreeSet<PathBuf>, targets: &[PathBuf]) -> usize {
+fn watch_dirs(
+    watcher: &mut RecommendedWatcher,
+    watched: &mut BTreeSet<PathBuf>,
+    targets: &[PathBuf],
+) -> usize {
     let mut added = 0;
     for dir in targets.iter().filter_map(|t| t.parent()).map(canonical) {
         if watched.contains(&dir) {
@@ -95,9 +103,13 @@ fn watch_dirs(watcher: &mut RecommendedWatcher, watched: &mut BTreeSet<PathBuf>,
 }
 
 fn is_target(path: &Path, targets: &[PathBuf]) -> bool {
-    let (Some(name), Some(dir)) = (path.file_name(), path.parent()) else { return false };
+    let (Some(name), Some(dir)) = (path.file_name(), path.parent()) else {
+        return false;
+    };
     let dir = canonical(dir);
-    targets.iter().any(|t| t.file_name() == Some(name) && t.parent().map(canonical).as_ref() == Some(&dir))
+    targets
+        .iter()
+        .any(|t| t.file_name() == Some(name) && t.parent().map(canonical).as_ref() == Some(&dir))
 }
 
 fn canonical(path: &Path) -> PathBuf {

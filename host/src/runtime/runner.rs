@@ -17,8 +17,11 @@ use tokio::time::timeout;
 use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
 
 /// Limits of the `describe` call made at load.
-pub const DESCRIBE_LIMITS: SandboxLimits =
-    SandboxLimits { cpu: Duration::from_secs(1), memory: 64 << 20, wall: Duration::from_secs(10) };
+pub const DESCRIBE_LIMITS: SandboxLimits = SandboxLimits {
+    cpu: Duration::from_secs(1),
+    memory: 64 << 20,
+    wall: Duration::from_secs(10),
+};
 
 /// A store for one call of `env` under `limits`.
 pub fn new_store(engine: &Engine, env: Arc<LaneEnv>, limits: &SandboxLimits) -> Store<LaneState> {
@@ -36,13 +39,21 @@ pub fn new_store(engine: &Engine, env: Arc<LaneEnv>, limits: &SandboxLimits) -> 
     });
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut ctx| {
-        if ctx.data_mut().meter.check() { Ok(UpdateDeadline::Yield(1)) } else { Ok(UpdateDeadline::Interrupt) }
+        if ctx.data_mut().meter.check() {
+            Ok(UpdateDeadline::Yield(1))
+        } else {
+            Ok(UpdateDeadline::Interrupt)
+        }
     });
     store
 }
 
 /// Calls `describe` in a store where only the `host` interface answers.
-pub async fn describe(engine: &Engine, pre: &LanePre<LaneState>, env: Arc<LaneEnv>) -> Result<LaneInfo, CallOutcome> {
+pub async fn describe(
+    engine: &Engine,
+    pre: &LanePre<LaneState>,
+    env: Arc<LaneEnv>,
+) -> Result<LaneInfo, CallOutcome> {
     let mut store = new_store(engine, env, &DESCRIBE_LIMITS);
     store.data_mut().host_only = true;
     let wall = DESCRIBE_LIMITS.wall;
@@ -65,7 +76,9 @@ pub async fn can_execute(
     let mut store = new_store(engine, env, limits);
     let result = timeout(limits.wall, async {
         let lane = pre.instantiate_async(&mut store).await?;
-        lane.outlane_lanes_lane().call_can_execute(&mut store, ctx).await
+        lane.outlane_lanes_lane()
+            .call_can_execute(&mut store, ctx)
+            .await
     })
     .await;
     match finish(&store, result, limits.wall)? {
@@ -85,12 +98,20 @@ pub async fn execute(
     let mut store = new_store(engine, env, limits);
     let result = timeout(limits.wall, async {
         let lane = pre.instantiate_async(&mut store).await?;
-        lane.outlane_lanes_lane().call_execute(&mut store, ctx).await
+        lane.outlane_lanes_lane()
+            .call_execute(&mut store, ctx)
+            .await
     })
     .await;
     match finish(&store, result, limits.wall) {
-        Ok(Ok(Report { outcome: ReportOutcome::Worked, summary })) => CallOutcome::Worked(summary),
-        Ok(Ok(Report { outcome: ReportOutcome::Idle, summary })) => CallOutcome::Idle(summary),
+        Ok(Ok(Report {
+            outcome: ReportOutcome::Worked,
+            summary,
+        })) => CallOutcome::Worked(summary),
+        Ok(Ok(Report {
+            outcome: ReportOutcome::Idle,
+            summary,
+        })) => CallOutcome::Idle(summary),
         Ok(Err(error)) => lane_error(error),
         Err(outcome) => outcome,
     }
@@ -142,7 +163,12 @@ fn classify(state: &LaneState, error: &wasmtime::Error, stderr: &str) -> CallOut
     // A Rust guest's panic prints "thread '..' panicked at FILE:LINE:COL:" then the message.
     let lines: Vec<&str> = stderr.lines().collect();
     if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
-        let place = lines[i].split("panicked at").nth(1).unwrap_or("").trim().trim_end_matches(':');
+        let place = lines[i]
+            .split("panicked at")
+            .nth(1)
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches(':');
         let what = lines.get(i + 1).copied().unwrap_or("").trim();
         message = format!("panicked at {place}: {what}");
     }

@@ -37,7 +37,12 @@ pub struct MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.hit = Some(desired);
             return Err(wasmtime::Error::msg(format!(
@@ -48,7 +53,12 @@ impl ResourceLimiter for MemoryCap {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
@@ -83,7 +93,10 @@ impl LaneState {
         LaneState {
             env,
             meter: CpuMeter::new(cpu),
-            memory: MemoryCap { max_bytes: usize::try_from(memory_bytes).unwrap_or(usize::MAX), hit: None },
+            memory: MemoryCap {
+                max_bytes: usize::try_from(memory_bytes).unwrap_or(usize::MAX),
+                hit: None,
+            },
             wall_deadline: Instant::now() + wall,
             denials: Vec::new(),
             host_only: false,
@@ -95,12 +108,17 @@ impl LaneState {
 
     /// What the guest wrote to stderr during the call, trimmed.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim().to_string()
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string()
     }
 }
 
 impl WasiView for LaneState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

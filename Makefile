@@ -1,0 +1,42 @@
+# Outlane: `make demo` runs the main job, `make test` runs the tests. Both install what a fresh
+# machine lacks first.
+
+CARGO ?= cargo
+# The native crates, always built together so their dependency features stay unified.
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk
+OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
+DEMO_DIR ?= $(CURDIR)/target/demo
+
+.PHONY: deps lanes build test demo bench fmt clean-demo
+
+## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target)
+deps:
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+## build: the outlane binary
+build: deps
+	$(CARGO) build $(NATIVE)
+
+## lanes: build the lanes and examples for wasm32-wasip2 into target/wasm32-wasip2/release
+lanes: build
+	$(OUTLANE) lanes build --workspace .
+
+## test: the whole test suite (unit tests, real WASM components, end-to-end)
+test: deps
+	$(CARGO) test $(NATIVE)
+
+## demo: run the daemon with the example lane for 30 s (accelerated clock) in target/demo
+demo: lanes
+	$(OUTLANE) --data-dir $(DEMO_DIR) lanes check examples/lanes.toml
+	$(OUTLANE) --data-dir $(DEMO_DIR) run --manifest examples/lanes.toml --for 30s --clock-factor 10
+	$(OUTLANE) --data-dir $(DEMO_DIR) lanes list --manifest examples/lanes.toml
+
+## bench: lane-host benchmarks (release build): call cost and hot-reload latency
+bench: deps
+	$(CARGO) bench -p outlane-tests --bench lane_host
+
+fmt:
+	$(CARGO) fmt --all
+
+clean-demo:
+	rm -rf $(DEMO_DIR)

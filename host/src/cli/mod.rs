@@ -1,0 +1,82 @@
+//! Subcommands of the `outlane` binary and what they share.
+
+pub mod lanes;
+pub mod run;
+
+use anyhow::Context as _;
+use outlane::caps::HostServices;
+use outlane::clock::Clock;
+use outlane::config::{Config, DataDir, default_config_path, default_data_dir};
+use outlane::crm::Db;
+use outlane::runtime::{ComponentCache, Registry, Runtime};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Options every subcommand has.
+pub struct Global {
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+}
+
+impl Global {
+    /// The configuration (defaults if the default file does not exist).
+    pub fn config(&self) -> anyhow::Result<Config> {
+        match &self.config {
+            Some(path) => Ok(Config::load(path, true)?),
+            None => Ok(Config::load(&default_config_path(), false)?),
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> DataDir {
+        DataDir::new(self.data_dir.clone().unwrap_or_else(default_data_dir))
+    }
+
+    /// The manifest to use: the argument, else the configuration's, else `lanes/lanes.toml`.
+    pub fn manifest(&self, given: Option<PathBuf>, config: &Config) -> PathBuf {
+        given
+            .or_else(|| config.lanes.manifest.clone())
+            .unwrap_or_else(|| PathBuf::from("lanes/lanes.toml"))
+    }
+}
+
+/// Opens the database and builds a runtime and an (unloaded) registry for `manifest`.
+pub fn open_host(
+    global: &Global,
+    manifest: PathBuf,
+    clock: Clock,
+) -> anyhow::Result<(Arc<Registry>, Db)> {
+    let data = global.data_dir();
+    std::fs::create_dir_all(data.root())
+        .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
+    let db = Db::open(&data.database())?;
+    let services = HostServices::new(db.clone(), clock);
+    let runtime = Arc::new(Runtime::new(
+        services,
+        ComponentCache::in_dir(data.component_cache()),
+    )?);
+    Ok((Arc::new(Registry::new(runtime, manifest)), db))
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level (info).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+    });
+    use std::io::IsTerminal as _;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A tokio runtime for one command.
+pub fn tokio() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
