@@ -5,7 +5,7 @@
 //! needs: implement [`Lane`], call [`export_lane!`], build with
 //! `cargo build --release --target wasm32-wasip2`.
 //!
-//! ```ignore
+//! ```text
 //! use outlane_sdk::prelude::*;
 //!
 //! #[derive(serde::Deserialize)]

@@ -68,7 +68,7 @@ fn main() -> anyhow::Result<()> {
             let instance = lane.pre.instantiate_async(&mut store).await?;
             let yes = instance.outlane_lanes_lane().call_can_execute(&mut store, &ctx).await?;
             bare.push(t.elapsed());
-            anyhow::ensure!(yes == Ok(true), "bare can-execute failed");
+            anyhow::ensure!(matches!(yes, Ok(true)), "bare can-execute failed");
         }
         let (ours_m, bare_m) = (median(ours), median(bare));
         println!("lane call (instantiate + can-execute + return), median of {n}:");

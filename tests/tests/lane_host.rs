@@ -8,7 +8,7 @@ use outlane::daemon::{self, CallRecord, Daemon};
 use outlane::runtime::bindings::CallContext;
 use outlane::runtime::{CallOutcome, ComponentCache, Registry, Runtime, reload};
 use outlane_tests::{capture_logs, guests};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -21,16 +21,16 @@ struct TestHost {
 }
 
 impl TestHost {
-    /// Writes `manifest` (with `{hello}`-style placeholders replaced by component paths) and loads it.
+    /// Writes `manifest` (placeholders expanded by [`expand`]) into a fresh data dir.
     async fn new(manifest: &str) -> TestHost {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("outlane.db")).unwrap();
-        let host = TestHost::over(dir, db, manifest);
+        let host = TestHost::over(dir, db);
         host.write_manifest(manifest);
         host
     }
 
-    fn over(dir: TempDir, db: Db, _manifest: &str) -> TestHost {
+    fn over(dir: TempDir, db: Db) -> TestHost {
         let services = HostServices::new(db.clone(), Clock::real());
         let runtime = Arc::new(
             Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap(),
@@ -114,7 +114,7 @@ async fn sdk_lane_runs_logs_reads_config_and_keeps_state() {
     // The state lives in SQLite: a new runtime over the same database continues the count.
     let TestHost { dir, db, registry } = host;
     drop(registry);
-    let host = TestHost::over(dir, db, &manifest);
+    let host = TestHost::over(dir, db);
     host.registry.reload().await;
     match host.call("greeter").await {
         CallOutcome::Worked(summary) => assert!(summary.ends_with("count=4"), "{summary}"),
@@ -305,9 +305,6 @@ async fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_reload_swaps_versions_and_keeps_the_last_good_one() {
     let logs = capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let component: PathBuf = dir.path().join("swappable.wasm");
-    copy(&guests().path("fixture-hello"), &component);
     let manifest = lane_entry(
         "swappable",
         "{dir}/swappable.wasm",

@@ -10,8 +10,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use LaneWorldPre as LanePre;
-pub use exports::outlane::lanes::lane::{
+pub use self::exports::outlane::lanes::lane::{
     Context as CallContext, LaneInfo, Outcome as ReportOutcome, Report,
 };
-pub use outlane::lanes::types::{Error as LaneError, Level, LimitHit, Stage};
+pub use self::outlane::lanes::types::{Error as LaneError, Level, LimitHit, Stage};
+pub use LaneWorldPre as LanePre;
