@@ -8,7 +8,8 @@
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
 //! - [`daemon`]: the scheduler that calls lanes;
-//! - [`clock`]: the daemon clock (accelerated in tests and the demo).
+//! - [`clock`]: the daemon clock (accelerated in tests and the demo);
+//! - [`guest_build`]: building lane crates into components.
 #![deny(missing_docs)]
 
 pub mod caps;
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod crm;
 pub mod daemon;
+pub mod guest_build;
 pub mod manifest;
 pub mod runtime;
 pub mod units;

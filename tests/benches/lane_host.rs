@@ -50,12 +50,12 @@ fn main() -> anyhow::Result<()> {
         // Lane call: ours.
         let n = 2000;
         for _ in 0..200 {
-            runner::can_execute(runtime.engine(), &lane.pre, lane.env.clone(), &lane.spec.limits, &ctx).await.ok();
+            runner::can_execute(&lane, &ctx).await.ok();
         }
         let mut ours = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
-            let ok = runner::can_execute(runtime.engine(), &lane.pre, lane.env.clone(), &lane.spec.limits, &ctx).await;
+            let ok = runner::can_execute(&lane, &ctx).await;
             ours.push(t.elapsed());
             anyhow::ensure!(matches!(ok, Ok(true)), "can-execute failed");
         }

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
@@ -58,36 +57,20 @@ pub fn guests() -> &'static Guests {
     static GUESTS: OnceLock<Guests> = OnceLock::new();
     GUESTS.get_or_init(|| match build_guests() {
         Ok(guests) => guests,
-        Err(e) => panic!("cannot build the guest components: {e:#}"),
+        Err(e) => {
+            panic!("cannot build the guest components (`make deps` installs the target): {e:#}")
+        }
     })
 }
 
 fn build_guests() -> anyhow::Result<Guests> {
-    let target = target_dir().join("guest-tests");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root())
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target);
-    for name in GUEST_CRATES {
-        cmd.args(["-p", name]);
-    }
-    let output = cmd.output()?;
-    if !output.status.success() {
-        anyhow::bail!(
-            "cargo build of the guests failed (is the wasm32-wasip2 target installed? `make deps`):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(Guests {
-        dir: target.join("wasm32-wasip2").join("release"),
-    })
+    let dir = outlane::guest_build::build(
+        &workspace_root(),
+        &target_dir().join("guest-tests"),
+        GUEST_CRATES,
+        false,
+    )?;
+    Ok(Guests { dir })
 }
 
 /// A copy of everything the process logged through `tracing` since [`capture_logs`] was first

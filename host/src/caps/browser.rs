@@ -9,14 +9,6 @@ use crate::runtime::state::LaneState;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
-impl LaneState {
-    fn browser<T>(&mut self) -> Answer<T> {
-        Ok(self
-            .require(Capability::Browser)
-            .and_then(|()| Err(unavailable(Capability::Browser))))
-    }
-}
-
 impl Host for LaneState {
     async fn goto(&mut self, url: String) -> Answer<Page> {
         if let Err(e) = self.require(Capability::Browser) {
@@ -28,36 +20,36 @@ impl Host for LaneState {
         Ok(Err(unavailable(Capability::Browser)))
     }
     async fn current_url(&mut self) -> Answer<String> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn wait_for(&mut self, _target: Target, _timeout_ms: u32) -> Answer<bool> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn exists(&mut self, _target: Target) -> Answer<bool> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn click(&mut self, _target: Target) -> Answer<()> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn type_text(&mut self, _target: Target, _text: String) -> Answer<()> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn press(&mut self, _key: String) -> Answer<()> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn text(&mut self, _target: Target) -> Answer<Option<String>> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn texts(&mut self, _target: Target) -> Answer<Vec<String>> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn attrs(&mut self, _target: Target, _name: String) -> Answer<Vec<String>> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn links(&mut self) -> Answer<Vec<String>> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
     async fn api_get(&mut self, _path: String) -> Answer<ApiResponse> {
-        self.browser()
+        self.no_backend(Capability::Browser)
     }
 }

@@ -50,7 +50,7 @@ impl Host for LaneState {
 
     async fn should_stop(&mut self) -> wasmtime::Result<bool> {
         let near_deadline = Instant::now() + STOP_MARGIN >= self.wall_deadline;
-        Ok(near_deadline || *self.env.services.subscribe_shutdown().borrow())
+        Ok(near_deadline || self.env.services.shutdown_requested())
     }
 
     async fn state_get(

@@ -15,13 +15,9 @@ impl Host for LaneState {
         _vars_json: String,
         _json_schema: Option<String>,
     ) -> Answer<Reply> {
-        Ok(self
-            .require(Capability::Llm)
-            .and_then(|()| Err(super::unavailable(Capability::Llm))))
+        self.no_backend(Capability::Llm)
     }
     async fn render(&mut self, _prompt: String, _vars_json: String) -> Answer<String> {
-        Ok(self
-            .require(Capability::Llm)
-            .and_then(|()| Err(super::unavailable(Capability::Llm))))
+        self.no_backend(Capability::Llm)
     }
 }

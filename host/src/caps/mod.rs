@@ -43,6 +43,11 @@ impl HostServices {
         self.shutdown.send_replace(true);
     }
 
+    /// Whether shutdown has been requested.
+    pub fn shutdown_requested(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
     /// A receiver that turns true when shutdown is requested.
     pub fn subscribe_shutdown(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
@@ -83,6 +88,17 @@ pub(crate) fn unavailable(cap: Capability) -> LaneError {
     LaneError::Internal(format!(
         "the {cap} capability has no backend in this build of outlane"
     ))
+}
+
+impl LaneState {
+    /// The answer of a capability function without a backend yet: the grant check's denial,
+    /// or [`unavailable`] for a granted lane.
+    pub(crate) fn no_backend<T>(
+        &mut self,
+        cap: Capability,
+    ) -> wasmtime::Result<Result<T, LaneError>> {
+        Ok(self.require(cap).and_then(|()| Err(unavailable(cap))))
+    }
 }
 
 /// A lane error as one line for people: its kind, then its message.

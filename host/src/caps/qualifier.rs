@@ -10,23 +10,15 @@ use crate::runtime::state::LaneState;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
-impl LaneState {
-    fn qualifier<T>(&mut self) -> Answer<T> {
-        Ok(self
-            .require(Capability::Qualifier)
-            .and_then(|()| Err(super::unavailable(Capability::Qualifier))))
-    }
-}
-
 impl Host for LaneState {
     async fn embed(&mut self, _id: u64) -> Answer<()> {
-        self.qualifier()
+        self.no_backend(Capability::Qualifier)
     }
     async fn predict(&mut self, _id: u64) -> Answer<Option<Prediction>> {
-        self.qualifier()
+        self.no_backend(Capability::Qualifier)
     }
     async fn choose(&mut self, _ids: Vec<u64>) -> Answer<Option<Choice>> {
-        self.qualifier()
+        self.no_backend(Capability::Qualifier)
     }
     async fn label(
         &mut self,
@@ -35,9 +27,9 @@ impl Host for LaneState {
         _reason: String,
         _source: LabelSource,
     ) -> Answer<()> {
-        self.qualifier()
+        self.no_backend(Capability::Qualifier)
     }
     async fn rank(&mut self, _ids: Vec<u64>) -> Answer<Vec<Scored>> {
-        self.qualifier()
+        self.no_backend(Capability::Qualifier)
     }
 }

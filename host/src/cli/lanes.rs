@@ -4,10 +4,15 @@ use super::{Global, open_host, tokio};
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use outlane::clock::Clock;
+use outlane::crm::Db;
 use outlane::crm::lane_status;
+use outlane::guest_build;
 use outlane::manifest::Manifest;
+use outlane::runtime::Registry;
+use outlane::runtime::registry::ReloadReport;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::Arc;
 
 /// `outlane lanes ...`
 #[derive(Subcommand)]
@@ -56,18 +61,47 @@ struct Row {
     last_run_ms: Option<u64>,
 }
 
-fn list(global: &Global, manifest: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+/// A manifest with its lanes loaded, for `list` and `check`.
+struct Loaded {
+    path: PathBuf,
+    manifest: Manifest,
+    registry: Arc<Registry>,
+    db: Db,
+    report: ReloadReport,
+}
+
+/// Reads the manifest (an invalid one is reported and yields exit code 2) and loads its lanes.
+fn load(global: &Global, manifest: Option<PathBuf>) -> anyhow::Result<Result<Loaded, ExitCode>> {
     let config = global.config()?;
     let path = global.manifest(manifest, &config);
-    let parsed = match Manifest::load(&path) {
+    let manifest = match Manifest::load(&path) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
+            return Ok(Err(ExitCode::from(2)));
         }
     };
-    let (registry, db) = open_host(global, path, Clock::real())?;
-    tokio()?.block_on(registry.reload());
+    let (registry, db) = open_host(global, path.clone(), Clock::real())?;
+    let report = tokio()?.block_on(registry.reload());
+    Ok(Ok(Loaded {
+        path,
+        manifest,
+        registry,
+        db,
+        report,
+    }))
+}
+
+fn list(global: &Global, manifest: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+    let Loaded {
+        manifest: parsed,
+        registry,
+        db,
+        ..
+    } = match load(global, manifest)? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
     let errors = registry.errors();
     let mut rows = Vec::new();
     for spec in &parsed.lanes {
@@ -162,14 +196,15 @@ fn print_table(rows: &[Row]) {
 }
 
 fn check(global: &Global, manifest: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let config = global.config()?;
-    let path = global.manifest(manifest, &config);
-    if let Err(e) = Manifest::load(&path) {
-        eprintln!("error: {e}");
-        return Ok(ExitCode::from(2));
-    }
-    let (registry, _db) = open_host(global, path.clone(), Clock::real())?;
-    let report = tokio()?.block_on(registry.reload());
+    let Loaded {
+        path,
+        registry,
+        report,
+        ..
+    } = match load(global, manifest)? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
     for name in &report.loaded {
         if let Some(lane) = registry.get(name) {
             println!(
@@ -247,26 +282,9 @@ fn build(workspace: &Path) -> anyhow::Result<ExitCode> {
         packages.len(),
         packages.join(", ")
     );
-    let mut cmd = Command::new(&cargo);
     // Always into the workspace's own target/ (whatever CARGO_TARGET_DIR says), so that the
     // component paths in the manifests (../target/wasm32-wasip2/release/*.wasm) hold.
-    cmd.current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(root.join("target"));
-    for p in &packages {
-        cmd.args(["-p", p]);
-    }
-    let status = cmd.status().context("cannot run cargo build")?;
-    if !status.success() {
-        bail!(
-            "cargo build of the lanes failed (is the target installed? `rustup target add wasm32-wasip2`)"
-        );
-    }
+    let names: Vec<&str> = packages.iter().map(String::as_str).collect();
+    guest_build::build(&root, &root.join("target"), &names, true)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! The last known status of each lane (loaded version, last run, next run), written by the
-//! daemon and read by `outlane lanes list` and `outlane status`.
+//! daemon and read by `outlane lanes list` and `outlane status`. Writes happen on the daemon's
+//! async path, so they run on the blocking pool; the read is for the CLI.
 
 use super::{Db, DbError};
 use rusqlite::{OptionalExtension, params};
@@ -30,14 +31,15 @@ pub struct LaneStatus {
 }
 
 /// Records a successful load.
-pub fn record_load(
+pub async fn record_load(
     db: &Db,
     lane: &str,
     version: &str,
     digest: &str,
     now_ms: u64,
 ) -> Result<(), DbError> {
-    db.call_blocking(|c| {
+    let (lane, version, digest) = (lane.to_owned(), version.to_owned(), digest.to_owned());
+    db.call(move |c| {
         c.execute(
             "INSERT INTO lane_status (lane, version, digest, loaded_ms, load_error) VALUES (?1, ?2, ?3, ?4, NULL)
              ON CONFLICT (lane) DO UPDATE SET version = excluded.version, digest = excluded.digest,
@@ -46,11 +48,13 @@ pub fn record_load(
         )
         .map(|_| ())
     })
+    .await
 }
 
 /// Records a failed load (the previous version, if any, stays recorded as loaded).
-pub fn record_load_error(db: &Db, lane: &str, error: &str) -> Result<(), DbError> {
-    db.call_blocking(|c| {
+pub async fn record_load_error(db: &Db, lane: &str, error: &str) -> Result<(), DbError> {
+    let (lane, error) = (lane.to_owned(), error.to_owned());
+    db.call(move |c| {
         c.execute(
             "INSERT INTO lane_status (lane, load_error) VALUES (?1, ?2)
              ON CONFLICT (lane) DO UPDATE SET load_error = excluded.load_error",
@@ -58,10 +62,11 @@ pub fn record_load_error(db: &Db, lane: &str, error: &str) -> Result<(), DbError
         )
         .map(|_| ())
     })
+    .await
 }
 
 /// Records the end of a run.
-pub fn record_run(
+pub async fn record_run(
     db: &Db,
     lane: &str,
     run_ms: u64,
@@ -70,7 +75,8 @@ pub fn record_run(
     next_run_ms: u64,
     failures: u32,
 ) -> Result<(), DbError> {
-    db.call_blocking(|c| {
+    let (lane, outcome, summary) = (lane.to_owned(), outcome.to_owned(), summary.to_owned());
+    db.call(move |c| {
         c.execute(
             "INSERT INTO lane_status (lane, last_run_ms, last_outcome, last_summary, next_run_ms, failures)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -81,6 +87,7 @@ pub fn record_run(
         )
         .map(|_| ())
     })
+    .await
 }
 
 /// The recorded status of `lane`, if any.

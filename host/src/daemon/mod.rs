@@ -33,6 +33,18 @@ pub struct Schedule {
     pub every: Duration,
 }
 
+impl Schedule {
+    /// A lane never run yet, due at `now`.
+    pub fn new(now: u64, every: Duration) -> Schedule {
+        Schedule {
+            next_due_ms: now,
+            last_run_ms: None,
+            failures: 0,
+            every,
+        }
+    }
+}
+
 /// One call's record, for observers (tests, the demo).
 #[derive(Debug, Clone)]
 pub struct CallRecord {
@@ -114,12 +126,9 @@ impl Daemon {
             )
             .await;
             let ended = self.clock.now_ms();
-            let schedule = schedules.entry(name.clone()).or_insert_with(|| Schedule {
-                next_due_ms: ended,
-                last_run_ms: None,
-                failures: 0,
-                every: lane.spec.every,
-            });
+            let schedule = schedules
+                .entry(name.clone())
+                .or_insert_with(|| Schedule::new(ended, lane.spec.every));
             reschedule(schedule, &outcome, ended);
             log_call(&name, &outcome, schedule, &self.clock);
             if let Err(e) = lane_status::record_run(
@@ -130,7 +139,9 @@ impl Daemon {
                 &outcome.detail(),
                 schedule.next_due_ms,
                 schedule.failures,
-            ) {
+            )
+            .await
+            {
                 tracing::warn!("cannot record lane status: {e}");
             }
             if let Some(tx) = &self.calls {
@@ -151,26 +162,8 @@ impl Daemon {
 /// a panic in a host function ends as an outcome instead of taking the daemon down.
 pub async fn call(lane: Arc<LoadedLane>, ctx: CallContext) -> CallOutcome {
     let task = tokio::spawn(async move {
-        let engine = lane.pre.engine().clone();
-        match runner::can_execute(
-            &engine,
-            &lane.pre,
-            lane.env.clone(),
-            &lane.spec.limits,
-            &ctx,
-        )
-        .await
-        {
-            Ok(true) => {
-                runner::execute(
-                    &engine,
-                    &lane.pre,
-                    lane.env.clone(),
-                    &lane.spec.limits,
-                    &ctx,
-                )
-                .await
-            }
+        match runner::can_execute(&lane, &ctx).await {
+            Ok(true) => runner::execute(&lane, &ctx).await,
             Ok(false) => CallOutcome::Idle("nothing to do".into()),
             Err(outcome) => outcome,
         }
@@ -184,12 +177,9 @@ fn sync_schedules(schedules: &mut HashMap<String, Schedule>, lanes: &LaneSet, no
     schedules.retain(|name, _| lanes.contains_key(name));
     for (name, lane) in lanes {
         let every = lane.spec.every;
-        let schedule = schedules.entry(name.clone()).or_insert_with(|| Schedule {
-            next_due_ms: now,
-            last_run_ms: None,
-            failures: 0,
-            every,
-        });
+        let schedule = schedules
+            .entry(name.clone())
+            .or_insert_with(|| Schedule::new(now, every));
         if schedule.every != every {
             schedule.every = every;
             if schedule.failures == 0 {

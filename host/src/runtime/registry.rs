@@ -166,7 +166,9 @@ impl Registry {
                         &lane.info.version,
                         &lane.digest,
                         now,
-                    ) {
+                    )
+                    .await
+                    {
                         tracing::warn!("cannot record lane status: {e}");
                     }
                     report.loaded.push(spec.name.clone());
@@ -190,7 +192,9 @@ impl Registry {
                         &self.runtime.services().db,
                         &spec.name,
                         &message,
-                    ) {
+                    )
+                    .await
+                    {
                         tracing::warn!("cannot record lane status: {e}");
                     }
                     if let Some(p) = previous {

@@ -8,6 +8,7 @@
 //! runs under a tokio timeout, host waits included.
 
 use super::bindings::{CallContext, LaneError, LaneInfo, LanePre, Report, ReportOutcome};
+use super::loader::LoadedLane;
 use super::outcome::CallOutcome;
 use super::state::{LaneEnv, LaneState};
 use crate::manifest::SandboxLimits;
@@ -65,18 +66,14 @@ pub async fn describe(
     finish(&store, result, wall)
 }
 
-/// Calls `can-execute`. `Ok(bool)` or the classified failure.
-pub async fn can_execute(
-    engine: &Engine,
-    pre: &LanePre<LaneState>,
-    env: Arc<LaneEnv>,
-    limits: &SandboxLimits,
-    ctx: &CallContext,
-) -> Result<bool, CallOutcome> {
-    let mut store = new_store(engine, env, limits);
+/// Calls `can-execute` of `lane`. `Ok(bool)` or the classified failure.
+pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, CallOutcome> {
+    let limits = &lane.spec.limits;
+    let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
     let result = timeout(limits.wall, async {
-        let lane = pre.instantiate_async(&mut store).await?;
-        lane.outlane_lanes_lane()
+        let instance = lane.pre.instantiate_async(&mut store).await?;
+        instance
+            .outlane_lanes_lane()
             .call_can_execute(&mut store, ctx)
             .await
     })
@@ -87,18 +84,14 @@ pub async fn can_execute(
     }
 }
 
-/// Calls `execute` and classifies the ending.
-pub async fn execute(
-    engine: &Engine,
-    pre: &LanePre<LaneState>,
-    env: Arc<LaneEnv>,
-    limits: &SandboxLimits,
-    ctx: &CallContext,
-) -> CallOutcome {
-    let mut store = new_store(engine, env, limits);
+/// Calls `execute` of `lane` and classifies the ending.
+pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
+    let limits = &lane.spec.limits;
+    let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
     let result = timeout(limits.wall, async {
-        let lane = pre.instantiate_async(&mut store).await?;
-        lane.outlane_lanes_lane()
+        let instance = lane.pre.instantiate_async(&mut store).await?;
+        instance
+            .outlane_lanes_lane()
             .call_execute(&mut store, ctx)
             .await
     })
