@@ -55,6 +55,7 @@ pub mod crm;
 mod error;
 pub mod host;
 mod lane;
+pub mod linkedin;
 pub mod llm;
 pub mod qualifier;
 pub mod state;

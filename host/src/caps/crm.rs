@@ -1,76 +1,312 @@
-//! `outlane:lanes/crm`: grant checks. The CRM backend arrives with the CRM issue; until then
-//! every call from a granted lane answers that the capability has no backend.
+//! `outlane:lanes/crm`: the CRM for lanes, scoped to the campaign the call runs for. Every
+//! call is one database transaction; all rules (stage transitions, limits, the journal) live
+//! in [`crate::crm`], this module only converts types.
 
+use crate::crm::campaigns::{self, Campaign as CampaignRow};
+use crate::crm::journal::{self, Outcome};
+use crate::crm::limits::{self, Until};
+use crate::crm::pipeline::{self, DealLead};
+use crate::crm::{self as store, CrmError, CrmResult, keywords, leads, messages};
 use crate::runtime::bindings::outlane::lanes::crm::{
-    Action, ActionResult, Campaign, Host, Lead, OpenIntent,
+    Action, ActionResult, Campaign, ExhaustedUntil, Host, Lead, OpenIntent,
 };
-use crate::runtime::bindings::{LaneError, Stage};
+use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use outlane_linkedin::ProfileId;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
+/// Most leads returned by one listing call.
+const MAX_LIST: u32 = 1000;
+
+impl LaneState {
+    /// Checks the grant, then runs `f` in one transaction with the call's campaign.
+    async fn crm<T, F>(&mut self, f: F) -> Answer<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>, &CampaignRow, &str, u64) -> CrmResult<T>
+            + Send
+            + 'static,
+    {
+        if let Err(denied) = self.require(Capability::Crm) {
+            return Ok(Err(denied));
+        }
+        let services = &self.env.services;
+        let now = services.clock.now_ms();
+        let lane = self.env.name.clone();
+        let campaign = self.campaign;
+        let result = services
+            .db
+            .write(move |tx| {
+                let campaign = match campaign {
+                    Some(id) => campaigns::get(tx, id)?,
+                    None => campaigns::only_active(tx)?,
+                };
+                f(tx, &campaign, &lane, now)
+            })
+            .await;
+        Ok(result.map_err(|e| lane_error(&self.env.name, e)))
+    }
+}
+
+fn lane_error(lane: &str, error: CrmError) -> LaneError {
+    match error {
+        CrmError::NotFound(m) => LaneError::NotFound(m),
+        CrmError::Invalid(m) => LaneError::Invalid(m),
+        CrmError::RateLimited { reason, until_ms } => {
+            LaneError::RateLimited(LimitHit { reason, until_ms })
+        }
+        other => {
+            tracing::warn!(lane, "crm call failed: {other}");
+            LaneError::Internal(other.to_string())
+        }
+    }
+}
+
+fn stage_in(stage: Stage) -> store::Stage {
+    match stage {
+        Stage::Discovered => store::Stage::Discovered,
+        Stage::Enriched => store::Stage::Enriched,
+        Stage::Qualified => store::Stage::Qualified,
+        Stage::Disqualified => store::Stage::Disqualified,
+        Stage::Pending => store::Stage::Pending,
+        Stage::Connected => store::Stage::Connected,
+        Stage::Completed => store::Stage::Completed,
+        Stage::Failed => store::Stage::Failed,
+        Stage::Ignored => store::Stage::Ignored,
+    }
+}
+
+fn stage_out(stage: store::Stage) -> Stage {
+    match stage {
+        store::Stage::Discovered => Stage::Discovered,
+        store::Stage::Enriched => Stage::Enriched,
+        store::Stage::Qualified => Stage::Qualified,
+        store::Stage::Disqualified => Stage::Disqualified,
+        store::Stage::Pending => Stage::Pending,
+        store::Stage::Connected => Stage::Connected,
+        store::Stage::Completed => Stage::Completed,
+        store::Stage::Failed => Stage::Failed,
+        store::Stage::Ignored => Stage::Ignored,
+    }
+}
+
+fn action_in(action: Action) -> store::Action {
+    match action {
+        Action::Invite => store::Action::Invite,
+        Action::Message => store::Action::Message,
+        Action::Withdraw => store::Action::Withdraw,
+    }
+}
+
+fn action_out(action: store::Action) -> Action {
+    match action {
+        store::Action::Invite => Action::Invite,
+        store::Action::Message => Action::Message,
+        store::Action::Withdraw => Action::Withdraw,
+    }
+}
+
+fn lead_out(deal: DealLead) -> Lead {
+    Lead {
+        id: deal.lead.id,
+        public_id: deal.lead.key().to_string(),
+        url: deal.lead.url,
+        stage: stage_out(deal.stage),
+        full_name: deal.lead.full_name,
+        headline: deal.lead.headline,
+        profile_json: deal.lead.profile_json,
+        reason: deal.reason,
+        stage_changed_ms: deal.stage_changed_ms,
+        next_check_ms: deal.next_check_ms,
+        backoff_hours: deal.backoff_hours,
+    }
+}
+
 impl Host for LaneState {
     async fn current_campaign(&mut self) -> Answer<Campaign> {
-        self.no_backend(Capability::Crm)
+        self.crm(|_, c, _, _| {
+            Ok(Campaign {
+                id: c.id,
+                name: c.name.clone(),
+                product_docs: c.product_docs.clone(),
+                objective: c.objective.clone(),
+                follow_up_template: c.follow_up_template.clone(),
+                booking_link: c.booking_link.clone(),
+                settings_json: c.settings_json.clone(),
+            })
+        })
+        .await
     }
-    async fn leads(&mut self, _stage: Stage, _limit: u32) -> Answer<Vec<Lead>> {
-        self.no_backend(Capability::Crm)
+
+    async fn leads(&mut self, stage: Stage, limit: u32) -> Answer<Vec<Lead>> {
+        self.crm(move |tx, c, _, _| {
+            let found = pipeline::in_stage(tx, c.id, stage_in(stage), limit.min(MAX_LIST))?;
+            Ok(found.into_iter().map(lead_out).collect())
+        })
+        .await
     }
-    async fn count(&mut self, _stage: Stage) -> Answer<u32> {
-        self.no_backend(Capability::Crm)
+
+    async fn count(&mut self, stage: Stage) -> Answer<u32> {
+        self.crm(move |tx, c, _, _| {
+            let n = pipeline::count(tx, c.id, stage_in(stage))?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+        .await
     }
-    async fn get_lead(&mut self, _id: u64) -> Answer<Lead> {
-        self.no_backend(Capability::Crm)
+
+    async fn get_lead(&mut self, id: u64) -> Answer<Lead> {
+        self.crm(move |tx, c, _, _| pipeline::get(tx, c.id, id).map(lead_out))
+            .await
     }
-    async fn lead_by_url(&mut self, _url: String) -> Answer<Option<Lead>> {
-        self.no_backend(Capability::Crm)
+
+    async fn lead_by_url(&mut self, url: String) -> Answer<Option<Lead>> {
+        self.crm(move |tx, c, _, _| {
+            let profile =
+                ProfileId::parse(&url).map_err(|e| CrmError::Invalid(format!("{url}: {e}")))?;
+            let Some(lead) = leads::find(tx, &profile)? else {
+                return Ok(None);
+            };
+            match pipeline::get(tx, c.id, lead) {
+                Ok(deal) => Ok(Some(lead_out(deal))),
+                Err(CrmError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
-    async fn discover(&mut self, _urls: Vec<String>) -> Answer<u32> {
-        self.no_backend(Capability::Crm)
+
+    async fn discover(&mut self, urls: Vec<String>) -> Answer<u32> {
+        self.crm(move |tx, c, lane, now| {
+            let report = pipeline::discover(tx, c.id, &urls, &[], lane, now)?;
+            for (url, why) in &report.rejected {
+                tracing::debug!(lane, "not a profile URL, skipped: {url}: {why}");
+            }
+            Ok(report.new)
+        })
+        .await
     }
+
     async fn save_profile(
         &mut self,
-        _id: u64,
-        _profile_json: String,
-        _raw_json: Option<String>,
+        id: u64,
+        profile_json: String,
+        raw_json: Option<String>,
     ) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+        self.crm(move |tx, c, lane, now| {
+            pipeline::get(tx, c.id, id)?;
+            leads::save_profile(tx, id, &profile_json, raw_json.as_deref(), lane, now)
+        })
+        .await
     }
-    async fn set_stage(&mut self, _id: u64, _stage: Stage, _reason: String) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn set_stage(&mut self, id: u64, stage: Stage, reason: String) -> Answer<()> {
+        self.crm(move |tx, c, lane, now| {
+            pipeline::set_stage(tx, c.id, id, stage_in(stage), &reason, lane, now).map(|_| ())
+        })
+        .await
     }
-    async fn due_pending(&mut self, _limit: u32) -> Answer<Vec<Lead>> {
-        self.no_backend(Capability::Crm)
+
+    async fn due_pending(&mut self, limit: u32) -> Answer<Vec<Lead>> {
+        self.crm(move |tx, c, _, now| {
+            let due = pipeline::due_pending(tx, c.id, now, limit.min(MAX_LIST))?;
+            Ok(due.into_iter().map(lead_out).collect())
+        })
+        .await
     }
-    async fn set_backoff(&mut self, _id: u64, _hours: u32) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn set_backoff(&mut self, id: u64, hours: u32) -> Answer<()> {
+        self.crm(move |tx, c, _, now| pipeline::set_backoff(tx, c.id, id, hours, now))
+            .await
     }
-    async fn record_message(&mut self, _id: u64, _text: String) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn record_message(&mut self, id: u64, text: String) -> Answer<()> {
+        self.crm(move |tx, c, lane, now| {
+            pipeline::get(tx, c.id, id)?;
+            messages::record(tx, id, c.id, None, &text, lane, now)
+        })
+        .await
     }
+
     async fn take_keyword(&mut self) -> Answer<Option<String>> {
-        self.no_backend(Capability::Crm)
+        self.crm(|tx, c, _, now| keywords::take(tx, c.id, now))
+            .await
     }
-    async fn add_keywords(&mut self, _keywords: Vec<String>) -> Answer<u32> {
-        self.no_backend(Capability::Crm)
+
+    async fn add_keywords(&mut self, words: Vec<String>) -> Answer<u32> {
+        self.crm(move |tx, c, _, now| keywords::add(tx, c.id, &words, now))
+            .await
     }
+
     async fn used_keywords(&mut self) -> Answer<Vec<String>> {
-        self.no_backend(Capability::Crm)
+        self.crm(|tx, c, _, _| keywords::used(tx, c.id)).await
     }
-    async fn consume(&mut self, _action: Action) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn consume(&mut self, action: Action) -> Answer<()> {
+        self.crm(move |tx, c, _, now| {
+            limits::consume(tx, c.account_id, action_in(action), now).map(|_| ())
+        })
+        .await
     }
-    async fn mark_exhausted(&mut self, _action: Action, _until_ms: u64) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn mark_exhausted(
+        &mut self,
+        action: Action,
+        until: ExhaustedUntil,
+        reason: String,
+    ) -> Answer<u64> {
+        let until = match until {
+            ExhaustedUntil::EndOfDay => Until::EndOfDay,
+            ExhaustedUntil::EndOfWeek => Until::EndOfWeek,
+            ExhaustedUntil::At(ms) => Until::At(ms),
+        };
+        self.crm(move |tx, c, lane, now| {
+            let end =
+                limits::mark_exhausted(tx, c.account_id, action_in(action), until, &reason, now)?;
+            tracing::warn!(
+                lane,
+                "LinkedIn limit: {} blocked until {end} ms: {reason}",
+                action_in(action)
+            );
+            Ok(end)
+        })
+        .await
     }
-    async fn begin_action(&mut self, _id: u64, _action: Action, _detail: String) -> Answer<u64> {
-        self.no_backend(Capability::Crm)
+
+    async fn begin_action(&mut self, id: u64, action: Action, detail: String) -> Answer<u64> {
+        self.crm(move |tx, c, lane, now| {
+            journal::begin(tx, c, id, action_in(action), &detail, lane, now)
+        })
+        .await
     }
-    async fn finish_action(&mut self, _intent: u64, _outcome: ActionResult) -> Answer<()> {
-        self.no_backend(Capability::Crm)
+
+    async fn finish_action(&mut self, intent: u64, outcome: ActionResult) -> Answer<()> {
+        let outcome = match outcome {
+            ActionResult::Done(text) => Outcome::Done(text),
+            ActionResult::NotDone(text) => Outcome::NotDone(text),
+        };
+        self.crm(move |tx, c, lane, now| {
+            journal::finish(tx, intent, Some(c.id), &outcome, lane, now)
+        })
+        .await
     }
-    async fn open_intents(&mut self, _action: Action) -> Answer<Vec<OpenIntent>> {
-        self.no_backend(Capability::Crm)
+
+    async fn open_intents(&mut self, action: Action) -> Answer<Vec<OpenIntent>> {
+        self.crm(move |tx, c, _, _| {
+            journal::open(tx, c.id, action_in(action))?
+                .into_iter()
+                .map(|intent| {
+                    Ok(OpenIntent {
+                        id: intent.id,
+                        lead: lead_out(pipeline::get(tx, c.id, intent.lead_id)?),
+                        action: action_out(intent.action),
+                        detail: intent.detail,
+                        created_ms: intent.started_ms,
+                    })
+                })
+                .collect()
+        })
+        .await
     }
 }

@@ -90,28 +90,39 @@ pub async fn record_run(
     .await
 }
 
+const COLUMNS: &str = "lane, version, digest, loaded_ms, load_error, last_run_ms, last_outcome, \
+                       last_summary, next_run_ms, failures";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LaneStatus> {
+    Ok(LaneStatus {
+        lane: r.get(0)?,
+        version: r.get(1)?,
+        digest: r.get(2)?,
+        loaded_ms: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+        load_error: r.get(4)?,
+        last_run_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+        last_outcome: r.get(6)?,
+        last_summary: r.get(7)?,
+        next_run_ms: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
+        failures: r.get(9)?,
+    })
+}
+
 /// The recorded status of `lane`, if any.
 pub fn get(db: &Db, lane: &str) -> Result<Option<LaneStatus>, DbError> {
     db.call_blocking(|c| {
         c.query_row(
-            "SELECT lane, version, digest, loaded_ms, load_error, last_run_ms, last_outcome, last_summary,
-                    next_run_ms, failures FROM lane_status WHERE lane = ?1",
+            &format!("SELECT {COLUMNS} FROM lane_status WHERE lane = ?1"),
             params![lane],
-            |r| {
-                Ok(LaneStatus {
-                    lane: r.get(0)?,
-                    version: r.get(1)?,
-                    digest: r.get(2)?,
-                    loaded_ms: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
-                    load_error: r.get(4)?,
-                    last_run_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
-                    last_outcome: r.get(6)?,
-                    last_summary: r.get(7)?,
-                    next_run_ms: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
-                    failures: r.get(9)?,
-                })
-            },
+            from_row,
         )
         .optional()
     })
+}
+
+/// Every lane's recorded status, by name.
+pub fn all(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<LaneStatus>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM lane_status ORDER BY lane"))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
 }

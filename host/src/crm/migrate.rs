@@ -7,11 +7,18 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Every migration, in order: (version, file name, SQL).
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_lane_host.sql",
-    include_str!("../../../migrations/0001_lane_host.sql"),
-)];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_lane_host.sql",
+        include_str!("../../../migrations/0001_lane_host.sql"),
+    ),
+    (
+        2,
+        "0002_crm.sql",
+        include_str!("../../../migrations/0002_crm.sql"),
+    ),
+];
 
 /// Applies the migrations the database has not seen yet.
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), DbError> {

@@ -1,11 +1,33 @@
 //! The SQLite database that holds everything Outlane knows (one file, WAL mode).
 //!
 //! This module owns the connection and the schema; the pieces built on it live in
-//! submodules, one job each.
+//! submodules, one job each. Their functions take a `&Connection` and the time, so they
+//! compose inside one transaction: [`Db::write`] runs a closure in an immediate transaction
+//! (committed only if it returns `Ok`), [`Db::read`] runs one without.
 
+pub mod accounts;
+pub mod action;
+pub mod campaigns;
+mod error;
+pub mod import;
+pub mod journal;
+pub mod keywords;
 pub mod lane_state;
 pub mod lane_status;
+pub mod leads;
+pub mod limits;
+pub mod messages;
 mod migrate;
+pub mod pipeline;
+pub mod secret;
+pub mod stage;
+pub mod status;
+#[cfg(test)]
+mod tests;
+
+pub use action::Action;
+pub use error::{CrmError, CrmResult};
+pub use stage::Stage;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -95,6 +117,51 @@ impl Db {
         tokio::task::spawn_blocking(move || db.call_blocking(f))
             .await
             .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in an immediate transaction on the blocking pool; commits if it returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> CrmResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> CrmResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| CrmError::Db(DbError::Task(e.to_string())))?
+    }
+
+    /// Runs `f` with the connection on the blocking pool, without a transaction.
+    pub async fn read<T, F>(&self, f: F) -> CrmResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> CrmResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| CrmError::Db(DbError::Task(e.to_string())))?
+    }
+
+    /// [`write`](Self::write) on the current thread (for the CLI and tests).
+    pub fn write_blocking<T, F>(&self, f: F) -> CrmResult<T>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> CrmResult<T>,
+    {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// [`read`](Self::read) on the current thread (for the CLI and tests).
+    pub fn read_blocking<T, F>(&self, f: F) -> CrmResult<T>
+    where
+        F: FnOnce(&Connection) -> CrmResult<T>,
+    {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&conn)
     }
 
     /// Runs `f` with the connection on the current thread (for the CLI and tests).

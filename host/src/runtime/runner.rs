@@ -70,6 +70,7 @@ pub async fn describe(
 pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, CallOutcome> {
     let limits = &lane.spec.limits;
     let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
+    store.data_mut().campaign = ctx.campaign_id;
     let result = timeout(limits.wall, async {
         let instance = lane.pre.instantiate_async(&mut store).await?;
         instance
@@ -88,6 +89,7 @@ pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, C
 pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
     let limits = &lane.spec.limits;
     let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
+    store.data_mut().campaign = ctx.campaign_id;
     let result = timeout(limits.wall, async {
         let instance = lane.pre.instantiate_async(&mut store).await?;
         instance

@@ -77,6 +77,9 @@ pub struct LaneState {
     pub denials: Vec<String>,
     /// Whether capability calls are refused (true while `describe` runs at load).
     pub host_only: bool,
+    /// The campaign this call runs for (from the call context); `None` means the only active
+    /// campaign.
+    pub campaign: Option<u64>,
     stderr: MemoryOutputPipe,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -100,6 +103,7 @@ impl LaneState {
             wall_deadline: Instant::now() + wall,
             denials: Vec::new(),
             host_only: false,
+            campaign: None,
             stderr,
             wasi,
             table: ResourceTable::new(),

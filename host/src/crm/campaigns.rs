@@ -1,0 +1,150 @@
+//! Campaigns: what is being sold, to whom, and how the follow-up reads. Each belongs to one
+//! account, whose limits it shares with that account's other campaigns.
+
+use super::error::{CrmError, CrmResult};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// A campaign.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Campaign {
+    /// Row id.
+    pub id: u64,
+    /// The account it acts as.
+    pub account_id: u64,
+    /// Unique name.
+    pub name: String,
+    /// What is being sold, in the user's words.
+    pub product_docs: String,
+    /// Who the campaign wants to reach and why.
+    pub objective: String,
+    /// Follow-up message template (prompt name or template text).
+    pub follow_up_template: String,
+    /// Appended to follow-ups when present.
+    pub booking_link: Option<String>,
+    /// Extra settings, a JSON object.
+    pub settings_json: String,
+    /// Whether the daemon works it.
+    pub active: bool,
+}
+
+/// What is needed to create a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct NewCampaign {
+    /// The account it acts as.
+    pub account_id: u64,
+    /// Unique name.
+    pub name: String,
+    /// What is being sold.
+    pub product_docs: String,
+    /// Who to reach and why.
+    pub objective: String,
+    /// Follow-up template.
+    pub follow_up_template: String,
+    /// Booking link.
+    pub booking_link: Option<String>,
+}
+
+const COLUMNS: &str = "id, account_id, name, product_docs, objective, follow_up_template, \
+                       booking_link, settings_json, active";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
+    Ok(Campaign {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        name: r.get(2)?,
+        product_docs: r.get(3)?,
+        objective: r.get(4)?,
+        follow_up_template: r.get(5)?,
+        booking_link: r.get(6)?,
+        settings_json: r.get(7)?,
+        active: r.get(8)?,
+    })
+}
+
+/// Creates an active campaign.
+pub fn create(conn: &Connection, new: &NewCampaign, now_ms: u64) -> CrmResult<u64> {
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(CrmError::Invalid("the campaign name is empty".into()));
+    }
+    super::accounts::get(conn, new.account_id)?;
+    conn.execute(
+        "INSERT INTO campaigns (account_id, name, product_docs, objective, follow_up_template,
+                                booking_link, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            new.account_id,
+            name,
+            new.product_docs,
+            new.objective,
+            new.follow_up_template,
+            new.booking_link,
+            now_ms
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            CrmError::Invalid(format!("a campaign named `{name}` already exists"))
+        }
+        other => other.into(),
+    })?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+/// The campaign with `id`.
+pub fn get(conn: &Connection, id: u64) -> CrmResult<Campaign> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CrmError::NotFound(format!("no campaign with id {id}")))
+}
+
+/// Every campaign, by id.
+pub fn all(conn: &Connection) -> CrmResult<Vec<Campaign>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The campaign named `key` (case-insensitive), or with id `key`.
+pub fn find(conn: &Connection, key: &str) -> CrmResult<Campaign> {
+    let by_name = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM campaigns WHERE name = ?1"),
+            [key.trim()],
+            from_row,
+        )
+        .optional()?;
+    if let Some(c) = by_name {
+        return Ok(c);
+    }
+    if let Ok(id) = key.trim().parse::<u64>() {
+        return get(conn, id);
+    }
+    let names: Vec<String> = all(conn)?.into_iter().map(|c| c.name).collect();
+    Err(CrmError::NotFound(if names.is_empty() {
+        format!("no campaign `{key}`: there are no campaigns yet")
+    } else {
+        format!("no campaign `{key}` (known: {})", names.join(", "))
+    }))
+}
+
+/// The campaign a call without an explicit one runs for: the only active campaign.
+pub fn only_active(conn: &Connection) -> CrmResult<Campaign> {
+    let active: Vec<Campaign> = all(conn)?.into_iter().filter(|c| c.active).collect();
+    match active.len() {
+        1 => Ok(active.into_iter().next().expect("one element")),
+        0 => Err(CrmError::NotFound(
+            "there is no active campaign: create one first".into(),
+        )),
+        n => Err(CrmError::Invalid(format!(
+            "{n} campaigns are active, so the campaign must be named (e.g. --campaign {})",
+            active[0].name
+        ))),
+    }
+}

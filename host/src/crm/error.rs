@@ -1,0 +1,32 @@
+//! What can go wrong in a CRM operation, as values the callers (lanes, CLI) can act on.
+
+use super::DbError;
+
+/// A failed CRM operation.
+#[derive(Debug, thiserror::Error)]
+pub enum CrmError {
+    /// The lead, campaign, account or intent does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request cannot be accepted: a bad URL, an illegal stage change, a second open
+    /// intent for the same action...
+    #[error("{0}")]
+    Invalid(String),
+    /// A rate limit is spent (ours, or one LinkedIn imposed).
+    #[error("{reason}")]
+    RateLimited {
+        /// What is limited and why.
+        reason: String,
+        /// When acting may resume (ms since the Unix epoch), if known.
+        until_ms: Option<u64>,
+    },
+    /// The database could not be opened or used.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// A CRM result.
+pub type CrmResult<T> = Result<T, CrmError>;

@@ -1,0 +1,311 @@
+//! The action journal: the one way an outward action is taken.
+//!
+//! [`begin`] checks that the lead is at the stage the action belongs to, that no earlier
+//! intent for it is still open (and, for invitations, that the person was never invited by
+//! this account), consumes one unit of the rate limit and writes the intent — all in the
+//! caller's transaction. The lane then acts and verifies, and [`finish`] records the result
+//! and applies its effect in one transaction: a done invitation makes the lead `pending`, a
+//! done message is stored and completes the lead, a done withdrawal fails it; `not-done`
+//! gives the limit unit back.
+//!
+//! A crash between the two leaves an open intent. It blocks a second attempt at the same
+//! action for that lead until a lane has checked what really happened and finished it: an
+//! action is never repeated blindly. [`open_all`] lists them at start.
+
+use super::action::Action;
+use super::campaigns::Campaign;
+use super::error::{CrmError, CrmResult};
+use super::limits::{self, PeriodKeys};
+use super::messages;
+use super::pipeline;
+use super::stage::Stage;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It happened and was verified; the text says how.
+    Done(String),
+    /// It did not happen; the text says why.
+    NotDone(String),
+}
+
+/// One journal entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Intent {
+    /// Row id.
+    pub id: u64,
+    /// The account that acted.
+    pub account_id: u64,
+    /// The campaign it acted for.
+    pub campaign_id: u64,
+    /// The lead acted on.
+    pub lead_id: u64,
+    /// The action.
+    pub action: Action,
+    /// What the lane meant to do (for a message: its text).
+    pub detail: String,
+    /// The lane that acted.
+    pub lane: String,
+    /// When the intent was recorded (ms).
+    pub started_ms: u64,
+    /// `done`, `not-done`, or `None` while open.
+    pub result: Option<String>,
+    /// What the lane reported with the result.
+    pub result_detail: Option<String>,
+    /// When the result was recorded (ms).
+    pub finished_ms: Option<u64>,
+}
+
+const COLUMNS: &str = "id, account_id, campaign_id, lead_id, action, detail, lane, started_ms, \
+                       result, result_detail, finished_ms";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Intent> {
+    Ok(Intent {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        campaign_id: r.get(2)?,
+        lead_id: r.get(3)?,
+        action: r.get(4)?,
+        detail: r.get(5)?,
+        lane: r.get(6)?,
+        started_ms: r.get(7)?,
+        result: r.get(8)?,
+        result_detail: r.get(9)?,
+        finished_ms: r.get(10)?,
+    })
+}
+
+/// The stage a lead must be at for `action`.
+pub fn required_stage(action: Action) -> Stage {
+    match action {
+        Action::Invite => Stage::Qualified,
+        Action::Message => Stage::Connected,
+        Action::Withdraw => Stage::Pending,
+    }
+}
+
+/// The entry with `id`.
+pub fn get(conn: &Connection, id: u64) -> CrmResult<Intent> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM action_journal WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CrmError::NotFound(format!("no journal entry {id}")))
+}
+
+/// Records the intent to perform `action` on `lead` for `campaign`. Returns the intent id.
+pub fn begin(
+    conn: &Connection,
+    campaign: &Campaign,
+    lead: u64,
+    action: Action,
+    detail: &str,
+    lane: &str,
+    now_ms: u64,
+) -> CrmResult<u64> {
+    let deal = pipeline::get(conn, campaign.id, lead)?;
+    let needed = required_stage(action);
+    if deal.stage != needed {
+        return Err(CrmError::Invalid(format!(
+            "cannot {action} lead {lead} ({}): it is {} in campaign `{}`, and only {needed} leads get this action",
+            deal.lead.key(),
+            deal.stage,
+            campaign.name
+        )));
+    }
+    if action == Action::Message && detail.trim().is_empty() {
+        return Err(CrmError::Invalid(
+            "the message text (detail) is empty".into(),
+        ));
+    }
+    if let Some(open) = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM action_journal WHERE lead_id = ?1 AND action = ?2 AND result IS NULL"),
+            params![lead, action],
+            from_row,
+        )
+        .optional()?
+    {
+        return Err(CrmError::Invalid(format!(
+            "lead {lead} already has an open {action} intent #{} (lane `{}`): check what happened and finish it before acting again",
+            open.id, open.lane
+        )));
+    }
+    if action == Action::Invite
+        && let Some(done) = conn
+            .query_row(
+                "SELECT id FROM action_journal
+                 WHERE lead_id = ?1 AND action = 'invite' AND account_id = ?2 AND result = 'done'",
+                params![lead, campaign.account_id],
+                |r| r.get::<_, u64>(0),
+            )
+            .optional()?
+    {
+        return Err(CrmError::Invalid(format!(
+            "lead {lead} ({}) was already invited by this account (intent #{done})",
+            deal.lead.key()
+        )));
+    }
+    let keys = limits::consume(conn, campaign.account_id, action, now_ms)?;
+    conn.execute(
+        "INSERT INTO action_journal (account_id, campaign_id, lead_id, action, detail, lane,
+                                     day_key, week_key, started_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            campaign.account_id,
+            campaign.id,
+            lead,
+            action,
+            detail,
+            lane,
+            keys.day,
+            keys.week,
+            now_ms
+        ],
+    )?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+/// Records how intent `id` ended and applies its effect. `campaign`, when given, must be the
+/// intent's campaign (a lane may only finish its own campaign's intents).
+pub fn finish(
+    conn: &Connection,
+    id: u64,
+    campaign: Option<u64>,
+    outcome: &Outcome,
+    lane: &str,
+    now_ms: u64,
+) -> CrmResult<()> {
+    let intent = get(conn, id)?;
+    if campaign.is_some_and(|c| c != intent.campaign_id) {
+        return Err(CrmError::NotFound(format!(
+            "no journal entry {id} in this campaign"
+        )));
+    }
+    if let Some(result) = &intent.result {
+        return Err(CrmError::Invalid(format!(
+            "intent #{id} is already finished ({result})"
+        )));
+    }
+    let (result, text) = match outcome {
+        Outcome::Done(t) => ("done", t),
+        Outcome::NotDone(t) => ("not-done", t),
+    };
+    conn.execute(
+        "UPDATE action_journal SET result = ?2, result_detail = ?3, finished_ms = ?4 WHERE id = ?1",
+        params![id, result, text, now_ms],
+    )?;
+    match outcome {
+        Outcome::NotDone(_) => {
+            let (day, week): (String, String) = conn.query_row(
+                "SELECT day_key, week_key FROM action_journal WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            limits::refund(
+                conn,
+                intent.account_id,
+                intent.action,
+                &PeriodKeys { day, week },
+            )
+        }
+        Outcome::Done(text) => apply_done(conn, &intent, text, lane, now_ms),
+    }
+}
+
+/// The effect of a done action on the lead's deal (only from the stage it was taken at, so
+/// a lead a lane moved meanwhile is left alone).
+fn apply_done(
+    conn: &Connection,
+    intent: &Intent,
+    text: &str,
+    lane: &str,
+    now_ms: u64,
+) -> CrmResult<()> {
+    let (to, reason) = match intent.action {
+        Action::Invite => (Stage::Pending, format!("invitation sent: {text}")),
+        Action::Message => {
+            messages::record(
+                conn,
+                intent.lead_id,
+                intent.campaign_id,
+                Some(intent.id),
+                &intent.detail,
+                lane,
+                now_ms,
+            )?;
+            (Stage::Completed, format!("follow-up sent: {text}"))
+        }
+        Action::Withdraw => (Stage::Failed, format!("invitation withdrawn: {text}")),
+    };
+    let deal = pipeline::get(conn, intent.campaign_id, intent.lead_id)?;
+    if deal.stage == required_stage(intent.action) {
+        pipeline::set_stage(
+            conn,
+            intent.campaign_id,
+            intent.lead_id,
+            to,
+            &reason,
+            lane,
+            now_ms,
+        )?;
+    }
+    Ok(())
+}
+
+/// Open intents of `campaign` for `action`, oldest first.
+pub fn open(conn: &Connection, campaign: u64, action: Action) -> CrmResult<Vec<Intent>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM action_journal
+         WHERE campaign_id = ?1 AND action = ?2 AND result IS NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![campaign, action], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every open intent, oldest first.
+pub fn open_all(conn: &Connection) -> CrmResult<Vec<Intent>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM action_journal WHERE result IS NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The `limit` most recent entries of `account`, newest first.
+pub fn recent(conn: &Connection, account: u64, limit: u32) -> CrmResult<Vec<Intent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM action_journal WHERE account_id = ?1
+         ORDER BY started_ms DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![account, limit], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every entry about `lead`, oldest first.
+pub fn of_lead(conn: &Connection, lead: u64) -> CrmResult<Vec<Intent>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM action_journal WHERE lead_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([lead], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Logs the intents a previous run left open, at start: they are checked by their lanes
+/// before anything is done again for those leads.
+pub fn report_open_at_start(conn: &Connection) -> CrmResult<usize> {
+    let open = open_all(conn)?;
+    for intent in &open {
+        tracing::warn!(
+            lane = intent.lane.as_str(),
+            "unfinished {} #{} for lead {} from a previous run: it will be checked, not repeated",
+            intent.action,
+            intent.id,
+            intent.lead_id
+        );
+    }
+    Ok(open.len())
+}

@@ -1,0 +1,124 @@
+//! `outlane status`: the funnel of every campaign, each account's usage against its limits,
+//! its last actions, unfinished intents and the lanes. Built from indexed queries only, so it
+//! stays fast on large databases.
+
+use super::accounts;
+use super::campaigns;
+use super::error::CrmResult;
+use super::journal::{self, Intent};
+use super::lane_status::{self, LaneStatus};
+use super::limits::{self, Usage};
+use super::pipeline;
+use super::stage::{ALL_STAGES, Stage};
+use rusqlite::Connection;
+
+/// Number of recent actions listed per account.
+pub const RECENT_ACTIONS: u32 = 5;
+
+/// The whole status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatusReport {
+    /// When it was taken (ms, daemon clock).
+    pub at_ms: u64,
+    /// One entry per campaign.
+    pub campaigns: Vec<CampaignStatus>,
+    /// One entry per account.
+    pub accounts: Vec<AccountStatus>,
+    /// Actions begun and never finished (checked by their lanes before anything else).
+    pub open_intents: Vec<Intent>,
+    /// Every lane the daemon has loaded or tried to.
+    pub lanes: Vec<LaneStatus>,
+}
+
+/// One campaign's funnel.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CampaignStatus {
+    /// Campaign id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// The account's login.
+    pub account: String,
+    /// Whether the daemon works it.
+    pub active: bool,
+    /// Leads per stage, every stage listed in pipeline order.
+    pub funnel: Vec<StageCount>,
+    /// Leads in the campaign.
+    pub total: u64,
+}
+
+/// How many leads are at one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StageCount {
+    /// The stage.
+    pub stage: Stage,
+    /// How many leads.
+    pub count: u64,
+}
+
+/// One account's usage and last actions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountStatus {
+    /// Account id.
+    pub id: u64,
+    /// Login.
+    pub login: String,
+    /// Time zone of its days and weeks.
+    pub timezone: String,
+    /// Usage of every action against its limits.
+    pub usage: Vec<Usage>,
+    /// Its most recent actions, newest first.
+    pub recent: Vec<Intent>,
+}
+
+/// Builds the status at `now_ms`.
+pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
+    let accounts = accounts::all(conn)?;
+    let mut campaigns = Vec::new();
+    for campaign in campaigns::all(conn)? {
+        let counts = pipeline::funnel(conn, campaign.id)?;
+        let funnel: Vec<StageCount> = ALL_STAGES
+            .into_iter()
+            .map(|stage| StageCount {
+                stage,
+                count: counts
+                    .iter()
+                    .find(|(s, _)| *s == stage)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0),
+            })
+            .collect();
+        let account = accounts
+            .iter()
+            .find(|a| a.id == campaign.account_id)
+            .map(|a| a.login.clone())
+            .unwrap_or_default();
+        campaigns.push(CampaignStatus {
+            id: campaign.id,
+            name: campaign.name,
+            account,
+            active: campaign.active,
+            total: funnel.iter().map(|s| s.count).sum(),
+            funnel,
+        });
+    }
+    let accounts = accounts
+        .into_iter()
+        .map(|a| {
+            Ok(AccountStatus {
+                usage: limits::usage(conn, a.id, now_ms)?,
+                recent: journal::recent(conn, a.id, RECENT_ACTIONS)?,
+                id: a.id,
+                login: a.login,
+                timezone: a.timezone,
+            })
+        })
+        .collect::<CrmResult<Vec<_>>>()?;
+    Ok(StatusReport {
+        at_ms: now_ms,
+        campaigns,
+        accounts,
+        open_intents: journal::open_all(conn)?,
+        lanes: lane_status::all(conn)?,
+    })
+}
