@@ -27,6 +27,11 @@ enum Command {
     Lanes(cli::lanes::LanesCommand),
     /// Run the daemon: load the lanes, call them on schedule, reload them when they change.
     Run(cli::run::RunArgs),
+    /// Show the funnel of every campaign, usage against limits, last actions and lanes.
+    Status(cli::status::StatusArgs),
+    /// Import, list and inspect leads.
+    #[command(subcommand)]
+    Leads(cli::leads::LeadsCommand),
 }
 
 fn main() -> ExitCode {
@@ -39,9 +44,15 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Lanes(cmd) => cli::lanes::run(&global, cmd),
         Command::Run(run) => cli::run::run(&global, run),
+        Command::Status(args) => cli::status::run(&global, args),
+        Command::Leads(cmd) => cli::leads::run(&global, cmd),
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.downcast_ref::<cli::UsageError>().is_some() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -1,6 +1,8 @@
 //! Support shared by Outlane's end-to-end tests and benchmarks: building the guest components
 //! (real WASM lanes compiled from source) and capturing the daemon's logs.
 
+pub mod host;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -31,6 +33,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-panic",
     "fixture-ungranted",
     "fixture-navigator",
+    "fixture-crm-walker",
 ];
 
 /// Compiled guest components.

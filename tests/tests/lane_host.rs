@@ -1,87 +1,14 @@
 //! The lane host, end to end: real WASM components built from source, a real SQLite file,
 //! the real runtime, registry, reload watcher and daemon.
 
-use outlane::caps::HostServices;
 use outlane::clock::Clock;
-use outlane::crm::Db;
 use outlane::daemon::{self, CallRecord, Daemon};
 use outlane::runtime::bindings::CallContext;
-use outlane::runtime::{CallOutcome, ComponentCache, Registry, Runtime, reload};
+use outlane::runtime::{CallOutcome, reload};
+use outlane_tests::host::{TestHost, lane_entry};
 use outlane_tests::{capture_logs, guests};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
-
-/// A host over a manifest in a temporary data dir.
-struct TestHost {
-    dir: TempDir,
-    db: Db,
-    registry: Arc<Registry>,
-}
-
-impl TestHost {
-    /// Writes `manifest` (placeholders expanded by [`expand`]) into a fresh data dir.
-    async fn new(manifest: &str) -> TestHost {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("outlane.db")).unwrap();
-        let host = TestHost::over(dir, db);
-        host.write_manifest(manifest);
-        host
-    }
-
-    fn over(dir: TempDir, db: Db) -> TestHost {
-        let services = HostServices::new(db.clone(), Clock::real());
-        let runtime = Arc::new(
-            Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap(),
-        );
-        let registry = Arc::new(Registry::new(runtime, dir.path().join("lanes.toml")));
-        TestHost { dir, db, registry }
-    }
-
-    fn write_manifest(&self, manifest: &str) {
-        std::fs::write(
-            self.dir.path().join("lanes.toml"),
-            expand(manifest, self.dir.path()),
-        )
-        .unwrap();
-    }
-
-    async fn call(&self, lane: &str) -> CallOutcome {
-        let loaded = self
-            .registry
-            .get(lane)
-            .unwrap_or_else(|| panic!("lane {lane} is not loaded: {:?}", self.registry.errors()));
-        daemon::call(
-            loaded,
-            CallContext {
-                lane: lane.into(),
-                run_id: 1,
-                campaign_id: None,
-                now_ms: 0,
-            },
-        )
-        .await
-    }
-}
-
-/// Replaces `{guest:NAME}` with the built component of NAME and `{dir}` with the test dir.
-fn expand(manifest: &str, dir: &Path) -> String {
-    let mut text = manifest.replace("{dir}", &dir.display().to_string());
-    while let Some(start) = text.find("{guest:") {
-        let end = start + text[start..].find('}').unwrap();
-        let name = &text[start + 7..end];
-        let path = guests().path(name).display().to_string();
-        text.replace_range(start..=end, &path);
-    }
-    text
-}
-
-fn lane_entry(name: &str, component: &str, extra: &str) -> String {
-    format!(
-        "[[lane]]\nname = \"{name}\"\ncomponent = \"{component}\"\nkind = \"major\"\nevery = \"1s\"\n{extra}\n"
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_lane_runs_logs_reads_config_and_keeps_state() {

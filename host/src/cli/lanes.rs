@@ -1,5 +1,6 @@
 //! `outlane lanes list|check|build`.
 
+use super::table::Table;
 use super::{Global, open_host, tokio};
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
@@ -147,49 +148,26 @@ fn list(global: &Global, manifest: Option<PathBuf>, json: bool) -> anyhow::Resul
 }
 
 fn print_table(rows: &[Row]) {
-    let header = [
+    let mut table = Table::new(&[
         "NAME", "KIND", "EVERY", "VERSION", "DIGEST", "GRANTS", "LAST RUN", "STATUS",
-    ];
-    let cells: Vec<[String; 8]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.name.clone(),
-                r.kind.to_string(),
-                r.every.clone(),
-                r.version.clone().unwrap_or_else(|| "-".into()),
-                r.digest.clone().unwrap_or_else(|| "-".into()),
-                if r.grants.is_empty() {
-                    "-".into()
-                } else {
-                    r.grants.join(",")
-                },
-                r.last_outcome.clone().unwrap_or_else(|| "never".into()),
-                r.status.clone(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row.iter()).take(7) {
-            *w = (*w).max(c.len());
-        }
-    }
-    let line = |cols: [&str; 8]| {
-        let mut out = String::new();
-        for (i, c) in cols.iter().enumerate() {
-            if i < 7 {
-                out.push_str(&format!("{c:<w$}  ", w = widths[i]));
+    ]);
+    for r in rows {
+        table.row(vec![
+            r.name.clone(),
+            r.kind.to_string(),
+            r.every.clone(),
+            r.version.clone().unwrap_or_else(|| "-".into()),
+            r.digest.clone().unwrap_or_else(|| "-".into()),
+            if r.grants.is_empty() {
+                "-".into()
             } else {
-                out.push_str(c);
-            }
-        }
-        println!("{}", out.trim_end());
-    };
-    line(header);
-    for row in &cells {
-        line(row.each_ref().map(String::as_str));
+                r.grants.join(",")
+            },
+            r.last_outcome.clone().unwrap_or_else(|| "never".into()),
+            r.status.clone(),
+        ]);
     }
+    println!("{}", table.render(""));
     if rows.is_empty() {
         println!("(no lanes in the manifest)");
     }

@@ -1,7 +1,10 @@
 //! Subcommands of the `outlane` binary and what they share.
 
 pub mod lanes;
+pub mod leads;
 pub mod run;
+pub mod status;
+pub mod table;
 
 use anyhow::Context as _;
 use outlane::caps::HostServices;
@@ -59,6 +62,30 @@ pub fn open_host(
     )?);
     Ok((Arc::new(Registry::new(runtime, manifest)), db))
 }
+
+/// Opens (creating if needed) the database of the data directory.
+pub fn open_db(global: &Global) -> anyhow::Result<Db> {
+    let data = global.data_dir();
+    std::fs::create_dir_all(data.root())
+        .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
+    Ok(Db::open(&data.database())?)
+}
+
+/// A moment (ms since the Unix epoch) as `YYYY-MM-DD HH:MM` in `tz`.
+pub fn local_time(ms: u64, tz: &jiff::tz::TimeZone) -> String {
+    match jiff::Timestamp::from_millisecond(ms as i64) {
+        Ok(ts) => ts
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => format!("{ms} ms"),
+    }
+}
+
+/// An error the user caused (bad input): printed as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// Logs to stderr; `RUST_LOG` overrides the default level (info).
 pub fn init_logging() {

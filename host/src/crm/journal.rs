@@ -41,6 +41,8 @@ pub struct Intent {
     pub campaign_id: u64,
     /// The lead acted on.
     pub lead_id: u64,
+    /// Its vanity id (or member id), for people reading the journal.
+    pub lead_key: String,
     /// The action.
     pub action: Action,
     /// What the lane meant to do (for a message: its text).
@@ -58,7 +60,8 @@ pub struct Intent {
 }
 
 const COLUMNS: &str = "id, account_id, campaign_id, lead_id, action, detail, lane, started_ms, \
-                       result, result_detail, finished_ms";
+                       result, result_detail, finished_ms, \
+                       (SELECT coalesce(public_id, member_id) FROM leads WHERE leads.id = lead_id)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Intent> {
     Ok(Intent {
@@ -73,6 +76,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Intent> {
         result: r.get(8)?,
         result_detail: r.get(9)?,
         finished_ms: r.get(10)?,
+        lead_key: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
     })
 }
 

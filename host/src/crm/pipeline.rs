@@ -204,6 +204,52 @@ pub fn in_stage(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Leads for people to browse: optionally one campaign and/or one stage, oldest stage change
+/// first, `limit` of them after skipping `offset`.
+pub fn list(
+    conn: &Connection,
+    campaign: Option<u64>,
+    stage: Option<Stage>,
+    limit: u32,
+    offset: u32,
+) -> CrmResult<Vec<DealLead>> {
+    // Only the filters given, so that SQLite can use the (campaign, stage, time) index.
+    let mut filters = Vec::new();
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    if let Some(c) = campaign {
+        values.push(Box::new(c));
+        filters.push(format!("d.campaign_id = ?{}", values.len()));
+    }
+    if let Some(s) = stage {
+        values.push(Box::new(s));
+        filters.push(format!("d.stage = ?{}", values.len()));
+    }
+    let filter = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", filters.join(" AND "))
+    };
+    values.push(Box::new(limit));
+    values.push(Box::new(offset));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM deals d JOIN leads l ON l.id = d.lead_id {filter}
+         ORDER BY d.stage_changed_ms, d.id LIMIT ?{} OFFSET ?{}",
+        values.len() - 1,
+        values.len()
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many leads are in no campaign (imported before any campaign existed).
+pub fn unassigned(conn: &Connection) -> CrmResult<u64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM leads l WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.lead_id = l.id)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// How many leads of `campaign` are at `stage`.
 pub fn count(conn: &Connection, campaign: u64, stage: Stage) -> CrmResult<u64> {
     Ok(conn

@@ -28,6 +28,8 @@ pub struct StatusReport {
     pub open_intents: Vec<Intent>,
     /// Every lane the daemon has loaded or tried to.
     pub lanes: Vec<LaneStatus>,
+    /// Leads in no campaign.
+    pub unassigned_leads: u64,
 }
 
 /// One campaign's funnel.
@@ -120,5 +122,6 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
         accounts,
         open_intents: journal::open_all(conn)?,
         lanes: lane_status::all(conn)?,
+        unassigned_leads: pipeline::unassigned(conn)?,
     })
 }

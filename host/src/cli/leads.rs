@@ -1,0 +1,349 @@
+//! `outlane leads`: import profile URLs, list leads by stage and campaign, show one lead.
+
+use super::table::Table;
+use super::{Global, UsageError, local_time, open_db};
+use anyhow::Context as _;
+use clap::Subcommand;
+use jiff::tz::TimeZone;
+use outlane::clock::Clock;
+use outlane::crm::campaigns::{self, Campaign};
+use outlane::crm::import::{self, ImportReport};
+use outlane::crm::journal::{self, Intent};
+use outlane::crm::messages::{self, Message};
+use outlane::crm::pipeline::{self, DealLead, StageChange};
+use outlane::crm::{CrmError, Db, Stage, leads};
+use outlane_linkedin::ProfileId;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `outlane leads ...`
+#[derive(Subcommand)]
+pub enum LeadsCommand {
+    /// Import profile URLs from FILE: one URL per line, or a CSV with a `url` column.
+    /// Bad rows are reported by line and do not stop the import.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Campaign (name or id) to add the leads to; default: the only active campaign.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List leads, oldest stage change first.
+    List {
+        /// Only leads at this stage.
+        #[arg(long)]
+        stage: Option<Stage>,
+        /// Only leads of this campaign (name or id).
+        #[arg(long)]
+        campaign: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Skip this many first.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one lead: profile, stage and history per campaign, actions, messages.
+    Show {
+        /// Any form of the lead's profile URL (or its id).
+        url: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `outlane leads ...`.
+pub fn run(global: &Global, cmd: LeadsCommand) -> anyhow::Result<ExitCode> {
+    let db = open_db(global)?;
+    match cmd {
+        LeadsCommand::Import {
+            file,
+            campaign,
+            json,
+        } => import_file(&db, &file, campaign, json),
+        LeadsCommand::List {
+            stage,
+            campaign,
+            limit,
+            offset,
+            json,
+        } => list(&db, stage, campaign, limit, offset, json),
+        LeadsCommand::Show { url, json } => show(&db, &url, json),
+    }
+}
+
+/// Turns "not found"/"invalid" CRM errors into usage errors (exit code 2).
+fn usage(e: CrmError) -> anyhow::Error {
+    match e {
+        CrmError::NotFound(m) | CrmError::Invalid(m) => UsageError(m).into(),
+        other => other.into(),
+    }
+}
+
+fn campaign(db: &Db, key: Option<String>) -> anyhow::Result<Option<Campaign>> {
+    let Some(key) = key else { return Ok(None) };
+    db.read_blocking(move |c| campaigns::find(c, &key))
+        .map(Some)
+        .map_err(usage)
+}
+
+fn import_file(
+    db: &Db,
+    file: &PathBuf,
+    key: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        UsageError(format!(
+            "{}: not UTF-8 text (byte {}); save it as UTF-8 CSV or plain text",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let parsed =
+        import::parse(&text).map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let target = match campaign(db, key)? {
+        Some(c) => Some(c),
+        None => match db.read_blocking(campaigns::only_active) {
+            Ok(c) => Some(c),
+            Err(CrmError::NotFound(_)) => None,
+            Err(e) => return Err(usage(e)),
+        },
+    };
+    let now = Clock::real().now_ms();
+    let campaign_id = target.as_ref().map(|c| c.id);
+    let report = db.write_blocking(move |tx| import::apply(tx, parsed, campaign_id, now))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_import(file, &report, target.as_ref());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_import(file: &std::path::Path, report: &ImportReport, target: Option<&Campaign>) {
+    for bad in &report.bad {
+        eprintln!("{}:{}: skipped: {}", file.display(), bad.line, bad.reason);
+    }
+    match target {
+        Some(c) => println!(
+            "Imported into campaign \"{}\": {} new lead(s), {} added to the campaign, {} already known, {} bad row(s).",
+            c.name,
+            report.new_leads,
+            report.added_to_campaign,
+            report.already_known,
+            report.bad.len()
+        ),
+        None => println!(
+            "Imported {} new lead(s) ({} already known, {} bad row(s)). There is no campaign yet: they are stored without a stage.",
+            report.new_leads,
+            report.already_known,
+            report.bad.len()
+        ),
+    }
+}
+
+fn list(
+    db: &Db,
+    stage: Option<Stage>,
+    key: Option<String>,
+    limit: u32,
+    offset: u32,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let campaign = campaign(db, key)?;
+    let campaign_id = campaign.as_ref().map(|c| c.id);
+    let (rows, names) = db.read_blocking(move |c| {
+        let rows = pipeline::list(c, campaign_id, stage, limit, offset)?;
+        Ok((rows, campaigns::all(c)?))
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("No leads match.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tz = TimeZone::system();
+    let mut table = Table::new(&[
+        "ID", "CAMPAIGN", "STAGE", "SINCE", "PROFILE", "NAME", "HEADLINE",
+    ])
+    .right(&[0]);
+    for r in &rows {
+        let campaign = names
+            .iter()
+            .find(|c| c.id == r.campaign_id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        table.row(vec![
+            r.lead.id.to_string(),
+            campaign,
+            r.stage.to_string(),
+            local_time(r.stage_changed_ms, &tz),
+            r.lead.key().to_string(),
+            r.lead.full_name.clone().unwrap_or_default(),
+            shorten(r.lead.headline.as_deref().unwrap_or(""), 48),
+        ]);
+    }
+    println!("{}", table.render(""));
+    if rows.len() as u32 == limit {
+        println!("(first {limit}; use --limit/--offset for more)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Everything about one lead, for `leads show --json`.
+#[derive(serde::Serialize)]
+struct LeadDetail {
+    lead: leads::Lead,
+    campaigns: Vec<CampaignView>,
+    actions: Vec<Intent>,
+    messages: Vec<Message>,
+}
+
+#[derive(serde::Serialize)]
+struct CampaignView {
+    campaign: String,
+    #[serde(flatten)]
+    deal: DealSummary,
+    history: Vec<StageChange>,
+}
+
+#[derive(serde::Serialize)]
+struct DealSummary {
+    stage: Stage,
+    reason: Option<String>,
+    stage_changed_ms: u64,
+    next_check_ms: Option<u64>,
+    backoff_hours: u32,
+}
+
+fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let id = match key.trim().parse::<u64>() {
+        Ok(id) => id,
+        Err(_) => {
+            let profile = ProfileId::parse(key)
+                .map_err(|e| UsageError(format!("`{key}` is not a profile URL: {e}")))?;
+            db.read_blocking(move |c| leads::find(c, &profile))?
+                .ok_or_else(|| UsageError(format!("no lead for {key}")))?
+        }
+    };
+    let detail = db
+        .read_blocking(move |c| {
+            let lead = leads::get(c, id)?;
+            let names = campaigns::all(c)?;
+            let campaigns = pipeline::all_of_lead(c, id)?
+                .into_iter()
+                .map(|d: DealLead| {
+                    Ok(CampaignView {
+                        campaign: names
+                            .iter()
+                            .find(|n| n.id == d.campaign_id)
+                            .map(|n| n.name.clone())
+                            .unwrap_or_default(),
+                        history: pipeline::history(c, d.deal_id)?,
+                        deal: DealSummary {
+                            stage: d.stage,
+                            reason: d.reason,
+                            stage_changed_ms: d.stage_changed_ms,
+                            next_check_ms: d.next_check_ms,
+                            backoff_hours: d.backoff_hours,
+                        },
+                    })
+                })
+                .collect::<Result<Vec<_>, CrmError>>()?;
+            Ok(LeadDetail {
+                lead,
+                campaigns,
+                actions: journal::of_lead(c, id)?,
+                messages: messages::of_lead(c, id)?,
+            })
+        })
+        .map_err(usage)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&detail)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tz = TimeZone::system();
+    let l = &detail.lead;
+    println!("Lead {} — {}", l.id, l.url);
+    for (label, value) in [
+        ("name", l.full_name.as_deref()),
+        ("headline", l.headline.as_deref()),
+        ("company", l.company.as_deref()),
+        ("member id", l.member_id.as_deref()),
+    ] {
+        if let Some(v) = value {
+            println!("  {label:<10} {v}");
+        }
+    }
+    println!(
+        "  {:<10} {}",
+        "profile",
+        match l.enriched_ms {
+            Some(t) => format!("fetched {}", local_time(t, &tz)),
+            None => "not fetched yet".into(),
+        }
+    );
+    for c in &detail.campaigns {
+        println!(
+            "\nCampaign \"{}\": {}{}",
+            c.campaign,
+            c.deal.stage,
+            c.deal
+                .next_check_ms
+                .map(|t| format!(" (next check {})", local_time(t, &tz)))
+                .unwrap_or_default()
+        );
+        let mut table = Table::new(&["WHEN", "FROM", "TO", "BY", "REASON"]);
+        for h in &c.history {
+            table.row(vec![
+                local_time(h.at_ms, &tz),
+                h.from.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                h.to.to_string(),
+                h.actor.clone(),
+                h.reason.clone(),
+            ]);
+        }
+        println!("{}", table.render("  "));
+    }
+    if !detail.actions.is_empty() {
+        println!("\nActions");
+        let mut table = Table::new(&["WHEN", "ACTION", "RESULT", "LANE"]);
+        for a in &detail.actions {
+            table.row(vec![
+                local_time(a.started_ms, &tz),
+                a.action.to_string(),
+                a.result.clone().unwrap_or_else(|| "OPEN".into()),
+                a.lane.clone(),
+            ]);
+        }
+        println!("{}", table.render("  "));
+    }
+    for m in &detail.messages {
+        println!(
+            "\nMessage sent {}:\n  {}",
+            local_time(m.sent_ms, &tz),
+            m.text
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,149 @@
+//! `outlane status`: the funnel per campaign, usage against limits, last actions, unfinished
+//! intents and lanes.
+
+use super::table::Table;
+use super::{Global, local_time, open_db};
+use clap::Args;
+use jiff::tz::TimeZone;
+use outlane::clock::Clock;
+use outlane::crm::status::{self, StatusReport};
+use std::process::ExitCode;
+
+/// Options of `outlane status`.
+#[derive(Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `outlane status`.
+pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let db = open_db(global)?;
+    let now = Clock::real().now_ms();
+    let report = db.read_blocking(move |c| status::build(c, now))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn limit(used: u32, limit: Option<u32>) -> String {
+    match limit {
+        Some(l) => format!("{used} / {l}"),
+        None => format!("{used} / unlimited"),
+    }
+}
+
+/// The report as text for a terminal.
+pub fn render(report: &StatusReport) -> String {
+    let mut out = String::new();
+    if report.campaigns.is_empty() {
+        out.push_str("No campaigns yet.\n");
+    }
+    for c in &report.campaigns {
+        out.push_str(&format!(
+            "Campaign \"{}\" (#{}, account {}{}): {} lead(s)\n",
+            c.name,
+            c.id,
+            c.account,
+            if c.active { "" } else { ", paused" },
+            c.total
+        ));
+        let header: Vec<&str> = c.funnel.iter().map(|s| s.stage.as_str()).collect();
+        let mut table = Table::new(&header).right(&(0..header.len()).collect::<Vec<_>>());
+        table.row(c.funnel.iter().map(|s| s.count.to_string()).collect());
+        out.push_str(&table.render("  "));
+        out.push_str("\n\n");
+    }
+    if report.unassigned_leads > 0 {
+        out.push_str(&format!(
+            "{} lead(s) are in no campaign (imported before one existed).\n\n",
+            report.unassigned_leads
+        ));
+    }
+    for a in &report.accounts {
+        let tz = TimeZone::get(&a.timezone).unwrap_or(TimeZone::UTC);
+        out.push_str(&format!("Account {} ({})\n", a.login, a.timezone));
+        let mut table = Table::new(&["ACTION", "TODAY", "THIS WEEK", "BLOCKED"]);
+        for u in &a.usage {
+            table.row(vec![
+                u.action.to_string(),
+                limit(u.today, u.daily),
+                limit(u.this_week, u.weekly),
+                match (&u.blocked_until_ms, &u.blocked_reason) {
+                    (Some(until), Some(why)) => {
+                        format!("until {} ({why})", local_time(*until, &tz))
+                    }
+                    _ => "-".into(),
+                },
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        out.push('\n');
+        if a.recent.is_empty() {
+            out.push_str("  No actions yet.\n");
+        } else {
+            out.push_str("  Last actions:\n");
+            let mut table = Table::new(&["WHEN", "ACTION", "LEAD", "RESULT", "LANE"]);
+            for i in &a.recent {
+                table.row(vec![
+                    local_time(i.started_ms, &tz),
+                    i.action.to_string(),
+                    i.lead_key.clone(),
+                    match (&i.result, &i.result_detail) {
+                        (Some(r), Some(d)) if !d.is_empty() => format!("{r}: {d}"),
+                        (Some(r), _) => r.clone(),
+                        (None, _) => "OPEN (unfinished)".into(),
+                    },
+                    i.lane.clone(),
+                ]);
+            }
+            out.push_str(&table.render("    "));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    if !report.open_intents.is_empty() {
+        out.push_str(&format!(
+            "{} action(s) were begun and never finished; their lanes check them before acting again:\n",
+            report.open_intents.len()
+        ));
+        for i in &report.open_intents {
+            out.push_str(&format!(
+                "  #{} {} {} (lane {})\n",
+                i.id, i.action, i.lead_key, i.lane
+            ));
+        }
+        out.push('\n');
+    }
+    if report.lanes.is_empty() {
+        out.push_str("No lanes have run yet (start the daemon with `outlane run`).\n");
+    } else {
+        let tz = TimeZone::system();
+        out.push_str("Lanes\n");
+        let mut table = Table::new(&["NAME", "VERSION", "LAST RUN", "OUTCOME", "NEXT RUN"]);
+        for l in &report.lanes {
+            table.row(vec![
+                l.lane.clone(),
+                l.version.clone().unwrap_or_else(|| "-".into()),
+                l.last_run_ms
+                    .map(|t| local_time(t, &tz))
+                    .unwrap_or_else(|| "never".into()),
+                match (&l.load_error, &l.last_outcome) {
+                    (Some(e), _) => format!("load failed: {e}"),
+                    (None, Some(o)) => o.clone(),
+                    (None, None) => "-".into(),
+                },
+                l.next_run_ms
+                    .map(|t| local_time(t, &tz))
+                    .unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push_str(&table.render("  "));
+        out.push('\n');
+    }
+    out
+}

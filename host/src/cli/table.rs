@@ -1,0 +1,84 @@
+//! Aligned text tables for human output (every listing also has `--json`).
+
+/// A table: a header and rows of cells, columns padded to their widest cell.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right: Vec<bool>,
+}
+
+impl Table {
+    /// A table with these column titles.
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            right: vec![false; header.len()],
+        }
+    }
+
+    /// Aligns column `i` to the right (numbers).
+    pub fn right(mut self, columns: &[usize]) -> Table {
+        for &i in columns {
+            if let Some(r) = self.right.get_mut(i) {
+                *r = true;
+            }
+        }
+        self
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as lines of text, each indented by `indent`.
+    pub fn render(&self, indent: &str) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let last = widths.len().saturating_sub(1);
+        let line = |cells: &[String]| {
+            let mut out = String::from(indent);
+            for (i, c) in cells.iter().enumerate() {
+                let w = widths.get(i).copied().unwrap_or(0);
+                let pad = w.saturating_sub(c.chars().count());
+                if self.right.get(i).copied().unwrap_or(false) {
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(c);
+                } else {
+                    out.push_str(c);
+                    if i < last {
+                        out.push_str(&" ".repeat(pad));
+                    }
+                }
+                if i < last {
+                    out.push_str("  ");
+                }
+            }
+            out.trim_end().to_string()
+        };
+        let mut text = line(&self.header);
+        for row in &self.rows {
+            text.push('\n');
+            text.push_str(&line(row));
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pads_and_aligns() {
+        let mut t = Table::new(&["NAME", "N"]).right(&[1]);
+        t.row(vec!["alpha".into(), "7".into()]);
+        t.row(vec!["b".into(), "1234".into()]);
+        assert_eq!(t.render(""), "NAME      N\nalpha     7\nb      1234");
+    }
+}

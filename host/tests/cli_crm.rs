@@ -1,0 +1,205 @@
+//! The CRM commands of the `outlane` binary, run as a user would: `leads import`, `leads list`,
+//! `leads show` and `status`, against a real database in a temporary data directory.
+
+use outlane::crm::campaigns::{self, NewCampaign};
+use outlane::crm::{Db, accounts};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn outlane(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outlane"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run outlane")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn with_campaign(data: &Path) {
+    let db = Db::open(&data.join("outlane.db")).unwrap();
+    db.write_blocking(|tx| {
+        let account = accounts::create(tx, "me@example.com", "UTC", 0)?;
+        campaigns::create(
+            tx,
+            &NewCampaign {
+                account_id: account,
+                name: "Fintech CTOs".into(),
+                ..NewCampaign::default()
+            },
+            0,
+        )
+    })
+    .unwrap();
+}
+
+#[test]
+fn csv_import_keeps_good_rows_and_reports_bad_ones_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    let csv = dir.path().join("leads.csv");
+    std::fs::write(
+        &csv,
+        "Name,URL,Headline\n\
+         Jane Doe,https://www.linkedin.com/in/jane-doe/,CTO at Acme\n\
+         Acme,https://www.linkedin.com/company/acme/,company page\n\
+         Bob,https://www.linkedin.com/in/bob-b?trk=people,VP Sales\n\
+         broken row\n\
+         Jane again,linkedin.com/in/JANE-DOE/details/,dup\n\
+         Eve,,no url\n\
+         Mallory,https://evil.example/in/mallory,phish\n",
+    )
+    .unwrap();
+    let out = outlane(dir.path(), &["leads", "import", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let file = csv.display().to_string();
+    for (line, what) in [
+        (3, "not a profile URL"),
+        (5, "1 fields where the header has 3"),
+        (7, "the `url` column is empty"),
+        (8, "not a LinkedIn host"),
+    ] {
+        assert!(
+            err.contains(&format!("{file}:{line}: skipped: ")) && err.contains(what),
+            "line {line} ({what}) missing from:\n{err}"
+        );
+    }
+    assert!(
+        stdout(&out)
+            .contains("2 new lead(s), 2 added to the campaign, 1 already known, 4 bad row(s)"),
+        "{}",
+        stdout(&out)
+    );
+
+    let list = outlane(
+        dir.path(),
+        &[
+            "leads",
+            "list",
+            "--stage",
+            "discovered",
+            "--campaign",
+            "fintech ctos",
+            "--json",
+        ],
+    );
+    assert!(list.status.success(), "{}", stderr(&list));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    let ids: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["public_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["jane-doe", "bob-b"]);
+    assert_eq!(rows[0]["full_name"], "Jane Doe");
+    assert_eq!(rows[0]["url"], "https://www.linkedin.com/in/jane-doe/");
+
+    let show = outlane(
+        dir.path(),
+        &[
+            "leads",
+            "show",
+            "https://www.linkedin.com/in/Bob-B/",
+            "--json",
+        ],
+    );
+    assert!(show.status.success(), "{}", stderr(&show));
+    let detail: serde_json::Value = serde_json::from_str(&stdout(&show)).unwrap();
+    assert_eq!(detail["lead"]["headline"], "VP Sales");
+    assert_eq!(detail["campaigns"][0]["stage"], "discovered");
+    assert_eq!(detail["campaigns"][0]["history"][0]["actor"], "import");
+
+    // Importing the same file again adds nothing.
+    let again = outlane(
+        dir.path(),
+        &["leads", "import", csv.to_str().unwrap(), "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(report["new_leads"], 0);
+    assert_eq!(report["already_known"], 3);
+}
+
+#[test]
+fn status_shows_the_funnel_and_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        "https://www.linkedin.com/in/a/\nhttps://www.linkedin.com/in/b/\n",
+    )
+    .unwrap();
+    assert!(
+        outlane(dir.path(), &["leads", "import", list.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let out = outlane(dir.path(), &["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let campaign = &status["campaigns"][0];
+    assert_eq!(campaign["name"], "Fintech CTOs");
+    assert_eq!(campaign["total"], 2);
+    assert_eq!(campaign["funnel"][0]["stage"], "discovered");
+    assert_eq!(campaign["funnel"][0]["count"], 2);
+    let invite = &status["accounts"][0]["usage"][0];
+    assert_eq!(invite["action"], "invite");
+    assert_eq!(invite["daily"], 20);
+    assert_eq!(invite["weekly"], 100);
+
+    let text = outlane(dir.path(), &["status"]);
+    let text = stdout(&text);
+    assert!(text.contains("Campaign \"Fintech CTOs\""), "{text}");
+    assert!(text.contains("invite    0 / 20"), "{text}");
+}
+
+#[test]
+fn bad_input_exits_with_code_2_and_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["leads", "list", "--campaign", "nope"],
+            "no campaign `nope` (known: Fintech CTOs)",
+        ),
+        (
+            &["leads", "show", "https://www.linkedin.com/feed/"],
+            "is not a profile URL",
+        ),
+        (
+            &["leads", "show", "https://www.linkedin.com/in/nobody/"],
+            "no lead for",
+        ),
+        (
+            &["leads", "import", "/nonexistent/file.csv"],
+            "cannot read /nonexistent/file.csv",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = outlane(dir.path(), args);
+        let err = stderr(&out);
+        assert!(err.contains(message), "{args:?}: {err}");
+        let want = if args[1] == "import" { 1 } else { 2 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}: {err}");
+    }
+    let csv = dir.path().join("no-url.csv");
+    std::fs::write(&csv, "name,email\nJane,j@x.com\n").unwrap();
+    let out = outlane(dir.path(), &["leads", "import", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has no URL column (found: name, email)"),
+        "{}",
+        stderr(&out)
+    );
+}
