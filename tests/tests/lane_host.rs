@@ -348,7 +348,7 @@ async fn manifest_edits_apply_without_restart() {
     host.write_manifest(
         &slow
             .replace("every = \"1h\"", "every = \"200ms\"")
-            .replace("\"pulse\"", "\"quick\""),
+            .replace("greeting = \"pulse\"", "greeting = \"quick\""),
     );
     let next = tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
@@ -375,7 +375,7 @@ async fn manifest_edits_apply_without_restart() {
     while let Ok(record) = rx.try_recv() {
         assert!(
             record.at_ms <= removed_at,
-            "a removed lane was called {} ms after its removal",
+            "a removed lane was called {} ms after its removal: {record:?}",
             record.at_ms - removed_at
         );
     }

@@ -110,11 +110,13 @@ impl Daemon {
                 }
                 continue;
             };
-            let Some(lane) = lanes.get(&name).cloned() else {
+            // Fetch the lane again at call time: a reload since the snapshot may have removed
+            // or replaced it, and a removed lane must not start another call.
+            let started = self.clock.now_ms();
+            let Some(lane) = self.registry.get(&name) else {
                 continue;
             };
             run_id += 1;
-            let started = self.clock.now_ms();
             let outcome = call(
                 lane.clone(),
                 CallContext {
