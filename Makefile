@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 # The native crates, always built together so their dependency features stay unified.
-NATIVE := -p outlane -p outlane-tests -p outlane-sdk
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 DEMO_DIR ?= $(CURDIR)/target/demo
 
@@ -31,9 +31,9 @@ demo: lanes
 	$(OUTLANE) --data-dir $(DEMO_DIR) run --manifest examples/lanes.toml --for 30s --clock-factor 10
 	$(OUTLANE) --data-dir $(DEMO_DIR) lanes list --manifest examples/lanes.toml
 
-## bench: lane-host benchmarks (release build): call cost and hot-reload latency
+## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads
 bench: deps
-	$(CARGO) bench -p outlane-tests --bench lane_host
+	$(CARGO) bench -p outlane-tests
 
 fmt:
 	$(CARGO) fmt --all

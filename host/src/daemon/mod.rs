@@ -94,6 +94,11 @@ impl Daemon {
             "daemon started with {} lane(s)",
             self.registry.snapshot().len()
         );
+        // Actions a previous run began and never finished: their lanes check them first.
+        let db = self.registry.runtime().services().db.clone();
+        if let Err(e) = db.read(crate::crm::journal::report_open_at_start).await {
+            tracing::warn!("cannot read the action journal: {e}");
+        }
         loop {
             if *self.shutdown.borrow() {
                 break;
