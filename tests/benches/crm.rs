@@ -53,7 +53,7 @@ fn fill(db: &Db) -> CrmResult<u64> {
         for lead in 1..=LEADS as u64 {
             let at = NOW + lead;
             let path: &[Stage] = match lead % 10 {
-                0 | 1 | 2 => &[],
+                0..=2 => &[],
                 3 | 4 => &[Stage::Enriched],
                 5 => &[Stage::Enriched, Stage::Disqualified],
                 6 | 7 => &[Stage::Enriched, Stage::Qualified],

@@ -43,11 +43,24 @@ impl Lead {
     }
 }
 
-const COLUMNS: &str = "l.id, l.public_id, l.member_id, l.url, l.full_name, l.headline, \
-                       (SELECT name FROM companies WHERE id = l.company_id), l.profile_json, \
-                       l.enriched_ms, l.created_ms";
+/// The columns [`from_row`] reads, for a query over `leads l` (a macro so that other modules can
+/// `concat!` their own columns after them).
+macro_rules! lead_columns {
+    () => {
+        "l.id, l.public_id, l.member_id, l.url, l.full_name, l.headline, \
+         (SELECT name FROM companies WHERE id = l.company_id), l.profile_json, \
+         l.enriched_ms, l.created_ms"
+    };
+}
+pub(super) use lead_columns;
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Lead> {
+/// How many columns [`lead_columns!`] has.
+pub(super) const LEAD_COLUMNS: usize = 10;
+
+const COLUMNS: &str = lead_columns!();
+
+/// A lead from the first [`LEAD_COLUMNS`] columns of a row selected with [`lead_columns!`].
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Lead> {
     Ok(Lead {
         id: r.get(0)?,
         public_id: r.get(1)?,

@@ -60,32 +60,23 @@ pub struct DiscoverReport {
     pub rejected: Vec<(String, String)>,
 }
 
-const COLUMNS: &str = "l.id, l.public_id, l.member_id, l.url, l.full_name, l.headline, \
-     (SELECT name FROM companies WHERE id = l.company_id), l.profile_json, l.enriched_ms, \
-     l.created_ms, d.id, d.campaign_id, d.stage, d.reason, d.stage_changed_ms, \
-     d.next_check_ms, d.backoff_hours";
+const COLUMNS: &str = concat!(
+    leads::lead_columns!(),
+    ", d.id, d.campaign_id, d.stage, d.reason, d.stage_changed_ms, d.next_check_ms, \
+     d.backoff_hours"
+);
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<DealLead> {
+    let base = leads::LEAD_COLUMNS;
     Ok(DealLead {
-        lead: Lead {
-            id: r.get(0)?,
-            public_id: r.get(1)?,
-            member_id: r.get(2)?,
-            url: r.get(3)?,
-            full_name: r.get(4)?,
-            headline: r.get(5)?,
-            company: r.get(6)?,
-            profile_json: r.get(7)?,
-            enriched_ms: r.get(8)?,
-            created_ms: r.get(9)?,
-        },
-        deal_id: r.get(10)?,
-        campaign_id: r.get(11)?,
-        stage: r.get(12)?,
-        reason: r.get(13)?,
-        stage_changed_ms: r.get(14)?,
-        next_check_ms: r.get(15)?,
-        backoff_hours: r.get(16)?,
+        lead: leads::from_row(r)?,
+        deal_id: r.get(base)?,
+        campaign_id: r.get(base + 1)?,
+        stage: r.get(base + 2)?,
+        reason: r.get(base + 3)?,
+        stage_changed_ms: r.get(base + 4)?,
+        next_check_ms: r.get(base + 5)?,
+        backoff_hours: r.get(base + 6)?,
     })
 }
 

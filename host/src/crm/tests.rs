@@ -56,7 +56,14 @@ impl Fixture {
         let campaign = self.campaign;
         self.db
             .write_blocking(move |tx| {
-                pipeline::discover(tx, campaign, &[url.clone()], &[], "test", MONDAY)?;
+                pipeline::discover(
+                    tx,
+                    campaign,
+                    std::slice::from_ref(&url),
+                    &[],
+                    "test",
+                    MONDAY,
+                )?;
                 Ok(leads::find(tx, &ProfileId::parse(&url).unwrap())?.unwrap())
             })
             .unwrap()
