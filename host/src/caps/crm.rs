@@ -57,6 +57,11 @@ fn lane_error(lane: &str, error: CrmError) -> LaneError {
         CrmError::RateLimited { reason, until_ms } => {
             LaneError::RateLimited(LimitHit { reason, until_ms })
         }
+        CrmError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            LaneError::Invalid("the change conflicts with data already stored".into())
+        }
         other => {
             tracing::warn!(lane, "crm call failed: {other}");
             LaneError::Internal(other.to_string())

@@ -1,6 +1,6 @@
 //! `outlane leads`: import profile URLs, list leads by stage and campaign, show one lead.
 
-use super::table::Table;
+use super::table::{Table, clean};
 use super::{Global, UsageError, local_time, open_db};
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -131,12 +131,17 @@ fn import_file(
 
 fn print_import(file: &std::path::Path, report: &ImportReport, target: Option<&Campaign>) {
     for bad in &report.bad {
-        eprintln!("{}:{}: skipped: {}", file.display(), bad.line, bad.reason);
+        eprintln!(
+            "{}:{}: skipped: {}",
+            file.display(),
+            bad.line,
+            clean(&bad.reason)
+        );
     }
     match target {
         Some(c) => println!(
             "Imported into campaign \"{}\": {} new lead(s), {} added to the campaign, {} already known, {} bad row(s).",
-            c.name,
+            clean(&c.name),
             report.new_leads,
             report.added_to_campaign,
             report.already_known,
@@ -292,7 +297,7 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         ("member id", l.member_id.as_deref()),
     ] {
         if let Some(v) = value {
-            println!("  {label:<10} {v}");
+            println!("  {label:<10} {}", clean(v));
         }
     }
     println!(
@@ -306,7 +311,7 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
     for c in &detail.campaigns {
         println!(
             "\nCampaign \"{}\": {}{}",
-            c.campaign,
+            clean(&c.campaign),
             c.deal.stage,
             c.deal
                 .next_check_ms
@@ -342,7 +347,7 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         println!(
             "\nMessage sent {}:\n  {}",
             local_time(m.sent_ms, &tz),
-            m.text
+            clean(&m.text)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,7 @@
 //! `outlane status`: the funnel per campaign, usage against limits, last actions, unfinished
 //! intents and lanes.
 
-use super::table::Table;
+use super::table::{Table, clean};
 use super::{Global, local_time, open_db};
 use clap::Args;
 use jiff::tz::TimeZone;
@@ -46,9 +46,9 @@ pub fn render(report: &StatusReport) -> String {
     for c in &report.campaigns {
         out.push_str(&format!(
             "Campaign \"{}\" (#{}, account {}{}): {} lead(s)\n",
-            c.name,
+            clean(&c.name),
             c.id,
-            c.account,
+            clean(&c.account),
             if c.active { "" } else { ", paused" },
             c.total
         ));
@@ -66,7 +66,7 @@ pub fn render(report: &StatusReport) -> String {
     }
     for a in &report.accounts {
         let tz = TimeZone::get(&a.timezone).unwrap_or(TimeZone::UTC);
-        out.push_str(&format!("Account {} ({})\n", a.login, a.timezone));
+        out.push_str(&format!("Account {} ({})\n", clean(&a.login), a.timezone));
         let mut table = Table::new(&["ACTION", "TODAY", "THIS WEEK", "BLOCKED"]);
         for u in &a.usage {
             table.row(vec![

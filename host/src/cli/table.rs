@@ -27,9 +27,9 @@ impl Table {
         self
     }
 
-    /// Adds a row.
+    /// Adds a row (control characters in cells are made visible, see [`clean`]).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.iter().map(|c| clean(c)).collect());
     }
 
     /// The table as lines of text, each indented by `indent`.
@@ -70,6 +70,18 @@ impl Table {
     }
 }
 
+/// Text from outside (profiles, lanes) made safe for a terminal: control characters, which
+/// could move the cursor or rewrite the screen, are replaced by `�`; newlines by spaces.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +92,10 @@ mod tests {
         t.row(vec!["alpha".into(), "7".into()]);
         t.row(vec!["b".into(), "1234".into()]);
         assert_eq!(t.render(""), "NAME      N\nalpha     7\nb      1234");
+    }
+
+    #[test]
+    fn escape_sequences_are_neutralised() {
+        assert_eq!(clean("Eve\u{1b}[2J\nx"), "Eve\u{fffd}[2J x");
     }
 }

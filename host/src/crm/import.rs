@@ -75,7 +75,7 @@ pub enum ImportError {
 /// Parses the text of an import file.
 pub fn parse(text: &str) -> Result<ParsedImport, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = first_line(text);
     let is_csv = first.contains(',')
         || first.contains(';') && !first.contains("://")
         || URL_COLUMNS.contains(&first.trim().to_ascii_lowercase().as_str());
@@ -84,6 +84,13 @@ pub fn parse(text: &str) -> Result<ParsedImport, ImportError> {
     } else {
         Ok(parse_lines(text))
     }
+}
+
+/// The first line that is neither blank nor a `#` comment.
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .unwrap_or("")
 }
 
 fn parse_lines(text: &str) -> ParsedImport {
@@ -121,17 +128,15 @@ fn push(
 }
 
 fn parse_csv(text: &str) -> Result<ParsedImport, ImportError> {
-    let delimiter = if text
-        .lines()
-        .next()
-        .is_some_and(|l| !l.contains(',') && l.contains(';'))
-    {
+    let header = first_line(text);
+    let delimiter = if !header.contains(',') && header.contains(';') {
         b';'
     } else {
         b','
     };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
+        .comment(Some(b'#'))
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -235,7 +240,7 @@ mod tests {
 
     #[test]
     fn one_url_per_line() {
-        let text = "# my list\nhttps://www.linkedin.com/in/jane-doe/\n\n  linkedin.com/in/bob  \nhttps://example.com/in/x\nnot a url\n";
+        let text = "# my list, exported 2026\nhttps://www.linkedin.com/in/jane-doe/\n\n  linkedin.com/in/bob  \nhttps://example.com/in/x\nnot a url\n";
         let parsed = parse(text).unwrap();
         let ids: Vec<&str> = parsed.rows.iter().map(|r| r.profile.as_str()).collect();
         assert_eq!(ids, vec!["jane-doe", "bob"]);
@@ -273,6 +278,15 @@ mod tests {
         assert!(bad[0].1.contains("not a profile URL"));
         assert_eq!(bad[1], (4, "4 fields where the header has 3"));
         assert_eq!(bad[2], (5, "the `url` column is empty"));
+    }
+
+    #[test]
+    fn semicolon_csv_after_a_comment_and_a_blank_line() {
+        let parsed = parse("# export\n\nurl;name\nhttps://www.linkedin.com/in/ann/;Ann\n").unwrap();
+        assert_eq!(parsed.bad, vec![]);
+        assert_eq!(parsed.rows.len(), 1);
+        assert_eq!(parsed.rows[0].full_name.as_deref(), Some("Ann"));
+        assert_eq!(parsed.rows[0].line, 4);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The action journal: the one way an outward action is taken.
 //!
-//! [`begin`] checks that the lead is at the stage the action belongs to, that no earlier
-//! intent for it is still open (and, for invitations, that the person was never invited by
-//! this account), consumes one unit of the rate limit and writes the intent — all in the
+//! [`begin`] checks that the campaign and account are active, that the lead is at the stage
+//! the action belongs to, that no earlier intent for it is still open (and, for invitations,
+//! that no other campaign of the account has already invited the person), consumes one unit of the rate limit and writes the intent — all in the
 //! caller's transaction. The lane then acts and verifies, and [`finish`] records the result
 //! and applies its effect in one transaction: a done invitation makes the lead `pending`, a
 //! done message is stored and completes the lead, a done withdrawal fails it; `not-done`
@@ -110,6 +110,18 @@ pub fn begin(
     lane: &str,
     now_ms: u64,
 ) -> CrmResult<u64> {
+    if !campaign.active {
+        return Err(CrmError::Invalid(format!(
+            "campaign `{}` is paused: no outward actions",
+            campaign.name
+        )));
+    }
+    if !super::accounts::get(conn, campaign.account_id)?.active {
+        return Err(CrmError::Invalid(format!(
+            "the account of campaign `{}` is inactive: no outward actions",
+            campaign.name
+        )));
+    }
     let deal = pipeline::get(conn, campaign.id, lead)?;
     let needed = required_stage(action);
     if deal.stage != needed {
@@ -139,17 +151,18 @@ pub fn begin(
         )));
     }
     if action == Action::Invite
-        && let Some(done) = conn
+        && let Some((other, stage)) = conn
             .query_row(
-                "SELECT id FROM action_journal
-                 WHERE lead_id = ?1 AND action = 'invite' AND account_id = ?2 AND result = 'done'",
-                params![lead, campaign.account_id],
-                |r| r.get::<_, u64>(0),
+                "SELECT c.name, d.stage FROM deals d JOIN campaigns c ON c.id = d.campaign_id
+                 WHERE d.lead_id = ?1 AND c.account_id = ?2 AND d.campaign_id != ?3
+                   AND d.stage IN ('pending', 'connected', 'completed')",
+                params![lead, campaign.account_id, campaign.id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Stage>(1)?)),
             )
             .optional()?
     {
         return Err(CrmError::Invalid(format!(
-            "lead {lead} ({}) was already invited by this account (intent #{done})",
+            "lead {lead} ({}) is already {stage} through campaign `{other}` of this account: not inviting again",
             deal.lead.key()
         )));
     }

@@ -241,13 +241,33 @@ pub fn save_profile(
             CrmError::Invalid(format!("the raw Voyager response is not valid JSON: {e}"))
         })?;
     }
-    let lead = get(conn, id)?;
+    let mut lead = get(conn, id)?;
     let facts = facts(&profile);
-    for identity in [&facts.vanity, &facts.member].into_iter().flatten() {
+    // The profile must be of this lead's person: one of its ids must be an id the lead
+    // already has. Otherwise a wrong parse (or a wrong lane) would merge two people.
+    let known = |p: &ProfileId| match p {
+        ProfileId::Vanity(v) => lead.public_id.as_deref() == Some(v.as_str()),
+        ProfileId::Member(m) => lead.member_id.as_deref() == Some(m.as_str()),
+    };
+    let ids: Vec<&ProfileId> = [&facts.vanity, &facts.member]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !ids.is_empty() && !ids.iter().any(|p| known(p)) {
+        return Err(CrmError::Invalid(format!(
+            "the profile is of {}, not of lead {id} ({}): not saved",
+            ids[0],
+            lead.key()
+        )));
+    }
+    for identity in ids {
         if let Some(other) = find(conn, identity)?
             && other != id
         {
+            let gone = get(conn, other)?;
             merge(conn, id, other)?;
+            lead.public_id = lead.public_id.or(gone.public_id);
+            lead.member_id = lead.member_id.or(gone.member_id);
         }
     }
     let public_id = facts
@@ -270,8 +290,10 @@ pub fn save_profile(
         None => None,
     };
     conn.execute(
-        "UPDATE leads SET public_id = ?2, member_id = ?3, url = ?4, full_name = ?5,
-             headline = ?6, company_id = ?7, profile_json = ?8, raw_json = coalesce(?9, raw_json),
+        "UPDATE leads SET public_id = ?2, member_id = ?3, url = ?4,
+             full_name = coalesce(?5, full_name), headline = coalesce(?6, headline),
+             company_id = coalesce(?7, company_id), profile_json = ?8,
+             raw_json = coalesce(?9, raw_json),
              enriched_ms = ?10, updated_ms = ?10
          WHERE id = ?1",
         params![
@@ -294,6 +316,19 @@ pub fn save_profile(
 /// entries, messages, labels and the embedding move over; `gone` is deleted.
 fn merge(conn: &Connection, keep: u64, gone: u64) -> CrmResult<()> {
     tracing::info!(keep, gone, "merging two leads of one person");
+    let clash: Option<(u64, u64)> = conn
+        .query_row(
+            "SELECT a.id, b.id FROM action_journal a JOIN action_journal b ON a.action = b.action
+             WHERE a.lead_id = ?1 AND b.lead_id = ?2 AND a.result IS NULL AND b.result IS NULL",
+            params![keep, gone],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((a, b)) = clash {
+        return Err(CrmError::Invalid(format!(
+            "leads {keep} and {gone} are one person with two unfinished actions (#{a}, #{b}): finish them before saving this profile"
+        )));
+    }
     pipeline::merge_deals(conn, keep, gone)?;
     for table in ["action_journal", "messages"] {
         conn.execute(

@@ -15,6 +15,9 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// Longest block LinkedIn is believed to impose that a lane may record (31 days).
+pub const MAX_BLOCK_MS: u64 = 31 * 24 * 3_600_000;
+
 /// The counter periods a moment falls into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodKeys {
@@ -187,7 +190,12 @@ pub fn mark_exhausted(
     let until_ms = match until {
         Until::EndOfDay => end_of_day(&tz, now_ms)?,
         Until::EndOfWeek => end_of_week(&tz, now_ms)?,
-        Until::At(ms) => ms,
+        Until::At(ms) if ms > now_ms && ms <= now_ms + MAX_BLOCK_MS => ms,
+        Until::At(ms) => {
+            return Err(CrmError::Invalid(format!(
+                "a block must end in the future and within 31 days (asked: {ms} ms, now {now_ms} ms)"
+            )));
+        }
     };
     if let Some((existing, _)) = block(conn, account, action)?
         && existing > until_ms

@@ -106,11 +106,14 @@ pub fn attach(
     actor: &str,
     now_ms: u64,
 ) -> CrmResult<bool> {
-    let enriched: bool = conn.query_row(
-        "SELECT profile_json IS NOT NULL FROM leads WHERE id = ?1",
-        [lead],
-        |r| r.get(0),
-    )?;
+    let enriched: bool = conn
+        .query_row(
+            "SELECT profile_json IS NOT NULL FROM leads WHERE id = ?1",
+            [lead],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CrmError::NotFound(format!("no lead with id {lead}")))?;
     let stage = if enriched {
         Stage::Enriched
     } else {
@@ -395,10 +398,14 @@ pub fn history(conn: &Connection, deal: u64) -> CrmResult<Vec<StageChange>> {
 /// moves it (with its history) to `keep`.
 pub(super) fn merge_deals(conn: &Connection, keep: u64, gone: u64) -> CrmResult<()> {
     for theirs in all_of_lead(conn, gone)? {
-        let ours = get(conn, theirs.campaign_id, keep).ok();
+        let ours = match get(conn, theirs.campaign_id, keep) {
+            Ok(deal) => Some(deal),
+            Err(CrmError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
         let take_theirs = match &ours {
             None => true,
-            Some(ours) => theirs.stage.progress() > ours.stage.progress(),
+            Some(ours) => theirs.stage.merge_rank() > ours.stage.merge_rank(),
         };
         let drop = if take_theirs {
             if let Some(ours) = &ours {

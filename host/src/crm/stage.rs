@@ -75,17 +75,19 @@ impl Stage {
         self.next_stages().is_empty()
     }
 
-    /// How far along the pipeline a lead at this stage is (used to keep the more advanced of
-    /// two records of one person when they are merged). Terminal stages rank highest.
-    pub fn progress(self) -> u8 {
+    /// Which of two records of one person to keep when they are merged: the higher rank.
+    /// Stages where something was sent (pending, connected, completed) outrank everything, so
+    /// a sent invitation is never orphaned by a stale `disqualified` or `failed` record.
+    pub fn merge_rank(self) -> u8 {
         use Stage::*;
         match self {
             Discovered => 0,
             Enriched => 1,
-            Qualified => 2,
-            Pending => 3,
-            Connected => 4,
-            Completed | Disqualified | Failed | Ignored => 5,
+            Ignored | Failed | Disqualified => 2,
+            Qualified => 3,
+            Pending => 4,
+            Connected => 5,
+            Completed => 6,
         }
     }
 

@@ -289,11 +289,50 @@ fn journal_invite_done_makes_the_lead_pending() {
         f.db.read_blocking(move |conn| pipeline::get(conn, c, lead))
             .unwrap();
     assert_eq!(deal.next_check_ms, Some(MONDAY + 24 * HOUR));
-    // Finishing twice is refused; inviting the same person again is refused too.
+    // Finishing twice is refused.
     assert!(finish(&f, intent, Outcome::Done("again".into())).is_err());
+    // Another campaign of the account does not invite the same person again...
+    let c =
+        f.db.write_blocking(|tx| {
+            let id = campaigns::create(
+                tx,
+                &NewCampaign {
+                    account_id: 1,
+                    name: "Second".into(),
+                    ..NewCampaign::default()
+                },
+                MONDAY,
+            )?;
+            pipeline::attach(tx, id, 1, "test", MONDAY)?;
+            for s in [Stage::Enriched, Stage::Qualified] {
+                pipeline::set_stage(tx, id, 1, s, "", "test", MONDAY)?;
+            }
+            let second = campaigns::get(tx, id)?;
+            Ok(journal::begin(
+                tx,
+                &second,
+                lead,
+                Action::Invite,
+                "",
+                "connect",
+                MONDAY,
+            ))
+        })
+        .unwrap();
+    assert!(
+        c.unwrap_err()
+            .to_string()
+            .contains("already pending through campaign `Fintech CTOs`")
+    );
+    // ...but when the invitation vanished (pending -> qualified) it may be sent again.
     f.move_to(lead, Stage::Qualified).unwrap();
-    let twice = begin(&f, lead, Action::Invite, MONDAY).unwrap_err();
-    assert!(twice.to_string().contains("already invited"), "{twice}");
+    begin(&f, lead, Action::Invite, MONDAY).unwrap();
+    // A paused campaign takes no outward action.
+    let paused = f.lead_at("paula", Stage::Qualified);
+    f.db.write_blocking(|tx| Ok(tx.execute("UPDATE campaigns SET active = 0 WHERE id = 1", [])?))
+        .unwrap();
+    let err = begin(&f, paused, Action::Invite, MONDAY).unwrap_err();
+    assert!(err.to_string().contains("is paused"), "{err}");
 }
 
 #[test]
@@ -535,4 +574,29 @@ fn bad_time_zone_is_refused() {
         err.to_string().contains("unknown time zone `Mars/Olympus`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_profile_of_someone_else_is_refused() {
+    let f = fixture();
+    let amy = f.lead_at("amy", Stage::Enriched);
+    let zed = f.lead_at("zed", Stage::Qualified);
+    let err =
+        f.db.write_blocking(move |tx| {
+            leads::save_profile(
+                tx,
+                amy,
+                r#"{"public_identifier":"zed"}"#,
+                None,
+                "enrich",
+                MONDAY,
+            )
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the profile is of zed, not of lead"),
+        "{err}"
+    );
+    assert_eq!(f.stage(zed), Stage::Qualified, "zed was not merged away");
 }
