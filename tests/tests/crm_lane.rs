@@ -66,7 +66,11 @@ urls = [
     assert_eq!(s["open_during"], 1);
     assert_eq!(s["stage_after_invite"], "Stage::Pending");
     assert!(s["next_check_ms"].as_u64().is_some());
-    assert!(s["reinvite"].as_str().unwrap().contains("Invalid"), "{s}");
+    let reinvite = s["reinvite"].as_str().unwrap();
+    assert!(
+        reinvite.contains("Invalid") && reinvite.contains("only qualified leads get this action"),
+        "{s}"
+    );
     assert_eq!(s["by_url"], s["first"], "any URL form finds the lead");
     assert!(
         s["blocked"]

@@ -57,9 +57,7 @@ fn lane_error(lane: &str, error: CrmError) -> LaneError {
         CrmError::RateLimited { reason, until_ms } => {
             LaneError::RateLimited(LimitHit { reason, until_ms })
         }
-        CrmError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
+        CrmError::Sqlite(e) if store::is_constraint_violation(&e) => {
             LaneError::Invalid("the change conflicts with data already stored".into())
         }
         other => {

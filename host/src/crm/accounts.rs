@@ -59,13 +59,10 @@ pub fn create(conn: &Connection, login: &str, timezone: &str, now_ms: u64) -> Cr
         "INSERT INTO accounts (login, timezone, created_ms) VALUES (?1, ?2, ?3)",
         params![login, timezone, now_ms],
     )
-    .map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            CrmError::Invalid(format!("an account with login `{login}` already exists"))
-        }
-        other => other.into(),
+    .map_err(|e| {
+        CrmError::on_conflict(e, || {
+            format!("an account with login `{login}` already exists")
+        })
     })?;
     let id = conn.last_insert_rowid() as u64;
     for (action, daily, weekly) in DEFAULT_LIMITS {
@@ -74,25 +71,28 @@ pub fn create(conn: &Connection, login: &str, timezone: &str, now_ms: u64) -> Cr
     Ok(id)
 }
 
+const COLUMNS: &str = "id, login, timezone, work_start_min, work_end_min, work_days, active, \
+                       password_sealed IS NOT NULL";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        timezone: r.get(2)?,
+        work_start_min: r.get(3)?,
+        work_end_min: r.get(4)?,
+        work_days: r.get(5)?,
+        active: r.get(6)?,
+        has_password: r.get(7)?,
+    })
+}
+
 /// The account with `id`.
 pub fn get(conn: &Connection, id: u64) -> CrmResult<Account> {
     conn.query_row(
-        "SELECT id, login, timezone, work_start_min, work_end_min, work_days, active,
-                password_sealed IS NOT NULL
-         FROM accounts WHERE id = ?1",
+        &format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"),
         [id],
-        |r| {
-            Ok(Account {
-                id: r.get(0)?,
-                login: r.get(1)?,
-                timezone: r.get(2)?,
-                work_start_min: r.get(3)?,
-                work_end_min: r.get(4)?,
-                work_days: r.get(5)?,
-                active: r.get(6)?,
-                has_password: r.get(7)?,
-            })
-        },
+        from_row,
     )
     .optional()?
     .ok_or_else(|| CrmError::NotFound(format!("no account with id {id}")))
@@ -100,11 +100,9 @@ pub fn get(conn: &Connection, id: u64) -> CrmResult<Account> {
 
 /// Every account, by id.
 pub fn all(conn: &Connection) -> CrmResult<Vec<Account>> {
-    let ids: Vec<u64> = conn
-        .prepare("SELECT id FROM accounts ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    ids.into_iter().map(|id| get(conn, id)).collect()
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The account's time zone.

@@ -82,13 +82,8 @@ pub fn create(conn: &Connection, new: &NewCampaign, now_ms: u64) -> CrmResult<u6
             now_ms
         ],
     )
-    .map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            CrmError::Invalid(format!("a campaign named `{name}` already exists"))
-        }
-        other => other.into(),
+    .map_err(|e| {
+        CrmError::on_conflict(e, || format!("a campaign named `{name}` already exists"))
     })?;
     Ok(conn.last_insert_rowid() as u64)
 }

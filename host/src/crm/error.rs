@@ -28,5 +28,23 @@ pub enum CrmError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl CrmError {
+    /// `error` as [`CrmError::Invalid`] with `message` when it is a constraint violation (a
+    /// duplicate name, a second open intent...), else as it is.
+    pub fn on_conflict(error: rusqlite::Error, message: impl FnOnce() -> String) -> CrmError {
+        if is_constraint_violation(&error) {
+            CrmError::Invalid(message())
+        } else {
+            CrmError::Sqlite(error)
+        }
+    }
+}
+
+/// Whether `error` is SQLite refusing a write that breaks a constraint.
+pub fn is_constraint_violation(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
 /// A CRM result.
 pub type CrmResult<T> = Result<T, CrmError>;

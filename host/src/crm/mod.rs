@@ -26,7 +26,7 @@ pub mod status;
 mod tests;
 
 pub use action::Action;
-pub use error::{CrmError, CrmResult};
+pub use error::{CrmError, CrmResult, is_constraint_violation};
 pub use stage::Stage;
 
 use rusqlite::Connection;
