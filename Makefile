@@ -3,15 +3,19 @@
 
 CARGO ?= cargo
 # The native crates, always built together so their dependency features stay unified.
-NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 DEMO_DIR ?= $(CURDIR)/target/demo
 
 .PHONY: deps lanes build test demo bench fmt clean-demo
 
-## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target)
+## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target, Debian's Chromium)
 deps:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing Chromium (apt-get install chromium)"; \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium; }
 
 ## build: the outlane binary
 build: deps

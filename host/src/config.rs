@@ -5,6 +5,13 @@
 //! manifest = "lanes/lanes.toml"   # relative to this file
 //! [clock]
 //! factor = 1.0                    # >1 runs the daemon clock faster (tests, demo)
+//! [linkedin]
+//! base_url = "https://www.linkedin.com"  # the simulator's address in tests and the demo
+//! [browser]
+//! executable = "/usr/bin/chromium" # default: $OUTLANE_CHROMIUM, then chromium on PATH
+//! headless = true
+//! pace = 1.0                      # scales typing and back-off delays; 0 = none (tests)
+//! timeout = "30s"                 # per browser operation and page load
 //! ```
 //!
 //! A missing file at the default location means defaults; a file named with `--config` must
@@ -23,6 +30,84 @@ pub struct Config {
     /// The daemon clock.
     #[serde(default)]
     pub clock: ClockConfig,
+    /// Which LinkedIn the browser talks to.
+    #[serde(default)]
+    pub linkedin: LinkedinConfig,
+    /// The headless Chromium the host drives.
+    #[serde(default)]
+    pub browser: BrowserConfig,
+}
+
+/// `[linkedin]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedinConfig {
+    /// Where LinkedIn is served: the real site, or the simulator in tests and the demo. Lanes
+    /// always see `https://www.linkedin.com` URLs; the host maps them onto this address.
+    #[serde(default = "linkedin_site")]
+    pub base_url: String,
+}
+
+impl Default for LinkedinConfig {
+    fn default() -> Self {
+        LinkedinConfig {
+            base_url: linkedin_site(),
+        }
+    }
+}
+
+fn linkedin_site() -> String {
+    outlane_linkedin::CANONICAL_BASE.to_string()
+}
+
+/// `[browser]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserConfig {
+    /// The Chromium binary; unset means `$OUTLANE_CHROMIUM`, then `chromium`,
+    /// `chromium-browser` or `google-chrome` on `PATH`.
+    pub executable: Option<PathBuf>,
+    /// Run without a window (default). A visible window helps a person solve a checkpoint.
+    #[serde(default = "yes")]
+    pub headless: bool,
+    /// Scales the host's human-like delays (keystrokes, clicks, retry back-off); 0 removes
+    /// them (tests and benchmarks), 1 is human speed.
+    #[serde(default = "one")]
+    pub pace: f64,
+    /// Longest wait for one browser operation or page load.
+    #[serde(default = "thirty_seconds", with = "humantime_serde")]
+    pub timeout: std::time::Duration,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        BrowserConfig {
+            executable: None,
+            headless: true,
+            pace: 1.0,
+            timeout: thirty_seconds(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn thirty_seconds() -> std::time::Duration {
+    std::time::Duration::from_secs(30)
+}
+
+mod humantime_serde {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(|e| {
+            serde::de::Error::custom(format!("`{text}` is not a duration like \"30s\": {e}"))
+        })
+    }
 }
 
 /// `[lanes]`.
@@ -112,6 +197,23 @@ impl Config {
                 ),
             });
         }
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 1,
+            message,
+        };
+        if let Err(e) = crate::browser::SiteMap::new(&config.linkedin.base_url) {
+            return Err(invalid(format!("key `linkedin.base_url`: {e}")));
+        }
+        if !(config.browser.pace.is_finite() && (0.0..=10.0).contains(&config.browser.pace)) {
+            return Err(invalid(format!(
+                "key `browser.pace`: must be a number from 0 to 10, not {}",
+                config.browser.pace
+            )));
+        }
+        if config.browser.timeout.is_zero() {
+            return Err(invalid("key `browser.timeout`: must be more than 0".into()));
+        }
         Ok(config)
     }
 }
@@ -151,6 +253,11 @@ impl DataDir {
     /// The SQLite database.
     pub fn database(&self) -> PathBuf {
         self.root.join("outlane.db")
+    }
+
+    /// The browser profile and saved cookies of one account.
+    pub fn browser_profile(&self, account: u64) -> PathBuf {
+        self.root.join("browser").join(format!("account-{account}"))
     }
 
     /// Compiled lane components.

@@ -5,6 +5,7 @@
 //! - [`manifest`]: `lanes.toml`, the list of lanes with their schedule, grants and limits;
 //! - [`config`]: `outlane.toml` and the data directory;
 //! - [`runtime`]: wasmtime engine, loader, per-call sandbox, hot reload;
+//! - [`browser`]: headless Chromium per account (login, cookies, page operations, Voyager);
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
 //! - [`daemon`]: the scheduler that calls lanes;
@@ -12,6 +13,7 @@
 //! - [`guest_build`]: building lane crates into components.
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod caps;
 pub mod clock;
 pub mod config;

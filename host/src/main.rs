@@ -32,6 +32,12 @@ enum Command {
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
+    /// Work with LinkedIn profile data.
+    #[command(subcommand)]
+    Profile(cli::profile::ProfileCommand),
+    /// Inspect and resume LinkedIn accounts.
+    #[command(subcommand)]
+    Accounts(cli::accounts::AccountsCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,8 @@ fn main() -> ExitCode {
         Command::Run(run) => cli::run::run(&global, run),
         Command::Status(args) => cli::status::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
+        Command::Profile(cmd) => cli::profile::run(cmd),
+        Command::Accounts(cmd) => cli::accounts::run(&global, cmd),
     };
     match result {
         Ok(code) => code,

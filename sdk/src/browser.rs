@@ -11,13 +11,27 @@ pub fn css(css: &str) -> Target {
     Target {
         css: css.to_string(),
         text: None,
+        visible: false,
+        within: None,
     }
 }
 
 impl Target {
-    /// Keeps only visible elements whose text contains `text` (case-insensitive).
+    /// Keeps only elements whose text contains `text` (case-insensitive).
     pub fn with_text(mut self, text: &str) -> Target {
         self.text = Some(text.to_string());
+        self
+    }
+
+    /// Keeps only rendered elements.
+    pub fn visible(mut self) -> Target {
+        self.visible = true;
+        self
+    }
+
+    /// Searches inside the first element matching `css` only.
+    pub fn within(mut self, css: &str) -> Target {
+        self.within = Some(css.to_string());
         self
     }
 }

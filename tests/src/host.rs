@@ -2,8 +2,10 @@
 //! registry.
 
 use crate::guests;
+use outlane::browser::{Browsers, SiteMap};
 use outlane::caps::HostServices;
 use outlane::clock::Clock;
+use outlane::config::{BrowserConfig, DataDir};
 use outlane::crm::Db;
 use outlane::daemon;
 use outlane::runtime::bindings::CallContext;
@@ -32,9 +34,31 @@ impl TestHost {
         host
     }
 
+    /// Like [`TestHost::new`], with browsers on LinkedIn served at `site` (the simulator),
+    /// at full speed (pace 0).
+    pub async fn with_site(manifest: &str, site: &str) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+        let browsers = Browsers::new(
+            fast_browser(),
+            SiteMap::new(site).unwrap(),
+            DataDir::new(dir.path()),
+            db.clone(),
+            Clock::real(),
+        );
+        let services = HostServices::new(db.clone(), Clock::real()).with_browsers(browsers);
+        let host = TestHost::with_services(dir, db, services);
+        host.write_manifest(manifest);
+        host
+    }
+
     /// A host over an existing data dir and database (a restart).
     pub fn over(dir: TempDir, db: Db) -> TestHost {
         let services = HostServices::new(db.clone(), Clock::real());
+        TestHost::with_services(dir, db, services)
+    }
+
+    fn with_services(dir: TempDir, db: Db, services: HostServices) -> TestHost {
         let runtime = Arc::new(
             Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap(),
         );
@@ -87,4 +111,44 @@ pub fn lane_entry(name: &str, component: &str, extra: &str) -> String {
     format!(
         "[[lane]]\nname = \"{name}\"\ncomponent = \"{component}\"\nkind = \"major\"\nevery = \"1s\"\n{extra}\n"
     )
+}
+
+/// Browser settings for tests: headless, no human pauses, 20 s per operation.
+pub fn fast_browser() -> BrowserConfig {
+    BrowserConfig {
+        pace: 0.0,
+        timeout: std::time::Duration::from_secs(20),
+        ..BrowserConfig::default()
+    }
+}
+
+/// The passphrase tests seal stored passwords with (set for the whole test process).
+pub const TEST_PASSPHRASE: &str = "test passphrase, not a secret";
+
+/// Creates an account with `login`/`password` (sealed) and an active campaign for it;
+/// returns (account id, campaign id). Sets `OUTLANE_PASSPHRASE` for the process.
+pub fn account_with_campaign(db: &Db, login: &str, password: &str) -> (u64, u64) {
+    use outlane::crm::accounts;
+    use outlane::crm::campaigns::{self, NewCampaign};
+    static PASSPHRASE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: set once, before any browser reads it, always to the same value.
+    PASSPHRASE.call_once(|| unsafe {
+        std::env::set_var(outlane::crm::secret::PASSPHRASE_ENV, TEST_PASSPHRASE)
+    });
+    let (login, password) = (login.to_string(), password.to_string());
+    db.write_blocking(move |tx| {
+        let account = accounts::create(tx, &login, "UTC", 0)?;
+        accounts::set_password(tx, account, TEST_PASSPHRASE, &password)?;
+        let campaign = campaigns::create(
+            tx,
+            &NewCampaign {
+                account_id: account,
+                name: "Browser tests".into(),
+                ..NewCampaign::default()
+            },
+            0,
+        )?;
+        Ok((account, campaign))
+    })
+    .unwrap()
 }

@@ -34,6 +34,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-ungranted",
     "fixture-navigator",
     "fixture-crm-walker",
+    "fixture-linkedin-flows",
 ];
 
 /// Compiled guest components.

@@ -1,55 +1,159 @@
-//! `outlane:lanes/browser`: grant and origin allow-list checks. The Chromium backend arrives
-//! with the browser issue; until then a permitted operation answers that it has no backend.
+//! `outlane:lanes/browser`: grant and origin checks, then the account's browser
+//! ([`crate::browser`]). The account is the one of the call's campaign (or of the only active
+//! campaign).
 
-use super::unavailable;
-use crate::runtime::bindings::LaneError;
+use crate::browser::{AccountBrowser, BrowserError, Query};
+use crate::crm::campaigns;
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
+use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use std::time::Duration;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
+
+fn query(target: Target) -> Query {
+    Query {
+        css: target.css,
+        text: target.text,
+        visible: target.visible,
+        within: target.within,
+    }
+}
+
+fn lane_error(lane: &str, error: BrowserError) -> LaneError {
+    match error {
+        BrowserError::Auth(m) => LaneError::Auth(m),
+        BrowserError::Timeout(_) | BrowserError::Page(_) => LaneError::Transient(error.to_string()),
+        BrowserError::RateLimited(reason) => LaneError::RateLimited(LimitHit {
+            reason,
+            until_ms: None,
+        }),
+        BrowserError::Invalid(m) => LaneError::Invalid(m),
+        BrowserError::NotFound(m) => LaneError::NotFound(m),
+        BrowserError::Launch(_) | BrowserError::Io(_) | BrowserError::Db(_) => {
+            tracing::error!(lane, "{error}");
+            LaneError::Internal(error.to_string())
+        }
+    }
+}
+
+impl LaneState {
+    /// Checks the grant, finds the account's browser and runs `op` on it.
+    async fn browser<T>(
+        &mut self,
+        op: impl AsyncFnOnce(&mut AccountBrowser) -> Result<T, BrowserError>,
+    ) -> Answer<T> {
+        if let Err(denied) = self.require(Capability::Browser) {
+            return Ok(Err(denied));
+        }
+        let Some(browsers) = self.env.services.browsers.clone() else {
+            return Ok(Err(LaneError::Internal(
+                "this host runs without a browser (no [linkedin] configuration was loaded)".into(),
+            )));
+        };
+        let campaign = self.campaign;
+        let account = self
+            .env
+            .services
+            .db
+            .read(move |c| {
+                Ok(match campaign {
+                    Some(id) => campaigns::get(c, id)?,
+                    None => campaigns::only_active(c)?,
+                }
+                .account_id)
+            })
+            .await;
+        let account = match account {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(LaneError::NotFound(e.to_string()))),
+        };
+        let session = browsers.session(account);
+        let mut browser = session.lock().await;
+        Ok(op(&mut browser)
+            .await
+            .map_err(|e| lane_error(&self.env.name, e)))
+    }
+}
 
 impl Host for LaneState {
     async fn goto(&mut self, url: String) -> Answer<Page> {
         if let Err(e) = self.require(Capability::Browser) {
             return Ok(Err(e));
         }
-        if let Err(msg) = self.env.grants.check_navigation(&self.env.name, &url) {
-            return Ok(Err(self.deny(msg)));
-        }
-        Ok(Err(unavailable(Capability::Browser)))
+        let parsed = match self.env.grants.check_navigation(&self.env.name, &url) {
+            Ok(u) => u,
+            Err(msg) => return Ok(Err(self.deny(msg))),
+        };
+        self.browser(async move |b| {
+            let visit = b.goto(&parsed).await?;
+            Ok(Page {
+                url: visit.url,
+                status: visit.status,
+                title: visit.title,
+            })
+        })
+        .await
     }
     async fn current_url(&mut self) -> Answer<String> {
-        self.no_backend(Capability::Browser)
+        self.browser(async |b| b.current_url().await).await
     }
-    async fn wait_for(&mut self, _target: Target, _timeout_ms: u32) -> Answer<bool> {
-        self.no_backend(Capability::Browser)
+    async fn wait_for(&mut self, target: Target, timeout_ms: u32) -> Answer<bool> {
+        let q = query(target);
+        self.browser(async move |b| {
+            b.wait_for(&q, Duration::from_millis(u64::from(timeout_ms)))
+                .await
+        })
+        .await
     }
-    async fn exists(&mut self, _target: Target) -> Answer<bool> {
-        self.no_backend(Capability::Browser)
+    async fn exists(&mut self, target: Target) -> Answer<bool> {
+        let q = query(target);
+        self.browser(async move |b| b.exists(&q).await).await
     }
-    async fn click(&mut self, _target: Target) -> Answer<()> {
-        self.no_backend(Capability::Browser)
+    async fn click(&mut self, target: Target) -> Answer<()> {
+        let q = query(target);
+        self.browser(async move |b| b.click(&q).await).await
     }
-    async fn type_text(&mut self, _target: Target, _text: String) -> Answer<()> {
-        self.no_backend(Capability::Browser)
+    async fn type_text(&mut self, target: Target, text: String) -> Answer<()> {
+        let q = query(target);
+        self.browser(async move |b| b.type_text(&q, &text).await)
+            .await
     }
-    async fn press(&mut self, _key: String) -> Answer<()> {
-        self.no_backend(Capability::Browser)
+    async fn press(&mut self, key: String) -> Answer<()> {
+        self.browser(async move |b| b.press(&key).await).await
     }
-    async fn text(&mut self, _target: Target) -> Answer<Option<String>> {
-        self.no_backend(Capability::Browser)
+    async fn text(&mut self, target: Target) -> Answer<Option<String>> {
+        let q = query(target);
+        self.browser(async move |b| Ok(b.texts(&q).await?.into_iter().next()))
+            .await
     }
-    async fn texts(&mut self, _target: Target) -> Answer<Vec<String>> {
-        self.no_backend(Capability::Browser)
+    async fn texts(&mut self, target: Target) -> Answer<Vec<String>> {
+        let q = query(target);
+        self.browser(async move |b| b.texts(&q).await).await
     }
-    async fn attrs(&mut self, _target: Target, _name: String) -> Answer<Vec<String>> {
-        self.no_backend(Capability::Browser)
+    async fn attrs(&mut self, target: Target, name: String) -> Answer<Vec<String>> {
+        let q = query(target);
+        self.browser(async move |b| b.attrs(&q, &name).await).await
     }
     async fn links(&mut self) -> Answer<Vec<String>> {
-        self.no_backend(Capability::Browser)
+        self.browser(async |b| b.links().await).await
     }
-    async fn api_get(&mut self, _path: String) -> Answer<ApiResponse> {
-        self.no_backend(Capability::Browser)
+    async fn api_get(&mut self, path: String) -> Answer<ApiResponse> {
+        if let Err(e) = self.require(Capability::Browser) {
+            return Ok(Err(e));
+        }
+        let canonical = format!("{}{}", outlane_linkedin::CANONICAL_BASE, path);
+        if let Err(msg) = self.env.grants.check_navigation(&self.env.name, &canonical) {
+            return Ok(Err(self.deny(msg)));
+        }
+        self.browser(async move |b| {
+            let answer = b.api_get(&path).await?;
+            Ok(ApiResponse {
+                status: answer.status,
+                body: answer.body,
+            })
+        })
+        .await
     }
 }

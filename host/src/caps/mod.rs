@@ -10,6 +10,7 @@ mod host;
 mod llm;
 mod qualifier;
 
+use crate::browser::Browsers;
 use crate::clock::Clock;
 use crate::crm::Db;
 use crate::runtime::bindings::LaneError;
@@ -25,6 +26,9 @@ pub struct HostServices {
     pub db: Db,
     /// The daemon clock.
     pub clock: Clock,
+    /// The accounts' browsers; `None` in a host without LinkedIn access (lanes get an
+    /// `internal` error naming the missing configuration).
+    pub browsers: Option<Arc<Browsers>>,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
@@ -34,8 +38,15 @@ impl HostServices {
         HostServices {
             db,
             clock,
+            browsers: None,
             shutdown: Arc::new(watch::channel(false).0),
         }
+    }
+
+    /// The same services with the accounts' browsers.
+    pub fn with_browsers(mut self, browsers: Arc<Browsers>) -> HostServices {
+        self.browsers = Some(browsers);
+        self
     }
 
     /// Asks everything to stop: the daemon after its current call, pauses at once.

@@ -1,12 +1,15 @@
 //! Subcommands of the `outlane` binary and what they share.
 
+pub mod accounts;
 pub mod lanes;
 pub mod leads;
+pub mod profile;
 pub mod run;
 pub mod status;
 pub mod table;
 
 use anyhow::Context as _;
+use outlane::browser::{Browsers, SiteMap};
 use outlane::caps::HostServices;
 use outlane::clock::Clock;
 use outlane::config::{Config, DataDir, default_config_path, default_data_dir};
@@ -45,17 +48,27 @@ impl Global {
     }
 }
 
-/// Opens the database and builds a runtime and an (unloaded) registry for `manifest`.
+/// Opens the database and builds a runtime and an (unloaded) registry for `manifest`. The
+/// accounts' browsers (started on first use) point at the configured LinkedIn.
 pub fn open_host(
     global: &Global,
     manifest: PathBuf,
     clock: Clock,
 ) -> anyhow::Result<(Arc<Registry>, Db)> {
+    let config = global.config()?;
     let data = global.data_dir();
     std::fs::create_dir_all(data.root())
         .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
     let db = Db::open(&data.database())?;
-    let services = HostServices::new(db.clone(), clock);
+    let site = SiteMap::new(&config.linkedin.base_url)?;
+    let browsers = Browsers::new(
+        config.browser.clone(),
+        site,
+        data.clone(),
+        db.clone(),
+        clock.clone(),
+    );
+    let services = HostServices::new(db.clone(), clock).with_browsers(browsers);
     let runtime = Arc::new(Runtime::new(
         services,
         ComponentCache::in_dir(data.component_cache()),

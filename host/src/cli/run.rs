@@ -58,6 +58,9 @@ pub fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         services.request_shutdown();
         daemon.await.context("the daemon task failed")?;
+        if let Some(browsers) = &services.browsers {
+            browsers.close_all().await;
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -67,6 +67,13 @@ pub fn render(report: &StatusReport) -> String {
     for a in &report.accounts {
         let tz = TimeZone::get(&a.timezone).unwrap_or(TimeZone::UTC);
         out.push_str(&format!("Account {} ({})\n", clean(&a.login), a.timezone));
+        if let Some(reason) = &a.paused {
+            out.push_str(&format!(
+                "  PAUSED: {}\n  When solved, run `outlane accounts resume {}`.\n",
+                clean(reason),
+                clean(&a.login)
+            ));
+        }
         let mut table = Table::new(&["ACTION", "TODAY", "THIS WEEK", "BLOCKED"]);
         for u in &a.usage {
             table.row(vec![

@@ -35,6 +35,8 @@ pub struct Account {
     pub active: bool,
     /// Whether a sealed password is stored.
     pub has_password: bool,
+    /// Why the account waits for a human (checkpoint, refused password), if it does.
+    pub paused: Option<String>,
 }
 
 /// One action's limits. `None` is unlimited; 0 blocks the action.
@@ -72,7 +74,7 @@ pub fn create(conn: &Connection, login: &str, timezone: &str, now_ms: u64) -> Cr
 }
 
 const COLUMNS: &str = "id, login, timezone, work_start_min, work_end_min, work_days, active, \
-                       password_sealed IS NOT NULL";
+                       password_sealed IS NOT NULL, paused_reason";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -84,6 +86,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         work_days: r.get(5)?,
         active: r.get(6)?,
         has_password: r.get(7)?,
+        paused: r.get(8)?,
     })
 }
 
@@ -158,6 +161,41 @@ pub fn limit(conn: &Connection, account: u64, action: Action) -> CrmResult<Actio
         daily,
         weekly,
     })
+}
+
+/// Pauses the account until a person resumes it: the browser met something only a human can
+/// solve. The first reason is kept when it is already paused.
+pub fn pause(conn: &Connection, account: u64, reason: &str, now_ms: u64) -> CrmResult<()> {
+    let changed = conn.execute(
+        "UPDATE accounts SET paused_reason = COALESCE(paused_reason, ?2), \
+         paused_ms = COALESCE(paused_ms, ?3) WHERE id = ?1",
+        params![account, reason, now_ms],
+    )?;
+    if changed == 0 {
+        return Err(CrmError::NotFound(format!("no account with id {account}")));
+    }
+    Ok(())
+}
+
+/// Lifts a pause; returns the reason it had, if any.
+pub fn resume(conn: &Connection, account: u64) -> CrmResult<Option<String>> {
+    let reason = get(conn, account)?.paused;
+    conn.execute(
+        "UPDATE accounts SET paused_reason = NULL, paused_ms = NULL WHERE id = ?1",
+        [account],
+    )?;
+    Ok(reason)
+}
+
+/// The account with `login` (case-insensitive).
+pub fn find(conn: &Connection, login: &str) -> CrmResult<Account> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM accounts WHERE login = ?1"),
+        [login.trim()],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CrmError::NotFound(format!("no account with login `{login}`")))
 }
 
 /// Seals `password` under `passphrase` and stores it.

@@ -116,10 +116,17 @@ pub fn begin(
             campaign.name
         )));
     }
-    if !super::accounts::get(conn, campaign.account_id)?.active {
+    let account = super::accounts::get(conn, campaign.account_id)?;
+    if !account.active {
         return Err(CrmError::Invalid(format!(
             "the account of campaign `{}` is inactive: no outward actions",
             campaign.name
+        )));
+    }
+    if let Some(reason) = &account.paused {
+        return Err(CrmError::Invalid(format!(
+            "account `{}` is paused until a person resumes it ({reason}): no outward actions",
+            account.login
         )));
     }
     let deal = pipeline::get(conn, campaign.id, lead)?;

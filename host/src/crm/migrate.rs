@@ -18,6 +18,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_crm.sql",
         include_str!("../../../migrations/0002_crm.sql"),
     ),
+    (
+        3,
+        "0003_account_pause.sql",
+        include_str!("../../../migrations/0003_account_pause.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

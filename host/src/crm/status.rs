@@ -67,6 +67,8 @@ pub struct AccountStatus {
     pub login: String,
     /// Time zone of its days and weeks.
     pub timezone: String,
+    /// Why it waits for a person (checkpoint, refused login), if it does.
+    pub paused: Option<String>,
     /// Usage of every action against its limits.
     pub usage: Vec<Usage>,
     /// Its most recent actions, newest first.
@@ -113,6 +115,7 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
                 id: a.id,
                 login: a.login,
                 timezone: a.timezone,
+                paused: a.paused,
             })
         })
         .collect::<CrmResult<Vec<_>>>()?;

@@ -1,0 +1,174 @@
+//! Starting Debian's Chromium headless with a profile directory per account.
+
+use super::BrowserError;
+use crate::config::BrowserConfig as Settings;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::{Handler, Page};
+use futures_util::StreamExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Flags checked to work with Debian's Chromium (reference/toolchain.md), plus hiding the
+/// automation flag sites read.
+const FLAGS: [&str; 9] = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-blink-features=AutomationControlled",
+    "--lang=en-US",
+    "--password-store=basic",
+];
+
+/// Names looked up on `PATH` when no executable is configured.
+const CANDIDATES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
+
+/// The pid file that lets the next start stop a Chromium orphaned by a killed daemon.
+const PID_FILE: &str = "chromium.pid";
+
+/// A running Chromium with its one tab.
+pub struct Chrome {
+    /// The browser process.
+    pub browser: Browser,
+    /// The tab every operation acts on.
+    pub page: Page,
+    events: JoinHandle<()>,
+}
+
+impl Chrome {
+    /// Closes the browser and waits for the process to end.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.close()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
+        self.browser.kill().await;
+        self.events.abort();
+    }
+}
+
+/// The Chromium binary: the configured one, `$OUTLANE_CHROMIUM`, or the first candidate on
+/// `PATH`.
+pub fn find_executable(settings: &Settings) -> Result<PathBuf, BrowserError> {
+    if let Some(path) = settings.executable.clone().or_else(|| {
+        std::env::var_os("OUTLANE_CHROMIUM")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }) {
+        if path.is_file() {
+            return Ok(path);
+        }
+        return Err(BrowserError::Launch(format!(
+            "{} does not exist: fix `browser.executable` in outlane.toml (or OUTLANE_CHROMIUM)",
+            path.display()
+        )));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in CANDIDATES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(BrowserError::Launch(
+        "Chromium is not installed: run `apt-get install chromium` (or set `browser.executable` in outlane.toml)".into(),
+    ))
+}
+
+/// Launches Chromium on `profile_dir` and opens a blank tab.
+pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, BrowserError> {
+    let executable = find_executable(settings)?;
+    let user_data = profile_dir.join("chromium");
+    std::fs::create_dir_all(&user_data)
+        .map_err(|e| BrowserError::Launch(format!("cannot create {}: {e}", user_data.display())))?;
+    stop_orphan(profile_dir, &user_data);
+    let mut builder = BrowserConfig::builder()
+        .chrome_executable(&executable)
+        .user_data_dir(&user_data)
+        .args(FLAGS)
+        .window_size(1280, 900)
+        .viewport(None)
+        .launch_timeout(Duration::from_secs(30))
+        .request_timeout(settings.timeout);
+    builder = if settings.headless {
+        builder.new_headless_mode()
+    } else {
+        builder.with_head()
+    };
+    if running_as_root() {
+        // Chromium refuses to start its sandbox as root (containers, CI).
+        builder = builder.no_sandbox();
+    }
+    let config = builder.build().map_err(BrowserError::Launch)?;
+    let (mut browser, mut handler): (Browser, Handler) =
+        Browser::launch(config).await.map_err(|e| {
+            BrowserError::Launch(format!("{} did not start: {e}", executable.display()))
+        })?;
+    // The handler drives the CDP connection; an error on one message must not stop it.
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    if let Some(pid) = browser.get_mut_child().and_then(|c| c.as_mut_inner().id()) {
+        let _ = std::fs::write(profile_dir.join(PID_FILE), pid.to_string());
+    }
+    let page = match browser.new_page("about:blank").await {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = browser.kill().await;
+            events.abort();
+            return Err(BrowserError::Launch(format!("cannot open a tab: {e}")));
+        }
+    };
+    Ok(Chrome {
+        browser,
+        page,
+        events,
+    })
+}
+
+fn running_as_root() -> bool {
+    #[cfg(unix)]
+    {
+        std::fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// A daemon killed with SIGKILL leaves its Chromium running and holding the profile lock, so
+/// the next launch would fail. Stop that process if it still runs on this profile.
+fn stop_orphan(profile_dir: &Path, user_data: &Path) {
+    let pid_file = profile_dir.join(PID_FILE);
+    let Some(pid) = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+    else {
+        return;
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let ours = String::from_utf8_lossy(&cmdline).contains(&*user_data.to_string_lossy());
+    if ours {
+        tracing::warn!(
+            pid,
+            "stopping the Chromium left running by a previous daemon"
+        );
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+        for _ in 0..50 {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = std::fs::remove_file(&pid_file);
+    for lock in ["SingletonLock", "SingletonSocket", "SingletonCookie"] {
+        let _ = std::fs::remove_file(user_data.join(lock));
+    }
+}

@@ -1,0 +1,145 @@
+//! The browser capability: one headless Chromium per LinkedIn account, driven over CDP.
+//!
+//! - [`site`]: the configured LinkedIn base URL and the URL translation lanes never see;
+//! - [`launch`]: starting Chromium with a profile directory per account;
+//! - [`session`]: login, saved cookies, checkpoint and expiry handling, navigation;
+//! - [`dom`] and [`input`]: element queries, clicks and keystrokes;
+//! - [`api`]: Voyager calls signed with the session's csrf token;
+//! - [`cookies`]: the saved session (Playwright `storage_state` format).
+//!
+//! Checkpoints and refused passwords pause the account in the CRM until a person resumes it;
+//! the host never retries them. An expired session gets one fresh login.
+
+pub mod api;
+pub mod cookies;
+pub mod dom;
+pub mod input;
+pub mod launch;
+pub mod session;
+pub mod site;
+
+pub use dom::Query;
+pub use session::{AccountBrowser, Visit};
+pub use site::{SiteError, SiteMap};
+
+use crate::clock::Clock;
+use crate::config::{BrowserConfig, DataDir};
+use crate::crm::Db;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What went wrong in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BrowserError {
+    /// Chromium could not be found or started.
+    #[error("cannot start the browser: {0}")]
+    Launch(String),
+    /// A person is needed (checkpoint, refused password, no stored password); the account
+    /// is paused when LinkedIn itself asked.
+    #[error("{0}")]
+    Auth(String),
+    /// The operation took longer than `browser.timeout`.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The browser or page failed in a way that may pass (CDP error, navigation aborted).
+    #[error("browser error: {0}")]
+    Page(String),
+    /// LinkedIn asked to slow down (HTTP 429) and kept asking.
+    #[error("{0}")]
+    RateLimited(String),
+    /// The request cannot be carried out as given (bad selector, bad key, bad path).
+    #[error("{0}")]
+    Invalid(String),
+    /// The element to act on is not on the page.
+    #[error("{0}")]
+    NotFound(String),
+    /// Reading or writing the saved session failed.
+    #[error("{0}")]
+    Io(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(String),
+}
+
+impl From<chromiumoxide::error::CdpError> for BrowserError {
+    fn from(e: chromiumoxide::error::CdpError) -> Self {
+        match e {
+            chromiumoxide::error::CdpError::Timeout => {
+                BrowserError::Timeout("the browser did not answer".into())
+            }
+            other => BrowserError::Page(other.to_string()),
+        }
+    }
+}
+
+/// The browsers of every account, started on first use and kept for the daemon's life.
+pub struct Browsers {
+    settings: BrowserConfig,
+    site: SiteMap,
+    data: DataDir,
+    db: Db,
+    clock: Clock,
+    sessions: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<AccountBrowser>>>>,
+}
+
+impl std::fmt::Debug for Browsers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Browsers")
+            .field("site", &self.site.base())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Browsers {
+    /// Browsers for LinkedIn at `site`, with profiles under `data`.
+    pub fn new(
+        settings: BrowserConfig,
+        site: SiteMap,
+        data: DataDir,
+        db: Db,
+        clock: Clock,
+    ) -> Arc<Browsers> {
+        Arc::new(Browsers {
+            settings,
+            site,
+            data,
+            db,
+            clock,
+            sessions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Where LinkedIn is served.
+    pub fn site(&self) -> &SiteMap {
+        &self.site
+    }
+
+    /// The browser of `account` (not started until its first operation).
+    pub fn session(&self, account: u64) -> Arc<tokio::sync::Mutex<AccountBrowser>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions
+            .entry(account)
+            .or_insert_with(|| {
+                Arc::new(tokio::sync::Mutex::new(AccountBrowser::new(
+                    account,
+                    self.settings.clone(),
+                    self.site.clone(),
+                    self.data.browser_profile(account),
+                    self.db.clone(),
+                    self.clock.clone(),
+                )))
+            })
+            .clone()
+    }
+
+    /// Saves every session's cookies and closes every browser.
+    pub async fn close_all(&self) {
+        let sessions: Vec<_> = {
+            let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            map.drain().map(|(_, s)| s).collect()
+        };
+        for session in sessions {
+            session.lock().await.close().await;
+        }
+    }
+}

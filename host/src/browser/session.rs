@@ -1,0 +1,616 @@
+//! One account's browser session: start, saved cookies, login, navigation with checkpoint and
+//! expiry handling, and the element operations lanes use.
+
+use super::BrowserError;
+use super::cookies::StorageState;
+use super::dom::{self, Query};
+use super::input::{self, Pace};
+use super::launch::{self, Chrome};
+use super::site::SiteMap;
+use crate::clock::Clock;
+use crate::config::BrowserConfig;
+use crate::crm::{Db, accounts, secret};
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::network::{GetCookiesParams, SetCookiesParams};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// How long a click or a typed field waits for its element to appear.
+const ELEMENT_WAIT: Duration = Duration::from_secs(5);
+/// Poll interval of every wait.
+const POLL: Duration = Duration::from_millis(100);
+/// Longest wait a lane may ask for.
+const MAX_WAIT: Duration = Duration::from_secs(120);
+/// More logins than this within [`LOGIN_WINDOW`] pause the account instead of logging in
+/// again: LinkedIn keeps ending the session, and logging in over and over looks like a bot.
+const MAX_LOGINS: usize = 3;
+const LOGIN_WINDOW: Duration = Duration::from_secs(3600);
+/// Cookies are saved at most this often while the session is used (and always after a login).
+const SAVE_EVERY: Duration = Duration::from_secs(60);
+
+/// Where a navigation ended, as lanes see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    /// Final URL after redirects (canonical origin).
+    pub url: String,
+    /// HTTP status of the main document (0 if unknown).
+    pub status: u16,
+    /// Document title.
+    pub title: String,
+}
+
+/// What kind of LinkedIn page a URL is, for session handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Feed,
+    Login,
+    LoginSubmit,
+    Checkpoint,
+    Other,
+}
+
+/// Classifies by path only: a login URL whose query names the target page is still the login
+/// page (the reference matched substrings of the decoded URL and took such pages for success).
+fn place(url: &str) -> Place {
+    let path = Url::parse(url)
+        .map(|u| u.path().to_ascii_lowercase())
+        .unwrap_or_default();
+    if path.starts_with("/feed") {
+        Place::Feed
+    } else if path.starts_with("/checkpoint/lg/") {
+        Place::LoginSubmit
+    } else if path.starts_with("/checkpoint/") {
+        Place::Checkpoint
+    } else if path.starts_with("/login")
+        || path.starts_with("/uas/login")
+        || path.starts_with("/authwall")
+    {
+        Place::Login
+    } else {
+        Place::Other
+    }
+}
+
+/// The browser of one account.
+pub struct AccountBrowser {
+    account: u64,
+    settings: BrowserConfig,
+    site: SiteMap,
+    profile_dir: PathBuf,
+    db: Db,
+    clock: Clock,
+    chrome: Option<Chrome>,
+    verified: bool,
+    logins: VecDeque<Instant>,
+    last_saved: Option<Instant>,
+}
+
+impl AccountBrowser {
+    /// The (not yet started) browser of `account`, with its profile in `profile_dir`.
+    pub fn new(
+        account: u64,
+        settings: BrowserConfig,
+        site: SiteMap,
+        profile_dir: PathBuf,
+        db: Db,
+        clock: Clock,
+    ) -> AccountBrowser {
+        AccountBrowser {
+            account,
+            settings,
+            site,
+            profile_dir,
+            db,
+            clock,
+            chrome: None,
+            verified: false,
+            logins: VecDeque::new(),
+            last_saved: None,
+        }
+    }
+
+    /// The account this browser acts as.
+    pub fn account(&self) -> u64 {
+        self.account
+    }
+
+    /// Whether Chromium is running.
+    pub fn is_started(&self) -> bool {
+        self.chrome.is_some()
+    }
+
+    /// The saved session file.
+    pub fn cookie_file(&self) -> PathBuf {
+        self.profile_dir.join("cookies.json")
+    }
+
+    fn pace(&self) -> Pace {
+        Pace(self.settings.pace)
+    }
+
+    fn page(&self) -> Result<&Page, BrowserError> {
+        self.chrome
+            .as_ref()
+            .map(|c| &c.page)
+            .ok_or_else(|| BrowserError::Page("the browser is not running".into()))
+    }
+
+    async fn timed<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, BrowserError>>,
+    ) -> Result<T, BrowserError> {
+        match tokio::time::timeout(self.settings.timeout, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(BrowserError::Timeout(format!(
+                "{what} took longer than {} (browser.timeout)",
+                humantime::format_duration(self.settings.timeout)
+            ))),
+        }
+    }
+
+    /// Starts the browser if needed and makes sure it is logged in. A paused account fails at
+    /// once, without any request to LinkedIn.
+    pub async fn ready(&mut self) -> Result<(), BrowserError> {
+        let account = self.account;
+        let paused = self
+            .db
+            .read(move |c| accounts::get(c, account))
+            .await
+            .map_err(|e| BrowserError::Db(e.to_string()))?
+            .paused;
+        if let Some(reason) = paused {
+            return Err(BrowserError::Auth(format!(
+                "account {account} is paused: {reason}"
+            )));
+        }
+        if self.chrome.is_none() {
+            self.start().await?;
+        }
+        if !self.verified {
+            let feed = self.site.site_url("/feed/");
+            let at = self.navigate(&feed).await?;
+            match place(&at.url) {
+                Place::Feed => {
+                    self.verified = true;
+                    self.save_cookies().await;
+                }
+                Place::Login | Place::LoginSubmit => self.login().await?,
+                Place::Checkpoint => return Err(self.checkpoint().await),
+                Place::Other => {
+                    return Err(BrowserError::Page(format!(
+                        "LinkedIn answered {} with {} (HTTP {}) instead of the feed",
+                        feed, at.url, at.status
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn start(&mut self) -> Result<(), BrowserError> {
+        let chrome = launch::launch(&self.settings, &self.profile_dir).await?;
+        if let Some(state) = StorageState::load(&self.cookie_file())? {
+            // Cookie expiry is wall-clock time, whatever the daemon clock says.
+            let cookies = state.to_params(&self.site, unix_now_s());
+            if !cookies.is_empty() {
+                chrome
+                    .page
+                    .execute(SetCookiesParams::new(cookies))
+                    .await
+                    .map_err(|e| {
+                        BrowserError::Page(format!("cannot restore the saved cookies: {e}"))
+                    })?;
+            }
+        }
+        tracing::info!(account = self.account, site = %self.site.base(), "browser started");
+        self.chrome = Some(chrome);
+        self.verified = false;
+        Ok(())
+    }
+
+    /// Opens `url` (a site URL), waits for the load and reports where it ended.
+    async fn navigate(&self, url: &str) -> Result<Visit, BrowserError> {
+        let page = self.page()?;
+        self.timed(&format!("loading {url}"), async {
+            page.goto(url).await?;
+            while !dom::is_loaded(page).await.unwrap_or(false) {
+                tokio::time::sleep(POLL).await;
+            }
+            let (url, title, status) = dom::page_info(page).await?;
+            Ok(Visit { url, status, title })
+        })
+        .await
+    }
+
+    /// Opens a LinkedIn page (canonical URL) for a lane. A logged-out answer gets one fresh
+    /// login and a second try; a checkpoint pauses the account.
+    pub async fn goto(&mut self, canonical: &Url) -> Result<Visit, BrowserError> {
+        self.ready().await?;
+        let target = self.site.to_site(canonical).to_string();
+        let mut visit = self.navigate(&target).await?;
+        match place(&visit.url) {
+            Place::Checkpoint => return Err(self.checkpoint().await),
+            Place::Login | Place::LoginSubmit if place(&target) != Place::Login => {
+                tracing::warn!(
+                    account = self.account,
+                    "LinkedIn ended the session: logging in again"
+                );
+                self.verified = false;
+                self.login().await?;
+                visit = self.navigate(&target).await?;
+                match place(&visit.url) {
+                    Place::Checkpoint => return Err(self.checkpoint().await),
+                    Place::Login | Place::LoginSubmit => {
+                        return Err(self
+                            .pause("LinkedIn ended the session again right after a fresh login")
+                            .await);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        if self.last_saved.is_none_or(|t| t.elapsed() >= SAVE_EVERY) {
+            self.save_cookies().await;
+        }
+        visit.url = self.site.to_canonical(&visit.url);
+        Ok(visit)
+    }
+
+    /// Logs in with the account's stored credentials.
+    async fn login(&mut self) -> Result<(), BrowserError> {
+        while self
+            .logins
+            .front()
+            .is_some_and(|t| t.elapsed() > LOGIN_WINDOW)
+        {
+            self.logins.pop_front();
+        }
+        if self.logins.len() >= MAX_LOGINS {
+            return Err(self
+                .pause(&format!(
+                    "LinkedIn ended the session {MAX_LOGINS} times within an hour; not logging in again"
+                ))
+                .await);
+        }
+        self.logins.push_back(Instant::now());
+        let account = self.account;
+        let passphrase = std::env::var(secret::PASSPHRASE_ENV).unwrap_or_default();
+        if passphrase.is_empty() {
+            return Err(BrowserError::Auth(format!(
+                "{} is not set, so the stored LinkedIn password cannot be opened",
+                secret::PASSPHRASE_ENV
+            )));
+        }
+        let (login, password) = self
+            .db
+            .read(move |c| {
+                let login = accounts::get(c, account)?.login;
+                Ok((login, accounts::password(c, account, &passphrase)?))
+            })
+            .await
+            .map_err(|e| BrowserError::Auth(format!("cannot log in account {account}: {e}")))?;
+        let start = self.site.site_url("/login");
+        let at = self.navigate(&start).await?;
+        if place(&at.url) == Place::Feed {
+            self.verified = true;
+            return Ok(());
+        }
+        let username = Query {
+            css: "input#username".into(),
+            visible: true,
+            ..Query::default()
+        };
+        let password_field = Query {
+            css: "input#password".into(),
+            visible: true,
+            ..Query::default()
+        };
+        let submit = Query {
+            css: "button[type=\"submit\"]".into(),
+            visible: true,
+            ..Query::default()
+        };
+        self.type_into(&username, &login).await?;
+        self.pace().pause(400, 1200).await;
+        self.type_into(&password_field, password.as_str()).await?;
+        self.pace().pause(300, 900).await;
+        let before = self.page()?.url().await?.unwrap_or_default();
+        self.click_now(&submit).await?;
+        let ended = self.settle_after(&before).await?;
+        match place(&ended) {
+            Place::Feed => {
+                tracing::info!(account, "logged in to LinkedIn");
+                self.verified = true;
+                self.save_cookies().await;
+                Ok(())
+            }
+            Place::Checkpoint => Err(self.checkpoint().await),
+            _ => Err(self
+                .pause(&format!(
+                    "LinkedIn refused the login of {login} (ended on {}): check the password",
+                    self.site.to_canonical(&ended)
+                ))
+                .await),
+        }
+    }
+
+    /// Waits until the page has left `before` and finished loading; returns the new URL.
+    async fn settle_after(&self, before: &str) -> Result<String, BrowserError> {
+        let page = self.page()?;
+        self.timed("waiting for LinkedIn to answer the login", async {
+            loop {
+                let now = page.url().await?.unwrap_or_default();
+                if now != before
+                    && place(&now) != Place::LoginSubmit
+                    && dom::is_loaded(page).await.unwrap_or(false)
+                {
+                    return Ok(now);
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        })
+        .await
+    }
+
+    async fn checkpoint(&mut self) -> BrowserError {
+        self.pause(
+            "LinkedIn asks for a security check (checkpoint): solve it by logging in by hand once",
+        )
+        .await
+    }
+
+    /// Pauses the account with `reason` and stops the browser.
+    async fn pause(&mut self, reason: &str) -> BrowserError {
+        let account = self.account;
+        let now = self.clock.now_ms();
+        let why = reason.to_string();
+        let login = self
+            .db
+            .write(move |tx| {
+                accounts::pause(tx, account, &why, now)?;
+                Ok(accounts::get(tx, account)?.login)
+            })
+            .await
+            .unwrap_or_else(|_| format!("account {account}"));
+        tracing::error!(
+            account,
+            "account {login} paused: {reason}. Then run `outlane accounts resume {login}`"
+        );
+        self.close().await;
+        BrowserError::Auth(format!(
+            "account {login} paused: {reason}; then run `outlane accounts resume {login}`"
+        ))
+    }
+
+    /// Saves the session cookies (never fails the caller; a failure is logged).
+    async fn save_cookies(&mut self) {
+        let Ok(page) = self.page() else { return };
+        let params = GetCookiesParams {
+            urls: Some(vec![self.site.site_url("/")]),
+        };
+        match page.execute(params).await {
+            Ok(answer) => {
+                let state = StorageState::from_browser(answer.result.cookies.clone());
+                match state.save(&self.cookie_file()) {
+                    Ok(()) => self.last_saved = Some(Instant::now()),
+                    Err(e) => tracing::warn!(account = self.account, "{e}"),
+                }
+            }
+            Err(e) => tracing::warn!(account = self.account, "cannot read the cookies: {e}"),
+        }
+    }
+
+    /// Saves the cookies and stops the browser.
+    pub async fn close(&mut self) {
+        if self.verified {
+            self.save_cookies().await;
+        }
+        self.verified = false;
+        if let Some(chrome) = self.chrome.take() {
+            chrome.close().await;
+        }
+    }
+
+    /// The URL of the tab, as lanes see it.
+    pub async fn current_url(&mut self) -> Result<String, BrowserError> {
+        self.ready().await?;
+        let url = self.page()?.url().await?.unwrap_or_default();
+        Ok(self.site.to_canonical(&url))
+    }
+
+    /// How many elements match now (navigation in progress counts as none yet).
+    async fn count_now(&self, query: &Query) -> Result<usize, BrowserError> {
+        match dom::count(self.page()?, query).await {
+            Err(BrowserError::Page(_)) => Ok(0),
+            other => other,
+        }
+    }
+
+    /// Whether `query` matches now.
+    pub async fn exists(&mut self, query: &Query) -> Result<bool, BrowserError> {
+        self.ready().await?;
+        Ok(self.count_now(query).await? > 0)
+    }
+
+    /// Waits up to `timeout` for `query` to match; false when it never did.
+    pub async fn wait_for(
+        &mut self,
+        query: &Query,
+        timeout: Duration,
+    ) -> Result<bool, BrowserError> {
+        self.ready().await?;
+        let deadline = Instant::now() + timeout.min(MAX_WAIT);
+        loop {
+            if self.count_now(query).await? > 0 {
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Clicks the first rendered, enabled match, waiting briefly for one.
+    pub async fn click(&mut self, query: &Query) -> Result<(), BrowserError> {
+        self.ready().await?;
+        self.click_now(query).await
+    }
+
+    async fn click_now(&mut self, query: &Query) -> Result<(), BrowserError> {
+        let deadline = Instant::now() + ELEMENT_WAIT;
+        let point = loop {
+            match dom::click_point(self.page()?, query).await {
+                Ok(Some(p)) => break p,
+                Ok(None) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await;
+                }
+                Ok(None) | Err(BrowserError::Page(_)) => {
+                    return Err(BrowserError::NotFound(format!(
+                        "nothing to click: no enabled, visible `{}` on {}",
+                        dom::selector_text(query),
+                        self.site
+                            .to_canonical(&self.page()?.url().await?.unwrap_or_default())
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let pace = self.pace();
+        self.timed(
+            "a click",
+            input::click_at(self.page()?, point.0, point.1, pace),
+        )
+        .await
+    }
+
+    async fn type_into(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
+        let deadline = Instant::now() + ELEMENT_WAIT;
+        loop {
+            match dom::focus(self.page()?, query).await {
+                Ok(true) => break,
+                Ok(false) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await;
+                }
+                Ok(false) | Err(BrowserError::Page(_)) => {
+                    return Err(BrowserError::NotFound(format!(
+                        "nothing to type into: no `{}`",
+                        dom::selector_text(query)
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let pace = self.pace();
+        // Typing is slow on purpose: allow the keystroke delays on top of the timeout.
+        let budget = self.settings.timeout
+            + Duration::from_secs_f64(0.2 * pace.0.max(0.0) * text.chars().count() as f64);
+        match tokio::time::timeout(budget, input::type_text(self.page()?, text, pace)).await {
+            Ok(r) => r,
+            Err(_) => Err(BrowserError::Timeout("typing took too long".into())),
+        }
+    }
+
+    /// Types `text` into the first match with human-like key timing.
+    pub async fn type_text(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
+        self.ready().await?;
+        self.type_into(query, text).await
+    }
+
+    /// Presses a named key in the focused element.
+    pub async fn press(&mut self, key: &str) -> Result<(), BrowserError> {
+        self.ready().await?;
+        self.timed("a key press", input::press(self.page()?, key))
+            .await
+    }
+
+    /// Inner texts of every match.
+    pub async fn texts(&mut self, query: &Query) -> Result<Vec<String>, BrowserError> {
+        self.ready().await?;
+        self.timed("reading texts", dom::texts(self.page()?, query))
+            .await
+    }
+
+    /// Attribute `name` of every match that has it.
+    pub async fn attrs(&mut self, query: &Query, name: &str) -> Result<Vec<String>, BrowserError> {
+        self.ready().await?;
+        self.timed("reading attributes", dom::attrs(self.page()?, query, name))
+            .await
+    }
+
+    /// Every link on the page, absolute, as lanes see URLs.
+    pub async fn links(&mut self) -> Result<Vec<String>, BrowserError> {
+        self.ready().await?;
+        let links = self
+            .timed("reading links", dom::links(self.page()?))
+            .await?;
+        Ok(links.iter().map(|l| self.site.to_canonical(l)).collect())
+    }
+
+    /// The page for the API module (started and logged in).
+    pub(super) async fn api_page(&mut self) -> Result<&Page, BrowserError> {
+        self.ready().await?;
+        let url = self.page()?.url().await?.unwrap_or_default();
+        if !self.site.is_on_site(&url) {
+            let feed = Url::parse(&format!("{}/feed/", outlane_linkedin::CANONICAL_BASE))
+                .map_err(|e| BrowserError::Invalid(e.to_string()))?;
+            self.goto(&feed).await?;
+        }
+        self.page()
+    }
+
+    /// Handling of a 401 from the API: the session ended; one fresh login.
+    pub(super) async fn relogin(&mut self) -> Result<(), BrowserError> {
+        self.verified = false;
+        self.login().await
+    }
+
+    pub(super) fn settings(&self) -> &BrowserConfig {
+        &self.settings
+    }
+
+    pub(super) fn site(&self) -> &SiteMap {
+        &self.site
+    }
+}
+
+fn unix_now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_classified_by_path_not_by_query() {
+        assert_eq!(place("https://www.linkedin.com/feed/"), Place::Feed);
+        assert_eq!(
+            place(
+                "https://www.linkedin.com/login?session_redirect=https%3A%2F%2Fwww.linkedin.com%2Ffeed%2F"
+            ),
+            Place::Login
+        );
+        assert_eq!(
+            place("https://www.linkedin.com/authwall?sessionRedirect=%2Fin%2Fjane%2F"),
+            Place::Login
+        );
+        assert_eq!(
+            place("http://127.0.0.1:9/checkpoint/challenge/AbC"),
+            Place::Checkpoint
+        );
+        assert_eq!(
+            place("http://127.0.0.1:9/checkpoint/lg/login-submit"),
+            Place::LoginSubmit
+        );
+        assert_eq!(place("https://www.linkedin.com/in/feed-guy/"), Place::Other);
+        assert_eq!(place("about:blank"), Place::Other);
+    }
+}

@@ -1,0 +1,26 @@
+//! What Outlane knows about LinkedIn, for lanes.
+//!
+//! - The pure rules shared with the host (re-exported from `outlane-linkedin`): [`ProfileId`]
+//!   (URL canonicalisation), the Voyager profile parser ([`parse_profile`]), discovery
+//!   filtering ([`profile_links`]) and the text a profile is embedded from ([`profile_text`]).
+//! - Flows written on the [`browser`](crate::browser) interface, with fallback selector
+//!   chains: [`voyager::fetch_profile`], [`status::connection_status`],
+//!   [`connect::send_invitation`], [`message::send_message`], [`search::search_people`] and
+//!   [`discover::profiles_on_page`]. Every send is verified on the page (the Pending button
+//!   appears, the message shows in the thread) before it is reported as sent.
+//!
+//! Lanes address LinkedIn as `https://www.linkedin.com`; the host maps that onto the
+//! configured site (the simulator in tests and the demo).
+
+pub mod connect;
+pub mod discover;
+pub mod message;
+mod page;
+pub mod search;
+pub mod status;
+pub mod voyager;
+
+pub use outlane_linkedin::{
+    CANONICAL_BASE, Education, Position, Profile, ProfileId, ProfileIdError, VoyagerError,
+    YearMonth, parse_profile, parse_profile_value, profile_links, profile_text,
+};

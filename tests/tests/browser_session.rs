@@ -1,0 +1,292 @@
+//! The browser capability against the LinkedIn simulator with real headless Chromium: login,
+//! cookie reuse after a restart, re-login after the session expires, checkpoint and refused
+//! password pause the account (and nothing is retried), signed Voyager calls with retries on
+//! 429/5xx only.
+
+use outlane::browser::{AccountBrowser, BrowserError, SiteMap};
+use outlane::clock::Clock;
+use outlane::crm::{Db, accounts};
+use outlane_simulator::{Fault, FaultKind, Scenario, Simulator};
+use outlane_tests::host::{account_with_campaign, fast_browser};
+use tempfile::TempDir;
+use url::Url;
+
+struct Setup {
+    sim: Simulator,
+    dir: TempDir,
+    db: Db,
+    account: u64,
+}
+
+async fn setup(password_ok: bool) -> Setup {
+    let scenario = Scenario::generate(11, 20);
+    let sim = Simulator::start(scenario.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let password = if password_ok {
+        scenario.viewer.password.clone()
+    } else {
+        "wrong".to_string()
+    };
+    let (account, _) = account_with_campaign(&db, &scenario.viewer.email, &password);
+    Setup {
+        sim,
+        dir,
+        db,
+        account,
+    }
+}
+
+fn browser(s: &Setup) -> AccountBrowser {
+    AccountBrowser::new(
+        s.account,
+        fast_browser(),
+        SiteMap::new(&s.sim.base_url()).unwrap(),
+        s.dir.path().join("browser"),
+        s.db.clone(),
+        Clock::real(),
+    )
+}
+
+fn profile_url(handle: &str) -> Url {
+    Url::parse(&format!("https://www.linkedin.com/in/{handle}/")).unwrap()
+}
+
+fn paused(s: &Setup) -> Option<String> {
+    let account = s.account;
+    s.db.read_blocking(move |c| accounts::get(c, account))
+        .unwrap()
+        .paused
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_in_reuses_cookies_and_logs_in_again_once_the_session_expires() {
+    let s = setup(true).await;
+    let handle = s.sim.scenario().people[0].handle.clone();
+    let mut b = browser(&s);
+    let visit = b.goto(&profile_url(&handle)).await.unwrap();
+    assert_eq!(
+        visit.url,
+        format!("https://www.linkedin.com/in/{handle}/"),
+        "lanes see canonical URLs"
+    );
+    assert_eq!(visit.status, 200);
+    assert_eq!(s.sim.snapshot().login_submits, 1);
+    let saved = std::fs::read_to_string(b.cookie_file()).unwrap();
+    assert!(
+        saved.contains("li_at") && saved.contains("\\\"ajax:"),
+        "{saved}"
+    );
+    b.close().await;
+
+    // A restart reuses the saved cookies: no login form.
+    let mut again = browser(&s);
+    again.goto(&profile_url(&handle)).await.unwrap();
+    assert_eq!(
+        s.sim.snapshot().login_submits,
+        1,
+        "the saved session was reused"
+    );
+
+    // The session expires: exactly one fresh login, and the page still opens.
+    s.sim.expire_sessions();
+    let visit = again.goto(&profile_url(&handle)).await.unwrap();
+    assert!(
+        visit.url.ends_with(&format!("/in/{handle}/")),
+        "{}",
+        visit.url
+    );
+    assert_eq!(s.sim.snapshot().login_submits, 2);
+    assert!(paused(&s).is_none());
+    again.close().await;
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_pauses_the_account_and_nothing_is_retried() {
+    let s = setup(true).await;
+    s.sim.add_fault(Fault {
+        kind: FaultKind::CheckpointOnLogin {
+            auto_solve_ms: None,
+        },
+        times: None,
+        handles: None,
+    });
+    let mut b = browser(&s);
+    let handle = s.sim.scenario().people[0].handle.clone();
+    let err = b.goto(&profile_url(&handle)).await.unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::Auth(m) if m.contains("checkpoint") && m.contains("accounts resume")),
+        "{err}"
+    );
+    assert!(paused(&s).unwrap().contains("checkpoint"));
+    assert!(
+        !b.is_started(),
+        "the browser is closed while a person is needed"
+    );
+    let requests = s.sim.requests().len();
+    for _ in 0..5 {
+        let again = b.goto(&profile_url(&handle)).await.unwrap_err();
+        assert!(matches!(again, BrowserError::Auth(_)));
+    }
+    assert_eq!(
+        s.sim.requests().len(),
+        requests,
+        "a paused account sends nothing"
+    );
+    assert_eq!(s.sim.snapshot().login_submits, 1);
+
+    // Once a person has solved it and resumed the account, it logs in again.
+    s.sim.clear_faults();
+    let account = s.account;
+    s.db.write_blocking(move |tx| accounts::resume(tx, account))
+        .unwrap();
+    b.goto(&profile_url(&handle)).await.unwrap();
+    assert!(paused(&s).is_none());
+    b.close().await;
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_password_pauses_the_account() {
+    let s = setup(false).await;
+    let mut b = browser(&s);
+    let err = b.goto(&profile_url("anyone")).await.unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::Auth(m) if m.contains("refused the login")),
+        "{err}"
+    );
+    assert!(paused(&s).unwrap().contains("check the password"));
+    assert!(b.goto(&profile_url("anyone")).await.is_err());
+    assert_eq!(
+        s.sim.snapshot().login_submits,
+        1,
+        "one attempt, no retry storm"
+    );
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voyager_calls_are_signed_and_retried_on_429_and_5xx_only() {
+    let s = setup(true).await;
+    let handle = s.sim.scenario().people[1].handle.clone();
+    let path = format!(
+        "/voyager/api/identity/dash/profiles?decorationId=com.linkedin.voyager.dash.deco.identity.profile.FullProfileWithEntities-91&memberIdentity={handle}&q=memberIdentity"
+    );
+    let mut b = browser(&s);
+    let answer = b.api_get(&path).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let profile = outlane_linkedin::parse_profile(&answer.body, Some(&handle)).unwrap();
+    assert_eq!(profile.public_identifier.as_deref(), Some(handle.as_str()));
+    let api = |s: &Setup| {
+        s.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/voyager/api/"))
+            .collect::<Vec<_>>()
+    };
+    let first = api(&s);
+    assert_eq!(first.len(), 1);
+    let csrf = first[0].csrf_token.clone().unwrap_or_default();
+    assert!(
+        csrf.starts_with("ajax:") && !csrf.contains('"'),
+        "csrf {csrf:?}"
+    );
+    assert_eq!(first[0].x_restli_protocol_version.as_deref(), Some("2.0.0"));
+
+    // Two 429s, then an answer: three requests in all.
+    s.sim.add_fault(Fault {
+        kind: FaultKind::VoyagerStatus { status: 429 },
+        times: Some(2),
+        handles: None,
+    });
+    assert_eq!(b.api_get(&path).await.unwrap().status, 200);
+    assert_eq!(api(&s).len(), 4);
+    // A server that keeps failing: three attempts, then a transient error.
+    s.sim.add_fault(Fault {
+        kind: FaultKind::VoyagerStatus { status: 500 },
+        times: None,
+        handles: None,
+    });
+    assert!(matches!(b.api_get(&path).await, Err(BrowserError::Page(_))));
+    assert_eq!(api(&s).len(), 7);
+    s.sim.clear_faults();
+    // 404 and 400 are answers, not retried.
+    let missing = path.replace(&handle, "nobody-here-42");
+    assert_eq!(b.api_get(&missing).await.unwrap().status, 404);
+    assert_eq!(
+        b.api_get(&path.replace("q=memberIdentity", "q=other"))
+            .await
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(api(&s).len(), 9);
+    b.close().await;
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mid_session_checkpoints_error_pages_and_slow_pages() {
+    let s = setup(true).await;
+    let people = s.sim.scenario().people;
+    let mut b = browser(&s);
+    b.goto(&profile_url(&people[0].handle)).await.unwrap();
+
+    // A rate-limit page is an answer lanes see (status 429), not a success in disguise.
+    s.sim.add_fault(Fault {
+        kind: FaultKind::RateLimitPage,
+        times: Some(1),
+        handles: None,
+    });
+    let visit = b.goto(&profile_url(&people[1].handle)).await.unwrap();
+    assert_eq!(visit.status, 429);
+
+    // A page slower than the timeout is a timeout, not a hang.
+    let mut slow = fast_browser();
+    slow.timeout = std::time::Duration::from_secs(2);
+    let mut impatient = AccountBrowser::new(
+        s.account,
+        slow,
+        SiteMap::new(&s.sim.base_url()).unwrap(),
+        s.dir.path().join("browser-2"),
+        s.db.clone(),
+        Clock::real(),
+    );
+    impatient
+        .goto(&profile_url(&people[0].handle))
+        .await
+        .unwrap();
+    s.sim.add_fault(Fault {
+        kind: FaultKind::SlowPage { ms: 4000 },
+        times: Some(1),
+        handles: None,
+    });
+    let err = impatient
+        .goto(&profile_url(&people[2].handle))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BrowserError::Timeout(_)), "{err}");
+    impatient.close().await;
+
+    // A checkpoint in the middle of a session pauses the account.
+    s.sim.add_fault(Fault {
+        kind: FaultKind::CheckpointMidSession,
+        times: Some(1),
+        handles: None,
+    });
+    let err = b.goto(&profile_url(&people[3].handle)).await.unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::Auth(m) if m.contains("checkpoint")),
+        "{err}"
+    );
+    assert!(paused(&s).is_some());
+    let before = s.sim.requests().len();
+    assert!(b.api_get("/voyager/api/me").await.is_err());
+    assert_eq!(
+        s.sim.requests().len(),
+        before,
+        "nothing is sent for a paused account"
+    );
+    s.sim.stop().await;
+}
