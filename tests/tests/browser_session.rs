@@ -88,6 +88,27 @@ async fn logs_in_reuses_cookies_and_logs_in_again_once_the_session_expires() {
         "the saved session was reused"
     );
 
+    // Chromium dies under us (OOM killer, a person closing it): the next operation starts a
+    // new one on the same profile, with the saved session.
+    let pid_file = s.dir.path().join("browser").join("chromium.pid");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    again.goto(&profile_url(&handle)).await.unwrap();
+    assert_eq!(
+        s.sim.snapshot().login_submits,
+        1,
+        "restarted with the saved session"
+    );
+    assert_ne!(
+        std::fs::read_to_string(&pid_file).unwrap(),
+        pid,
+        "a new Chromium"
+    );
+
     // The session expires: exactly one fresh login, and the page still opens.
     s.sim.expire_sessions();
     let visit = again.goto(&profile_url(&handle)).await.unwrap();
@@ -233,14 +254,15 @@ async fn mid_session_checkpoints_error_pages_and_slow_pages() {
     let mut b = browser(&s);
     b.goto(&profile_url(&people[0].handle)).await.unwrap();
 
-    // A rate-limit page is an answer lanes see (status 429), not a success in disguise.
+    // A rate-limit page at the right URL is LinkedIn saying "slow down", not the page.
     s.sim.add_fault(Fault {
         kind: FaultKind::RateLimitPage,
         times: Some(1),
         handles: None,
     });
-    let visit = b.goto(&profile_url(&people[1].handle)).await.unwrap();
-    assert_eq!(visit.status, 429);
+    let err = b.goto(&profile_url(&people[1].handle)).await.unwrap_err();
+    assert!(matches!(err, BrowserError::RateLimited(_)), "{err}");
+    b.goto(&profile_url(&people[1].handle)).await.unwrap();
 
     // A page slower than the timeout is a timeout, not a hang.
     let mut slow = fast_browser();
@@ -288,5 +310,73 @@ async fn mid_session_checkpoints_error_pages_and_slow_pages() {
         before,
         "nothing is sent for a paused account"
     );
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_replaces_a_draft_and_newlines_are_never_enter() {
+    let s = setup(true).await;
+    // A connection whose message window sends on Enter, as LinkedIn's "Press Enter to send".
+    let mut scenario = s.sim.scenario();
+    scenario.enter_sends = true;
+    let friend = scenario.people[4].handle.clone();
+    scenario.people[4].relationship = outlane_simulator::InitialRelationship::Connected;
+    scenario.people[4].message_variant = outlane_simulator::MessageVariant::DirectButton;
+    s.sim.reset(scenario);
+    let mut b = browser(&s);
+    b.goto(&profile_url(&friend)).await.unwrap();
+    let message = outlane::browser::Query {
+        css: "button[aria-label^=\"Message\"]".into(),
+        visible: true,
+        within: Some("section[data-member-id]".into()),
+        ..Default::default()
+    };
+    b.click(&message).await.unwrap();
+    let composer = outlane::browser::Query {
+        css: "div[class*=\"msg-form__contenteditable\"]".into(),
+        visible: true,
+        ..Default::default()
+    };
+    assert!(
+        b.wait_for(&composer, std::time::Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
+    b.type_text(&composer, "an old draft that must go")
+        .await
+        .unwrap();
+    b.type_text(&composer, "Line one\nLine two").await.unwrap();
+    let text = b.texts(&composer).await.unwrap().concat();
+    assert_eq!(text.trim(), "Line one\nLine two");
+    assert!(
+        s.sim.snapshot().messages.is_empty(),
+        "a typed newline sent nothing"
+    );
+    b.press("Enter").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let sent = s.sim.snapshot().messages;
+    assert_eq!(
+        sent.len(),
+        1,
+        "pressing Enter does send here, so the test can tell"
+    );
+    assert_eq!(sent[0].text, "Line one\nLine two");
+    let missing = outlane::browser::Query {
+        css: "button#no-such-button".into(),
+        ..Default::default()
+    };
+    let err = b.click(&missing).await.unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::NotFound(m) if m.contains("no-such-button")),
+        "{err}"
+    );
+    let bad = outlane::browser::Query {
+        css: "div[[".into(),
+        ..Default::default()
+    };
+    assert!(
+        matches!(b.exists(&bad).await, Err(BrowserError::Invalid(m)) if m.contains("bad selector"))
+    );
+    b.close().await;
     s.sim.stop().await;
 }

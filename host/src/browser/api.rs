@@ -102,13 +102,19 @@ impl AccountBrowser {
             .result
             .cookies
             .clone();
-        // The last cookie of that name wins, as in the browser's own header.
-        let csrf = cookies
+        // The last cookie of that name wins, as in the browser's own header. Without it every
+        // call would fail the csrf check and read as "private profile".
+        let Some(csrf) = cookies
             .iter()
             .rev()
             .find(|c| c.name == "JSESSIONID")
             .map(|c| csrf_token(&c.value))
-            .unwrap_or_default();
+        else {
+            return Ok(ApiAnswer {
+                status: 401,
+                body: "no JSESSIONID cookie: the session is not established".into(),
+            });
+        };
         let headers = json!({
             "accept": "application/vnd.linkedin.normalized+json+2.1",
             "csrf-token": csrf,
@@ -118,7 +124,8 @@ impl AccountBrowser {
         let script = format!(
             "(async () => {{ const ctl = new AbortController(); const t = setTimeout(() => ctl.abort(), {timeout_ms}); \
              try {{ const r = await fetch({url}, {{ credentials: 'include', headers: {headers}, signal: ctl.signal }}); \
-                   return {{ status: r.status, body: await r.text() }}; }} \
+                   const p = new URL(r.url).pathname; const login = r.redirected && ['/login', '/authwall', '/uas/login', '/checkpoint/'].some((x) => p.startsWith(x)); \
+                   return {{ status: login ? 401 : r.status, body: await r.text() }}; }} \
              catch (e) {{ return {{ status: 0, body: String(e) }}; }} finally {{ clearTimeout(t); }} }})()",
             url = json!(url),
         );

@@ -145,33 +145,51 @@ pub async fn links(page: &Page) -> Result<Vec<String>, BrowserError> {
         .map_err(|e| BrowserError::Page(format!("unexpected answer from the page: {e}")))
 }
 
-/// Where to click the first match: scrolls it into view and returns the centre of its box,
-/// or `None` when nothing matches or it is disabled.
-pub async fn click_point(page: &Page, query: &Query) -> Result<Option<(f64, f64)>, BrowserError> {
+/// Where a click on the first match would land.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClickSpot {
+    /// The centre of the element, in view and on top.
+    At(f64, f64),
+    /// Nothing rendered matches.
+    Missing,
+    /// It matches but is disabled.
+    Disabled,
+    /// Something else (an overlay, a sticky header) covers its centre.
+    Covered(String),
+}
+
+/// Where to click the first rendered match: scrolls it into view and checks that the element
+/// (or a descendant) is what the pointer would hit.
+pub async fn click_spot(page: &Page, query: &Query) -> Result<ClickSpot, BrowserError> {
     with_matches(
         page,
         query,
         "const e = els.find((x) => { const r = x.getBoundingClientRect(); return r.width > 0 && r.height > 0; }); \
-         if (!e || e.disabled) return null; \
+         if (!e) return 'missing'; if (e.disabled) return 'disabled'; \
          e.scrollIntoView({ block: 'center', inline: 'center' }); \
-         const r = e.getBoundingClientRect(); \
-         return [r.left + r.width / 2, r.top + r.height / 2];",
+         const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; \
+         const hit = document.elementFromPoint(x, y); \
+         if (hit && hit !== e && !e.contains(hit) && !hit.contains(e)) \
+           return { covered: (hit.tagName.toLowerCase() + (hit.className ? '.' + String(hit.className).split(' ')[0] : '')) }; \
+         return { at: [x, y] };",
     )
     .await
 }
 
-/// Focuses the first match for typing (caret at the end of its content). False when nothing
-/// matches.
-pub async fn focus(page: &Page, query: &Query) -> Result<bool, BrowserError> {
+/// Focuses the first match for typing and selects its current content (so the next key
+/// replaces it). Returns `None` when nothing matches, else whether there was content.
+pub async fn focus_and_select(page: &Page, query: &Query) -> Result<Option<bool>, BrowserError> {
     with_matches(
         page,
         query,
-        "const e = els[0]; if (!e) return false; \
+        "const e = els[0]; if (!e) return null; \
          e.scrollIntoView({ block: 'center' }); e.focus(); \
-         if (e.isContentEditable) { const r = document.createRange(); r.selectNodeContents(e); r.collapse(false); \
-           const s = window.getSelection(); s.removeAllRanges(); s.addRange(r); } \
-         else if (typeof e.value === 'string' && e.setSelectionRange) { try { e.setSelectionRange(e.value.length, e.value.length); } catch (_) {} } \
-         return document.activeElement === e || e.contains(document.activeElement);",
+         if (e.isContentEditable) { const r = document.createRange(); r.selectNodeContents(e); \
+           const s = window.getSelection(); s.removeAllRanges(); s.addRange(r); \
+           return (e.innerText || '').trim().length > 0; } \
+         if (typeof e.value === 'string') { e.select && e.select(); return e.value.length > 0; } \
+         return false;",
     )
     .await
 }

@@ -39,6 +39,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// Whether the process or its DevTools connection has gone (crashed, killed).
+    pub fn is_gone(&mut self) -> bool {
+        self.events.is_finished() || matches!(self.browser.try_wait(), Ok(Some(_)))
+    }
+
     /// Closes the browser and waits for the process to end.
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.close()).await;
@@ -112,7 +117,7 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
     if let Some(pid) = browser.get_mut_child().and_then(|c| c.as_mut_inner().id()) {
         let _ = std::fs::write(profile_dir.join(PID_FILE), pid.to_string());
     }
-    let page = match browser.new_page("about:blank").await {
+    let page = match open_tab(&browser).await {
         Ok(p) => p,
         Err(e) => {
             let _ = browser.kill().await;
@@ -125,6 +130,18 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
         page,
         events,
     })
+}
+
+/// A blank tab whose user agent does not say "HeadlessChrome" (headless Chromium announces
+/// itself in `navigator.userAgent` and in the client-hint headers otherwise).
+async fn open_tab(browser: &Browser) -> Result<Page, chromiumoxide::error::CdpError> {
+    let page = browser.new_page("about:blank").await?;
+    let agent = browser.user_agent().await?;
+    if agent.contains("HeadlessChrome") {
+        page.set_user_agent(agent.replace("HeadlessChrome", "Chrome"))
+            .await?;
+    }
+    Ok(page)
 }
 
 fn running_as_root() -> bool {
@@ -152,6 +169,27 @@ fn stop_orphan(profile_dir: &Path, user_data: &Path) {
     };
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let ours = String::from_utf8_lossy(&cmdline).contains(&*user_data.to_string_lossy());
+    // Its daemon is gone when it was re-parented (to init or a subreaper); a live parent is
+    // another outlane on the same data directory, whose browser must not be killed.
+    let parent_alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rsplit_once(')')?.1;
+            after.split_whitespace().nth(1)?.parse::<u32>().ok()
+        })
+        .is_some_and(|ppid| {
+            let reaper = std::fs::read_to_string(format!("/proc/{ppid}/comm"))
+                .map(|c| matches!(c.trim(), "systemd" | "init" | "tini" | "dumb-init"))
+                .unwrap_or(true);
+            ppid > 1 && ppid != std::process::id() && !reaper
+        });
+    if ours && parent_alive {
+        tracing::warn!(
+            pid,
+            "another outlane process uses this browser profile; not touching it"
+        );
+        return;
+    }
     if ours {
         tracing::warn!(
             pid,

@@ -3,7 +3,7 @@
 
 use super::BrowserError;
 use super::cookies::StorageState;
-use super::dom::{self, Query};
+use super::dom::{self, ClickSpot, Query};
 use super::input::{self, Pace};
 use super::launch::{self, Chrome};
 use super::site::SiteMap;
@@ -166,6 +166,13 @@ impl AccountBrowser {
                 "account {account} is paused: {reason}"
             )));
         }
+        if self.chrome.as_mut().is_some_and(Chrome::is_gone) {
+            tracing::warn!(account, "the browser has gone away: starting it again");
+            if let Some(chrome) = self.chrome.take() {
+                chrome.close().await;
+            }
+            self.verified = false;
+        }
         if self.chrome.is_none() {
             self.start().await?;
         }
@@ -188,6 +195,33 @@ impl AccountBrowser {
             }
         }
         Ok(())
+    }
+
+    /// For operations on the current page: the browser must be running and logged in. Unlike
+    /// [`Self::ready`] it never navigates a page away under a flow, except to start (or
+    /// restart) the browser, which opens the feed.
+    async fn live(&mut self) -> Result<(), BrowserError> {
+        if self.chrome.as_mut().is_none_or(Chrome::is_gone) {
+            return self.ready().await;
+        }
+        if !self.verified {
+            return Err(BrowserError::Auth(
+                "the browser is not logged in (the last login failed); open a page with goto to log in again".into(),
+            ));
+        }
+        let account = self.account;
+        let paused = self
+            .db
+            .read(move |c| accounts::get(c, account))
+            .await
+            .map_err(|e| BrowserError::Db(e.to_string()))?
+            .paused;
+        match paused {
+            Some(reason) => Err(BrowserError::Auth(format!(
+                "account {account} is paused: {reason}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     async fn start(&mut self) -> Result<(), BrowserError> {
@@ -257,7 +291,19 @@ impl AccountBrowser {
             self.save_cookies().await;
         }
         visit.url = self.site.to_canonical(&visit.url);
-        Ok(visit)
+        // A throttling page at the right URL is not the page (the reference took it for one
+        // and marked the profile failed).
+        match visit.status {
+            429 | 999 => Err(BrowserError::RateLimited(format!(
+                "LinkedIn answered {} with HTTP {}: slow down",
+                visit.url, visit.status
+            ))),
+            s if s >= 500 => Err(BrowserError::Page(format!(
+                "LinkedIn answered {} with HTTP {s}",
+                visit.url
+            ))),
+            _ => Ok(visit),
+        }
     }
 
     /// Logs in with the account's stored credentials.
@@ -329,26 +375,42 @@ impl AccountBrowser {
                 Ok(())
             }
             Place::Checkpoint => Err(self.checkpoint().await),
-            _ => Err(self
+            Place::Login | Place::LoginSubmit => Err(self
                 .pause(&format!(
                     "LinkedIn refused the login of {login} (ended on {}): check the password",
+                    self.site.to_canonical(&ended)
+                ))
+                .await),
+            Place::Other => Err(self
+                .pause(&format!(
+                    "after the login LinkedIn showed {} instead of the feed (a question only a person can answer)",
                     self.site.to_canonical(&ended)
                 ))
                 .await),
         }
     }
 
-    /// Waits until the page has left `before` and finished loading; returns the new URL.
+    /// Waits until the page has left `before` and finished loading; returns the new URL. The
+    /// login-submit page is a step on the way, unless the browser stays on it (LinkedIn shows
+    /// its "wrong password" there).
     async fn settle_after(&self, before: &str) -> Result<String, BrowserError> {
+        const SUBMIT_SETTLED: Duration = Duration::from_secs(3);
         let page = self.page()?;
         self.timed("waiting for LinkedIn to answer the login", async {
+            let mut on_submit: Option<Instant> = None;
             loop {
                 let now = page.url().await?.unwrap_or_default();
-                if now != before
-                    && place(&now) != Place::LoginSubmit
-                    && dom::is_loaded(page).await.unwrap_or(false)
-                {
-                    return Ok(now);
+                let loaded = dom::is_loaded(page).await.unwrap_or(false);
+                if now != before && loaded {
+                    if place(&now) != Place::LoginSubmit {
+                        return Ok(now);
+                    }
+                    let since = *on_submit.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= SUBMIT_SETTLED {
+                        return Ok(now);
+                    }
+                } else {
+                    on_submit = None;
                 }
                 tokio::time::sleep(POLL).await;
             }
@@ -404,6 +466,18 @@ impl AccountBrowser {
         }
     }
 
+    /// Leaves whatever page the tab shows for a blank one.
+    pub async fn blank(&mut self) {
+        if let Ok(page) = self.page() {
+            let _ = self
+                .timed("opening a blank page", async {
+                    page.goto("about:blank").await?;
+                    Ok(())
+                })
+                .await;
+        }
+    }
+
     /// Saves the cookies and stops the browser.
     pub async fn close(&mut self) {
         if self.verified {
@@ -417,7 +491,7 @@ impl AccountBrowser {
 
     /// The URL of the tab, as lanes see it.
     pub async fn current_url(&mut self) -> Result<String, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         let url = self.page()?.url().await?.unwrap_or_default();
         Ok(self.site.to_canonical(&url))
     }
@@ -432,7 +506,7 @@ impl AccountBrowser {
 
     /// Whether `query` matches now.
     pub async fn exists(&mut self, query: &Query) -> Result<bool, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         Ok(self.count_now(query).await? > 0)
     }
 
@@ -442,7 +516,7 @@ impl AccountBrowser {
         query: &Query,
         timeout: Duration,
     ) -> Result<bool, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         let deadline = Instant::now() + timeout.min(MAX_WAIT);
         loop {
             if self.count_now(query).await? > 0 {
@@ -457,46 +531,55 @@ impl AccountBrowser {
 
     /// Clicks the first rendered, enabled match, waiting briefly for one.
     pub async fn click(&mut self, query: &Query) -> Result<(), BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         self.click_now(query).await
     }
 
     async fn click_now(&mut self, query: &Query) -> Result<(), BrowserError> {
         let deadline = Instant::now() + ELEMENT_WAIT;
-        let point = loop {
-            match dom::click_point(self.page()?, query).await {
-                Ok(Some(p)) => break p,
-                Ok(None) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
-                    tokio::time::sleep(POLL).await;
-                }
-                Ok(None) | Err(BrowserError::Page(_)) => {
+        let (x, y) = loop {
+            let spot = match dom::click_spot(self.page()?, query).await {
+                Err(BrowserError::Page(_)) => ClickSpot::Missing,
+                other => other?,
+            };
+            match spot {
+                ClickSpot::At(x, y) => break (x, y),
+                _ if Instant::now() < deadline => tokio::time::sleep(POLL).await,
+                why => {
+                    let here = self.page()?.url().await?.unwrap_or_default();
+                    let what = match why {
+                        ClickSpot::Disabled => "it stays disabled".to_string(),
+                        ClickSpot::Covered(by) => format!("`{by}` covers it"),
+                        _ => "nothing visible matches".to_string(),
+                    };
                     return Err(BrowserError::NotFound(format!(
-                        "nothing to click: no enabled, visible `{}` on {}",
+                        "cannot click `{}` on {}: {what}",
                         dom::selector_text(query),
-                        self.site
-                            .to_canonical(&self.page()?.url().await?.unwrap_or_default())
+                        self.site.to_canonical(&here)
                     )));
                 }
-                Err(e) => return Err(e),
             }
         };
         let pace = self.pace();
-        self.timed(
-            "a click",
-            input::click_at(self.page()?, point.0, point.1, pace),
-        )
-        .await
+        self.timed("a click", input::click_at(self.page()?, x, y, pace))
+            .await
     }
 
     async fn type_into(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
         let deadline = Instant::now() + ELEMENT_WAIT;
         loop {
-            match dom::focus(self.page()?, query).await {
-                Ok(true) => break,
-                Ok(false) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
+            match dom::focus_and_select(self.page()?, query).await {
+                Ok(Some(had_content)) => {
+                    if had_content {
+                        // Replace what is there (a draft, a remembered login), never append.
+                        input::press(self.page()?, "Backspace").await?;
+                    }
+                    break;
+                }
+                Ok(None) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
                     tokio::time::sleep(POLL).await;
                 }
-                Ok(false) | Err(BrowserError::Page(_)) => {
+                Ok(None) | Err(BrowserError::Page(_)) => {
                     return Err(BrowserError::NotFound(format!(
                         "nothing to type into: no `{}`",
                         dom::selector_text(query)
@@ -517,34 +600,34 @@ impl AccountBrowser {
 
     /// Types `text` into the first match with human-like key timing.
     pub async fn type_text(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         self.type_into(query, text).await
     }
 
     /// Presses a named key in the focused element.
     pub async fn press(&mut self, key: &str) -> Result<(), BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         self.timed("a key press", input::press(self.page()?, key))
             .await
     }
 
     /// Inner texts of every match.
     pub async fn texts(&mut self, query: &Query) -> Result<Vec<String>, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         self.timed("reading texts", dom::texts(self.page()?, query))
             .await
     }
 
     /// Attribute `name` of every match that has it.
     pub async fn attrs(&mut self, query: &Query, name: &str) -> Result<Vec<String>, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         self.timed("reading attributes", dom::attrs(self.page()?, query, name))
             .await
     }
 
     /// Every link on the page, absolute, as lanes see URLs.
     pub async fn links(&mut self) -> Result<Vec<String>, BrowserError> {
-        self.ready().await?;
+        self.live().await?;
         let links = self
             .timed("reading links", dom::links(self.page()?))
             .await?;

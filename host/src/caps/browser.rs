@@ -42,6 +42,7 @@ impl LaneState {
     /// Checks the grant, finds the account's browser and runs `op` on it.
     async fn browser<T>(
         &mut self,
+        navigates: bool,
         op: impl AsyncFnOnce(&mut AccountBrowser) -> Result<T, BrowserError>,
     ) -> Answer<T> {
         if let Err(denied) = self.require(Capability::Browser) {
@@ -71,9 +72,19 @@ impl LaneState {
         };
         let session = browsers.session(account);
         let mut browser = session.lock().await;
-        Ok(op(&mut browser)
-            .await
-            .map_err(|e| lane_error(&self.env.name, e)))
+        let result = op(&mut browser).await;
+        if navigates && browser.is_started() {
+            // A redirect or a click may have led the tab off the lane's allow-list: blank
+            // the tab so the lane cannot read that page, and say so.
+            if let Ok(here) = browser.current_url().await
+                && here.starts_with("http")
+                && let Err(msg) = self.env.grants.check_navigation(&self.env.name, &here)
+            {
+                browser.blank().await;
+                return Ok(Err(self.deny(format!("the page went to {here}: {msg}"))));
+            }
+        }
+        Ok(result.map_err(|e| lane_error(&self.env.name, e)))
     }
 }
 
@@ -86,7 +97,7 @@ impl Host for LaneState {
             Ok(u) => u,
             Err(msg) => return Ok(Err(self.deny(msg))),
         };
-        self.browser(async move |b| {
+        self.browser(true, async move |b| {
             let visit = b.goto(&parsed).await?;
             Ok(Page {
                 url: visit.url,
@@ -97,11 +108,11 @@ impl Host for LaneState {
         .await
     }
     async fn current_url(&mut self) -> Answer<String> {
-        self.browser(async |b| b.current_url().await).await
+        self.browser(false, async |b| b.current_url().await).await
     }
     async fn wait_for(&mut self, target: Target, timeout_ms: u32) -> Answer<bool> {
         let q = query(target);
-        self.browser(async move |b| {
+        self.browser(false, async move |b| {
             b.wait_for(&q, Duration::from_millis(u64::from(timeout_ms)))
                 .await
         })
@@ -109,35 +120,38 @@ impl Host for LaneState {
     }
     async fn exists(&mut self, target: Target) -> Answer<bool> {
         let q = query(target);
-        self.browser(async move |b| b.exists(&q).await).await
+        self.browser(false, async move |b| b.exists(&q).await).await
     }
     async fn click(&mut self, target: Target) -> Answer<()> {
         let q = query(target);
-        self.browser(async move |b| b.click(&q).await).await
+        self.browser(true, async move |b| b.click(&q).await).await
     }
     async fn type_text(&mut self, target: Target, text: String) -> Answer<()> {
         let q = query(target);
-        self.browser(async move |b| b.type_text(&q, &text).await)
+        self.browser(true, async move |b| b.type_text(&q, &text).await)
             .await
     }
     async fn press(&mut self, key: String) -> Answer<()> {
-        self.browser(async move |b| b.press(&key).await).await
+        self.browser(true, async move |b| b.press(&key).await).await
     }
     async fn text(&mut self, target: Target) -> Answer<Option<String>> {
         let q = query(target);
-        self.browser(async move |b| Ok(b.texts(&q).await?.into_iter().next()))
-            .await
+        self.browser(false, async move |b| {
+            Ok(b.texts(&q).await?.into_iter().next())
+        })
+        .await
     }
     async fn texts(&mut self, target: Target) -> Answer<Vec<String>> {
         let q = query(target);
-        self.browser(async move |b| b.texts(&q).await).await
+        self.browser(false, async move |b| b.texts(&q).await).await
     }
     async fn attrs(&mut self, target: Target, name: String) -> Answer<Vec<String>> {
         let q = query(target);
-        self.browser(async move |b| b.attrs(&q, &name).await).await
+        self.browser(false, async move |b| b.attrs(&q, &name).await)
+            .await
     }
     async fn links(&mut self) -> Answer<Vec<String>> {
-        self.browser(async |b| b.links().await).await
+        self.browser(false, async |b| b.links().await).await
     }
     async fn api_get(&mut self, path: String) -> Answer<ApiResponse> {
         if let Err(e) = self.require(Capability::Browser) {
@@ -147,7 +161,7 @@ impl Host for LaneState {
         if let Err(msg) = self.env.grants.check_navigation(&self.env.name, &canonical) {
             return Ok(Err(self.deny(msg)));
         }
-        self.browser(async move |b| {
+        self.browser(true, async move |b| {
             let answer = b.api_get(&path).await?;
             Ok(ApiResponse {
                 status: answer.status,

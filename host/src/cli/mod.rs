@@ -103,8 +103,14 @@ pub struct UsageError(pub String);
 /// Logs to stderr; `RUST_LOG` overrides the default level (info).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+        tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn,chromiumoxide=warn")
     });
+    // chromiumoxide traces every CDP message, keystrokes of the password and cookie values
+    // included: never let those reach a log, whatever RUST_LOG says.
+    let filter = match "chromiumoxide::conn=off".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     use std::io::IsTerminal as _;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -1,8 +1,9 @@
 //! Sending a connection request, directly or through the More menu, with an optional note,
-//! and confirming it on the page.
+//! and confirming it (the Pending state on the page, else the Voyager profile).
 
-use super::page::{self, ERROR_TOAST, LIMIT_ALERT, MORE_BUTTONS, REACTION_MS};
+use super::page::{self, ERROR_TOAST, LIMIT_ALERT, MORE_BUTTONS, REACTION_MS, attr_value};
 use super::status::{Connection, page_status};
+use super::voyager::fetch_profile;
 use crate::browser::{self, css};
 use crate::{Error, Result};
 use outlane_linkedin::ProfileId;
@@ -10,8 +11,12 @@ use outlane_linkedin::ProfileId;
 /// What happened to an invitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invite {
-    /// Sent, and the page now shows it as pending.
+    /// Sent, and LinkedIn shows it as pending.
     Sent,
+    /// Send was clicked but neither the page nor the API shows the invitation yet. Treat it as
+    /// probably sent (mark the lead pending; the next status check settles it): never send
+    /// it again blindly.
+    Unconfirmed,
     /// An invitation was already out; nothing was sent.
     AlreadyPending,
     /// Already a connection; nothing was sent.
@@ -19,7 +24,7 @@ pub enum Invite {
     /// LinkedIn's weekly invitation limit is reached; nothing was sent.
     WeeklyLimit,
     /// LinkedIn refused (its error message) or wants something we cannot give (an e-mail
-    /// address); nothing was sent.
+    /// address, a note on a free account past its quota); nothing was sent.
     Refused(String),
     /// The profile offers no way to connect (no Connect button, not in the More menu).
     NoConnectControl,
@@ -27,20 +32,28 @@ pub enum Invite {
     Unavailable(String),
 }
 
-/// Direct Connect buttons in the top card: the classic labelled button, then the
-/// server-driven one whose only mark is its text.
-const DIRECT: [&str; 2] = [
-    "button[aria-label^=\"Invite\"][aria-label*=\"to connect\"]",
-    "button:not([aria-label])",
-];
+/// Longest invitation note LinkedIn accepts.
+pub const MAX_NOTE_CHARS: usize = 300;
 
-/// Connect items of the More menu, searched page-wide: LinkedIn may render the menu as a
-/// portal outside the top card.
-const MENU_ITEMS: &str = "div[role=\"button\"][aria-label^=\"Invite\"][aria-label*=\" to connect\"], \
-                          [role=\"menuitem\"][aria-label*=\"Connect\"]";
+/// The classic labelled Connect button of the top card.
+const DIRECT: &str = "button[aria-label^=\"Invite\"][aria-label*=\"to connect\"]";
+/// The server-driven Connect button: no label, its text is exactly "Connect".
+const UNLABELLED: &str = "button:not([aria-label])";
+/// The invitation dialog (and not any other dialog that may be open).
+const INVITE_DIALOG: &str = "div[role=\"dialog\"]:has(button[aria-label=\"Add a note\"], button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"])";
+const SEND_BUTTONS: &str = "button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"], button[aria-label=\"Send now\"]";
 
 /// Sends an invitation to `id` (with `note` when given) and confirms it.
 pub fn send_invitation(id: &ProfileId, note: Option<&str>) -> Result<Invite> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(n) = note
+        && n.chars().count() > MAX_NOTE_CHARS
+    {
+        return Err(Error::invalid(format!(
+            "the note has {} characters; LinkedIn accepts {MAX_NOTE_CHARS}",
+            n.chars().count()
+        )));
+    }
     match page_status(id)? {
         Connection::Pending => return Ok(Invite::AlreadyPending),
         Connection::Connected => return Ok(Invite::AlreadyConnected),
@@ -50,55 +63,80 @@ pub fn send_invitation(id: &ProfileId, note: Option<&str>) -> Result<Invite> {
     let Some(card) = page::top_card()? else {
         return Ok(Invite::Unavailable(format!("{id}: no top card")));
     };
-    if !open_invite(card)? {
+    let name = browser::text(&css("h1").within(card))?.unwrap_or_default();
+    if !open_invite(card, name.trim())? {
         return Ok(Invite::NoConnectControl);
     }
     crate::host::pause(800, 2000);
-    let dialog = css("div[role=\"dialog\"]").visible();
     match page::first_of(
-        &[dialog.clone(), css(LIMIT_ALERT), css(ERROR_TOAST)],
+        &[
+            css(INVITE_DIALOG).visible(),
+            css(LIMIT_ALERT),
+            css(ERROR_TOAST),
+            pending(card),
+        ],
         REACTION_MS,
     )? {
         Some(0) => {}
         Some(1) => return Ok(Invite::WeeklyLimit),
         Some(2) => return Ok(Invite::Refused(toast_text()?)),
-        _ => {
+        // Sent at once, without a dialog.
+        Some(_) => return Ok(Invite::Sent),
+        None => {
             return Err(Error::transient(format!(
                 "{id}: clicking Connect opened no invitation dialog"
             )));
         }
     }
-    if browser::exists(&css("div[role=\"dialog\"] input[type=\"email\"]").visible())? {
+    if browser::exists(&css("input[type=\"email\"]").visible().within(INVITE_DIALOG))? {
         let _ = browser::press("Escape");
         return Ok(Invite::Refused(
             "LinkedIn asks for the person's e-mail address to connect".into(),
         ));
     }
-    match note.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(note) => send_with_note(note)?,
-        None => browser::click(
-            &css("button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"], button")
-                .visible()
-                .within("div[role=\"dialog\"]")
-                .with_text("Send"),
-        )?,
+    match note {
+        Some(note) => {
+            if let Some(refused) = send_with_note(note)? {
+                return Ok(refused);
+            }
+        }
+        None => {
+            let labelled = css(SEND_BUTTONS).visible().within(INVITE_DIALOG);
+            if browser::exists(&labelled)? {
+                browser::click(&labelled)?;
+            } else {
+                browser::click(
+                    &css("button")
+                        .visible()
+                        .within(INVITE_DIALOG)
+                        .with_text("Send now"),
+                )?;
+            }
+        }
     }
     confirm(id, card)
 }
 
+fn pending(card: &str) -> browser::Target {
+    // Visible or not: after a send through the More menu the Pending state may sit in it.
+    css("[aria-label^=\"Pending\"]").within(card)
+}
+
 /// Clicks Connect, directly or through the More menu. False when neither exists.
-fn open_invite(card: &str) -> Result<bool> {
-    for selector in DIRECT {
-        let target = page::in_card(card, selector);
-        let target = if selector.contains("aria-label^") {
-            target
-        } else {
-            target.with_text("Connect")
-        };
-        if browser::exists(&target)? {
-            browser::click(&target)?;
-            return Ok(true);
-        }
+fn open_invite(card: &str, name: &str) -> Result<bool> {
+    let direct = page::in_card(card, DIRECT);
+    if browser::exists(&direct)? {
+        browser::click(&direct)?;
+        return Ok(true);
+    }
+    let unlabelled = page::in_card(card, UNLABELLED).with_text("Connect");
+    // `with_text` matches "Connections" too: the first such button must read exactly Connect.
+    if browser::texts(&unlabelled)?
+        .first()
+        .is_some_and(|t| t.trim() == "Connect")
+    {
+        browser::click(&unlabelled)?;
+        return Ok(true);
     }
     let more = page::in_card(card, MORE_BUTTONS);
     if !browser::exists(&more)? {
@@ -106,7 +144,14 @@ fn open_invite(card: &str) -> Result<bool> {
     }
     browser::click(&more)?;
     crate::host::pause(500, 1500);
-    let item = css(MENU_ITEMS).visible();
+    // The menu may be rendered outside the card (a portal): search the page, but only for
+    // an item that names this person.
+    let who = attr_value(name);
+    let item = css(&format!(
+        "div[role=\"button\"][aria-label^=\"Invite\"][aria-label*=\" to connect\"][aria-label*=\"{who}\"], \
+         [role=\"menuitem\"][aria-label*=\"Connect\"][aria-label*=\"{who}\"]"
+    ))
+    .visible();
     if !browser::wait_for(&item, 3000)? {
         let _ = browser::press("Escape");
         return Ok(false);
@@ -115,36 +160,51 @@ fn open_invite(card: &str) -> Result<bool> {
     Ok(true)
 }
 
-fn send_with_note(note: &str) -> Result<()> {
-    browser::click(
-        &css("button[aria-label=\"Add a note\"], button")
-            .visible()
-            .within("div[role=\"dialog\"]")
-            .with_text("Add a note"),
-    )?;
+/// Adds the note and sends. `Some` when LinkedIn does not offer a note box (free accounts
+/// run out of notes): the dialog is closed and nothing is sent.
+fn send_with_note(note: &str) -> Result<Option<Invite>> {
+    let add = css("button[aria-label=\"Add a note\"]")
+        .visible()
+        .within(INVITE_DIALOG);
+    if !browser::exists(&add)? {
+        let _ = browser::press("Escape");
+        return Ok(Some(Invite::Refused(
+            "LinkedIn offers no note for this invitation".into(),
+        )));
+    }
+    browser::click(&add)?;
     let field = css("textarea#custom-message, textarea[name=\"message\"]").visible();
     if !browser::wait_for(&field, 4000)? {
-        return Err(Error::transient("the invitation note box did not appear"));
+        let _ = browser::press("Escape");
+        return Ok(Some(Invite::Refused(
+            "the note box did not appear (LinkedIn may limit notes on this account)".into(),
+        )));
     }
     crate::host::pause(400, 1200);
     browser::type_text(&field, note)?;
     crate::host::pause(400, 1200);
     browser::click(
-        &css("button[aria-label=\"Send invitation\"], button[aria-label=\"Send\"]").visible(),
-    )
+        &css("button[aria-label=\"Send invitation\"], button[aria-label=\"Send\"]")
+            .visible()
+            .within("div[role=\"dialog\"]:has(textarea)"),
+    )?;
+    Ok(None)
 }
 
-/// After Send: the Pending button (sent), the limit alert or an error toast. Anything else
-/// is reported as unconfirmed (`transient`), never as sent.
+/// After Send: the Pending state (sent), the limit alert or an error toast; failing those,
+/// the Voyager profile's pending invitation. Otherwise `Unconfirmed`, never `Sent`.
 fn confirm(id: &ProfileId, card: &str) -> Result<Invite> {
-    let pending = page::in_card(card, "button[aria-label^=\"Pending\"]");
-    match page::first_of(&[pending, css(LIMIT_ALERT), css(ERROR_TOAST)], REACTION_MS)? {
+    match page::first_of(
+        &[pending(card), css(LIMIT_ALERT), css(ERROR_TOAST)],
+        REACTION_MS,
+    )? {
         Some(0) => Ok(Invite::Sent),
         Some(1) => Ok(Invite::WeeklyLimit),
         Some(2) => Ok(Invite::Refused(toast_text()?)),
-        _ => Err(Error::transient(format!(
-            "{id}: the invitation was not confirmed on the page (no Pending button)"
-        ))),
+        _ => match fetch_profile(id) {
+            Ok(Some(f)) if f.profile.invitation_pending => Ok(Invite::Sent),
+            _ => Ok(Invite::Unconfirmed),
+        },
     }
 }
 

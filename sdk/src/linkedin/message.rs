@@ -1,15 +1,16 @@
-//! Sending a message to a connection: the profile's message popup first, the messaging page
-//! second, confirmed by the message appearing in the conversation.
+//! Sending a message to a connection: the profile's message window first, the messaging page
+//! second. A message is `Delivered` once a new copy of it shows in the conversation; once Send
+//! has been clicked it is never reported as "not sent", so a lane never sends it twice.
 
-use super::page::{self, MORE_BUTTONS, REACTION_MS};
-use crate::browser::{self, css};
+use super::page::{self, MORE_BUTTONS, REACTION_MS, attr_value};
+use crate::browser::{self, Target, css};
 use crate::{Error, Result};
 use outlane_linkedin::ProfileId;
 
 /// How a message went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
-    /// The popup opened from the profile.
+    /// The conversation window opened from the profile.
     Popup,
     /// The messaging page, recipient chosen by name.
     MessagingPage,
@@ -18,28 +19,43 @@ pub enum Channel {
 /// What happened to a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
-    /// Sent and shown in the conversation.
+    /// Sent, and a new copy of it shows in the conversation.
     Delivered(Channel),
+    /// Send was clicked but the message did not show in time. Treat it as sent: sending
+    /// again could deliver it twice.
+    Unconfirmed(Channel),
     /// Neither path could send it; nothing was sent. The reason says what was missing.
     Failed(String),
 }
 
+/// Longest message LinkedIn accepts.
+pub const MAX_MESSAGE_CHARS: usize = 8000;
+
 const COMPOSER: &str = "div[class*=\"msg-form__contenteditable\"][contenteditable=\"true\"]";
 const SEND: &str = "button[type=\"submit\"][class*=\"msg-form__send-button\"]";
 const ROWS: &str = "div[class*=\"msg-connections-typeahead__search-result-row\"]";
+const PILLS: &str = "[class*=\"msg-connections-typeahead__pill\"]";
 const SENT_BODIES: &str = ".msg-s-event-listitem__body";
+const BUBBLES: &str = "[class*=\"msg-overlay-conversation-bubble\"]";
 
-/// Sends `text` to `id` (whose full name is `full_name`, used by the messaging page).
+/// Sends `text` to `id`, whose full name is `full_name` (the conversation window is found by
+/// it, and the messaging page picks the recipient by it).
 pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent> {
     if text.trim().is_empty() {
         return Err(Error::invalid("refusing to send an empty message"));
     }
-    let popup = match popup(id, text)? {
-        Ok(()) => return Ok(Sent::Delivered(Channel::Popup)),
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(Error::invalid(format!(
+            "the message has {} characters; LinkedIn accepts {MAX_MESSAGE_CHARS}",
+            text.chars().count()
+        )));
+    }
+    let popup = match popup(id, full_name, text)? {
+        Ok(outcome) => return Ok(outcome),
         Err(why) => why,
     };
     match messaging_page(full_name, text)? {
-        Ok(()) => Ok(Sent::Delivered(Channel::MessagingPage)),
+        Ok(outcome) => Ok(outcome),
         Err(why) => Ok(Sent::Failed(format!(
             "popup: {popup}; messaging page: {why}"
         ))),
@@ -47,11 +63,11 @@ pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent>
 }
 
 /// The popup path. The inner `Err` is why it could not send (nothing was sent).
-fn popup(id: &ProfileId, text: &str) -> Result<Result<(), String>> {
-    if !page::is_on_profile(id)? && page::open_profile(id)?.is_none() {
+fn popup(id: &ProfileId, full_name: &str, text: &str) -> Result<Result<Sent, String>> {
+    if page::open_profile(id)?.is_none() {
         return Ok(Err("the profile does not exist".into()));
     }
-    let Some(card) = page::top_card()? else {
+    let Some(card) = page::wait_top_card()? else {
         return Ok(Err("the profile page has no top card".into()));
     };
     let direct = page::in_card(card, "button[aria-label^=\"Message\"]");
@@ -64,21 +80,38 @@ fn popup(id: &ProfileId, text: &str) -> Result<Result<(), String>> {
         }
         browser::click(&more)?;
         crate::host::pause(500, 1500);
-        let item =
-            css("div[aria-label$=\"to message\"], [role=\"menuitem\"][aria-label*=\"Message\"]")
-                .visible();
+        let name = attr_value(full_name.trim());
+        let item = css(&format!(
+            "div[aria-label$=\"to message\"][aria-label*=\"{name}\"], [role=\"menuitem\"][aria-label*=\"Message\"][aria-label*=\"{name}\"]"
+        ))
+        .visible();
         if !browser::wait_for(&item, 3000)? {
             let _ = browser::press("Escape");
-            return Ok(Err("no Message item in the More menu".into()));
+            return Ok(Err(
+                "no Message item for this person in the More menu".into()
+            ));
         }
         browser::click(&item)?;
     }
-    compose_and_send(text)
+    // The conversation window of this person (LinkedIn keeps others open beside it).
+    let named = format!(
+        "{BUBBLES}[aria-label*=\"{}\"]",
+        attr_value(full_name.trim())
+    );
+    let bubble = if browser::wait_for(&css(&named).visible(), REACTION_MS)? {
+        named
+    } else if browser::texts(&css(BUBBLES).visible())?.len() == 1 {
+        BUBBLES.to_string()
+    } else {
+        return Ok(Err("no conversation window for this person opened".into()));
+    };
+    compose_and_send(Some(&bubble), text, Channel::Popup)
 }
 
 /// The messaging-page path: pick the recipient by name, refusing to guess between namesakes.
-fn messaging_page(full_name: &str, text: &str) -> Result<Result<(), String>> {
-    if full_name.trim().is_empty() {
+fn messaging_page(full_name: &str, text: &str) -> Result<Result<Sent, String>> {
+    let wanted = full_name.trim().to_lowercase();
+    if wanted.is_empty() {
         return Ok(Err("the person's name is unknown".into()));
     }
     let page = browser::goto("https://www.linkedin.com/messaging/thread/new/")?;
@@ -99,12 +132,10 @@ fn messaging_page(full_name: &str, text: &str) -> Result<Result<(), String>> {
     }
     crate::host::pause(300, 900);
     // A row shows the name and then the headline; read the name element when there is one.
-    let name_cells = css(&format!("{ROWS} [class*=\"name\"]")).visible();
-    let mut names = browser::texts(&name_cells)?;
+    let mut names = browser::texts(&css(&format!("{ROWS} [class*=\"name\"]")).visible())?;
     if names.is_empty() {
         names = browser::texts(&rows)?;
     }
-    let wanted = full_name.trim().to_lowercase();
     let containing: Vec<&String> = names
         .iter()
         .filter(|n| n.to_lowercase().contains(&wanted))
@@ -122,21 +153,36 @@ fn messaging_page(full_name: &str, text: &str) -> Result<Result<(), String>> {
     }
     browser::click(&rows.clone().with_text(full_name.trim()))?;
     crate::host::pause(300, 900);
-    compose_and_send(text)
+    let pills = browser::texts(&css(PILLS))?;
+    if !pills.is_empty() && !pills.iter().any(|p| p.trim().to_lowercase() == wanted) {
+        return Ok(Err(format!(
+            "the chosen recipient is {pills:?}, not {full_name:?}"
+        )));
+    }
+    compose_and_send(None, text, Channel::MessagingPage)
 }
 
-/// Types into the composer, sends, and waits for the message to show in the conversation.
-fn compose_and_send(text: &str) -> Result<Result<(), String>> {
-    let composer = css(COMPOSER).visible();
+fn scoped(css_text: &str, within: Option<&str>) -> Target {
+    let t = css(css_text).visible();
+    match within {
+        Some(w) => t.within(w),
+        None => t,
+    }
+}
+
+/// Types into the composer (inside `within` when given), sends, and waits for a new copy of
+/// the message in the conversation.
+fn compose_and_send(
+    within: Option<&str>,
+    text: &str,
+    channel: Channel,
+) -> Result<Result<Sent, String>> {
+    let composer = scoped(COMPOSER, within);
     if !browser::wait_for(&composer, REACTION_MS)? {
         return Ok(Err(
             "the message box did not open (or cannot be edited)".into()
         ));
     }
-    crate::host::pause(500, 1500);
-    browser::type_text(&composer, text)?;
-    crate::host::pause(500, 1500);
-    browser::click(&css(SEND).visible())?;
     // The first words of the message, as the page shows them (whitespace normalised).
     let probe: String = text
         .split_whitespace()
@@ -144,13 +190,26 @@ fn compose_and_send(text: &str) -> Result<Result<(), String>> {
         .collect::<Vec<_>>()
         .join(" ");
     let shown = css(SENT_BODIES).with_text(&probe);
-    let delivered = browser::wait_for(&shown, REACTION_MS)?;
-    let _ = browser::press("Escape");
-    if delivered {
-        Ok(Ok(()))
-    } else {
-        Err(Error::transient(
-            "the message was submitted but did not appear in the conversation",
-        ))
+    let shown = match within {
+        Some(w) => shown.within(w),
+        None => shown,
+    };
+    let before = browser::texts(&shown)?.len();
+    crate::host::pause(500, 1500);
+    browser::type_text(&composer, text)?;
+    crate::host::pause(500, 1500);
+    let send = scoped(SEND, within);
+    if !browser::exists(&send)? {
+        return Ok(Err("no Send button beside the message box".into()));
     }
+    browser::click(&send)?;
+    let delivered = page::wait_count_above(&shown, before, REACTION_MS)?;
+    if within.is_some() {
+        let _ = browser::press("Escape");
+    }
+    Ok(Ok(if delivered {
+        Sent::Delivered(channel)
+    } else {
+        Sent::Unconfirmed(channel)
+    }))
 }

@@ -6,12 +6,14 @@ use outlane_linkedin::ProfileId;
 
 /// The profile's top card, in the order LinkedIn's layouts are tried (classic, member-id,
 /// card class, class fragment, server-driven UI).
+/// Every selector anchors on the card itself, never on "any section containing": an outer
+/// section would also hold the side rail's people with their own buttons and badges.
 pub const TOP_CARDS: [&str; 5] = [
-    "section:has(div.top-card-background-hero-image)",
     "section[data-member-id]",
     "section.artdeco-card:has(> div.pv-top-card)",
     "section:has(> div[class*=\"pv-top-card\"])",
     "section[componentkey*=\"com.linkedin.sdui.profile.card\"]",
+    "section:has(> div.top-card-background-hero-image)",
 ];
 
 /// LinkedIn's page-level error toast.
@@ -37,6 +39,37 @@ pub fn top_card() -> Result<Option<&'static str>> {
     Ok(None)
 }
 
+/// The top card, waiting up to [`REACTION_MS`] for a client-rendered page to draw it.
+pub fn wait_top_card() -> Result<Option<&'static str>> {
+    let any = css(&TOP_CARDS.join(", "));
+    if !browser::wait_for(&any, REACTION_MS)? {
+        return Ok(None);
+    }
+    top_card()
+}
+
+/// `text` made safe inside a double-quoted CSS attribute value.
+pub fn attr_value(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Waits until more than `n` elements match `target`; false after about `timeout_ms`.
+pub fn wait_count_above(target: &Target, n: usize, timeout_ms: u32) -> Result<bool> {
+    const STEP_MS: u32 = 150;
+    let mut waited = 0;
+    loop {
+        if browser::texts(target)?.len() > n {
+            return Ok(true);
+        }
+        if waited >= timeout_ms {
+            return Ok(false);
+        }
+        // A real-time wait (the daemon clock may run faster than the page).
+        browser::wait_for(&css("#outlane-never-there"), STEP_MS)?;
+        waited += STEP_MS;
+    }
+}
+
 /// A visible element inside the top card `card`.
 pub fn in_card(card: &str, selector: &str) -> Target {
     css(selector).visible().within(card)
@@ -54,12 +87,6 @@ pub fn open_profile(id: &ProfileId) -> Result<Option<browser::Page>> {
 /// Whether a URL is LinkedIn's "page not found".
 pub fn is_not_found(url: &str) -> bool {
     url_path(url).starts_with("/404")
-}
-
-/// Whether the browser is on `id`'s profile now (compared as identities, not substrings).
-pub fn is_on_profile(id: &ProfileId) -> Result<bool> {
-    let url = browser::current_url()?;
-    Ok(ProfileId::parse(&url).is_ok_and(|here| &here == id))
 }
 
 /// The path of an absolute URL (`/` when there is none).

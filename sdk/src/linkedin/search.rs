@@ -37,12 +37,17 @@ pub fn search_people(keywords: &str, page: u32, own: &[ProfileId]) -> Result<Sea
         )));
     }
     let results = "main a[href*=\"/in/\"], ul a[href*=\"/in/\"]";
+    // Results may be drawn after the load event.
+    let none = css("main, body").with_text("No results found");
+    super::page::first_of(&[css(results), none], super::page::REACTION_MS)?;
     let hrefs = browser::attrs(&css(results), "href")?;
     let people = profile_links(&at.url, &hrefs, own);
     let next = format!("page={}", page + 1);
+    // Page links on some layouts, a Next button on others.
     let has_next = browser::attrs(&css("a[href*=\"page=\"]"), "href")?
         .iter()
-        .any(|h| h.contains(&next));
+        .any(|h| h.contains(&next))
+        || browser::exists(&css("button[aria-label=\"Next\"]:not([disabled])").visible())?;
     Ok(SearchPage { people, has_next })
 }
 

@@ -2,8 +2,8 @@
 
 use super::page::{self, ERROR_TOAST};
 use super::voyager::fetch_profile;
-use crate::Result;
 use crate::browser;
+use crate::{Error, Result};
 use outlane_linkedin::ProfileId;
 
 /// The relationship between the account and a person.
@@ -20,7 +20,7 @@ pub enum Connection {
 }
 
 /// The relationship with `id`, from the Voyager profile when it answers, else from the
-/// profile page (Pending button, Connect button, the `· 1st` badge).
+/// profile page. Throttling and a lost session stop here instead of loading more pages.
 pub fn connection_status(id: &ProfileId) -> Result<Connection> {
     match fetch_profile(id) {
         Ok(Some(fetched)) => {
@@ -35,19 +35,20 @@ pub fn connection_status(id: &ProfileId) -> Result<Connection> {
                 return Ok(Connection::NotConnected);
             }
         }
+        Err(e @ (Error::RateLimited(_) | Error::Auth(_) | Error::Denied(_))) => return Err(e),
         Ok(None) | Err(_) => {}
     }
     page_status(id)
 }
 
-/// The relationship as the profile page shows it (opens the page if needed).
+/// The relationship as the profile page shows it now (the page is always loaded afresh).
 pub fn page_status(id: &ProfileId) -> Result<Connection> {
-    if !page::is_on_profile(id)? && page::open_profile(id)?.is_none() {
+    if page::open_profile(id)?.is_none() {
         return Ok(Connection::Unavailable(format!(
             "{id}: LinkedIn says the profile does not exist"
         )));
     }
-    let Some(card) = page::top_card()? else {
+    let Some(card) = page::wait_top_card()? else {
         let why = browser::text(&browser::css(ERROR_TOAST))?.unwrap_or_default();
         return Ok(Connection::Unavailable(format!(
             "{id}: the profile page has no top card {why}"
@@ -57,8 +58,9 @@ pub fn page_status(id: &ProfileId) -> Result<Connection> {
         return Ok(Connection::Pending);
     }
     let text = browser::text(&browser::css(card))?.unwrap_or_default();
-    // The degree badge reads "· 1st"; a bare "1st" elsewhere ("21st Century") means nothing.
-    if text.contains("· 1st") || text.contains("·\u{a0}1st") {
+    // The degree badge reads "· 1st" (or "1st degree connection" for screen readers); a bare
+    // "1st" elsewhere ("21st Century") means nothing.
+    if text.contains("· 1st") || text.contains("·\u{a0}1st") || text.contains("1st degree") {
         return Ok(Connection::Connected);
     }
     Ok(Connection::NotConnected)
