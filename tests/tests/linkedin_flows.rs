@@ -351,3 +351,31 @@ async fn profiles_search_and_discovery() {
     }
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_off_the_allow_list_is_blocked_before_the_request_leaves() {
+    let (scenario, p) = scenario();
+    let sim = Simulator::start(scenario).await.unwrap();
+    let host = host(&sim).await;
+    // The profile's side rail links to https://example.org/in/someone/.
+    let answer = flow(
+        &host,
+        json!({"flow": "click", "profile": url(&p.direct), "selector": "a[href^=\"https://example.org\"]"}),
+    )
+    .await;
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("Denied(")
+            && error.contains("https://example.org/in/someone/")
+            && error.contains("blocked"),
+        "{answer}"
+    );
+    // The same lane still works on its own site afterwards.
+    let ok = flow(
+        &host,
+        json!({"flow": "page_status", "profile": url(&p.direct)}),
+    )
+    .await;
+    assert_eq!(ok["status"], "not_connected", "{ok}");
+    sim.stop().await;
+}

@@ -4,6 +4,7 @@
 //! - [`launch`]: starting Chromium with a profile directory per account;
 //! - [`session`]: login, saved cookies, checkpoint and expiry handling, navigation;
 //! - [`dom`] and [`input`]: element queries, clicks and keystrokes;
+//! - [`guard`]: the lane's origin allow-list applied to every document request;
 //! - [`api`]: Voyager calls signed with the session's csrf token;
 //! - [`cookies`]: the saved session (Playwright `storage_state` format).
 //!
@@ -13,12 +14,14 @@
 pub mod api;
 pub mod cookies;
 pub mod dom;
+pub mod guard;
 pub mod input;
 pub mod launch;
 pub mod session;
 pub mod site;
 
 pub use dom::Query;
+pub use guard::{Allow, NavigationGuard};
 pub use session::{AccountBrowser, Visit};
 pub use site::{SiteError, SiteMap};
 

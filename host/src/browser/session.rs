@@ -4,6 +4,7 @@
 use super::BrowserError;
 use super::cookies::StorageState;
 use super::dom::{self, ClickSpot, Query};
+use super::guard::NavigationGuard;
 use super::input::{self, Pace};
 use super::launch::{self, Chrome};
 use super::site::SiteMap;
@@ -85,6 +86,8 @@ pub struct AccountBrowser {
     verified: bool,
     logins: VecDeque<Instant>,
     last_saved: Option<Instant>,
+    guard: NavigationGuard,
+    guard_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl AccountBrowser {
@@ -108,12 +111,19 @@ impl AccountBrowser {
             verified: false,
             logins: VecDeque::new(),
             last_saved: None,
+            guard: NavigationGuard::default(),
+            guard_task: None,
         }
     }
 
     /// The account this browser acts as.
     pub fn account(&self) -> u64 {
         self.account
+    }
+
+    /// The allow-list checked on every document request of the tab.
+    pub fn guard(&self) -> &NavigationGuard {
+        &self.guard
     }
 
     /// Whether Chromium is running.
@@ -168,6 +178,9 @@ impl AccountBrowser {
         }
         if self.chrome.as_mut().is_some_and(Chrome::is_gone) {
             tracing::warn!(account, "the browser has gone away: starting it again");
+            if let Some(task) = self.guard_task.take() {
+                task.abort();
+            }
             if let Some(chrome) = self.chrome.take() {
                 chrome.close().await;
             }
@@ -237,6 +250,15 @@ impl AccountBrowser {
                     .map_err(|e| {
                         BrowserError::Page(format!("cannot restore the saved cookies: {e}"))
                     })?;
+            }
+        }
+        match self.guard.install(&chrome.page, self.site.clone()).await {
+            Ok(task) => self.guard_task = Some(task),
+            Err(e) => {
+                chrome.close().await;
+                return Err(BrowserError::Launch(format!(
+                    "cannot guard the tab's navigations: {e}"
+                )));
             }
         }
         tracing::info!(account = self.account, site = %self.site.base(), "browser started");
@@ -484,6 +506,9 @@ impl AccountBrowser {
             self.save_cookies().await;
         }
         self.verified = false;
+        if let Some(task) = self.guard_task.take() {
+            task.abort();
+        }
         if let Some(chrome) = self.chrome.take() {
             chrome.close().await;
         }

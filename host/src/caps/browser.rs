@@ -2,12 +2,13 @@
 //! ([`crate::browser`]). The account is the one of the call's campaign (or of the only active
 //! campaign).
 
-use crate::browser::{AccountBrowser, BrowserError, Query};
+use crate::browser::{AccountBrowser, Allow, BrowserError, Query};
 use crate::crm::campaigns;
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
 use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use std::sync::Arc;
 use std::time::Duration;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
@@ -72,7 +73,24 @@ impl LaneState {
         };
         let session = browsers.session(account);
         let mut browser = session.lock().await;
+        let env = self.env.clone();
+        let allow: Allow =
+            Arc::new(move |url: &str| env.grants.check_navigation(&env.name, url).is_ok());
+        browser.guard().set(&self.env.name, allow);
         let result = op(&mut browser).await;
+        let blocked = browser.guard().take_blocked();
+        if let Some(url) = blocked.first() {
+            let msg = self
+                .env
+                .grants
+                .check_navigation(&self.env.name, url)
+                .err()
+                .unwrap_or_default();
+            browser.blank().await;
+            return Ok(Err(self.deny(format!(
+                "the tab was about to open {url}, which was blocked: {msg}"
+            ))));
+        }
         if navigates && browser.is_started() {
             // A redirect or a click may have led the tab off the lane's allow-list: blank
             // the tab so the lane cannot read that page, and say so.
