@@ -12,6 +12,16 @@
 //! headless = true
 //! pace = 1.0                      # scales typing and back-off delays; 0 = none (tests)
 //! timeout = "30s"                 # per browser operation and page load
+//! [llm]
+//! base_url = "https://api.openai.com/v1"  # any OpenAI-compatible server ($OUTLANE_LLM_BASE_URL)
+//! model = "gpt-4o-mini"           # $OUTLANE_LLM_MODEL
+//! api_key_env = "OUTLANE_LLM_API_KEY"  # the key is only ever read from the environment
+//! timeout = "60s"
+//! retries = 2                     # extra attempts on 429 and 5xx, with back-off
+//! daily_calls = 500               # per campaign and local day
+//! daily_tokens = 1000000          # per campaign and local day
+//! structured = "json_schema"      # or "instructions" for servers without response_format
+//! prompts = "prompts"             # prompt templates, relative to this file
 //! ```
 //!
 //! A missing file at the default location means defaults; a file named with `--config` must
@@ -36,6 +46,121 @@ pub struct Config {
     /// The headless Chromium the host drives.
     #[serde(default)]
     pub browser: BrowserConfig,
+    /// The language model and its prompts.
+    #[serde(default)]
+    pub llm: LlmConfig,
+}
+
+/// How structured replies are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StructuredMode {
+    /// `response_format: json_schema` (OpenAI, vLLM, llama.cpp, Ollama); falls back to
+    /// instructions when the server rejects it.
+    JsonSchema,
+    /// The schema in the prompt only; the reply is still validated.
+    Instructions,
+}
+
+/// `[llm]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Base URL of the OpenAI-compatible API (ending before `/chat/completions`).
+    #[serde(default = "openai")]
+    pub base_url: String,
+    /// Model name.
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// The environment variable holding the API key (never the key itself).
+    #[serde(default = "key_env")]
+    pub api_key_env: String,
+    /// Longest wait for one completion.
+    #[serde(default = "sixty_seconds", with = "humantime_serde")]
+    pub timeout: std::time::Duration,
+    /// Extra attempts after a 429 or 5xx answer.
+    #[serde(default = "two")]
+    pub retries: u32,
+    /// Completions per campaign and local day.
+    #[serde(default = "five_hundred")]
+    pub daily_calls: u64,
+    /// Tokens (prompt + completion) per campaign and local day.
+    #[serde(default = "a_million")]
+    pub daily_tokens: u64,
+    /// How structured replies are asked for.
+    #[serde(default = "json_schema")]
+    pub structured: StructuredMode,
+    /// The prompt templates (`<name>.j2`); relative paths are relative to the config file.
+    #[serde(default = "prompts_dir")]
+    pub prompts: PathBuf,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            base_url: openai(),
+            model: default_model(),
+            api_key_env: key_env(),
+            timeout: sixty_seconds(),
+            retries: two(),
+            daily_calls: five_hundred(),
+            daily_tokens: a_million(),
+            structured: json_schema(),
+            prompts: prompts_dir(),
+        }
+    }
+}
+
+impl LlmConfig {
+    /// The configuration with `OUTLANE_LLM_BASE_URL` and `OUTLANE_LLM_MODEL` applied.
+    pub fn with_env(mut self) -> LlmConfig {
+        if let Ok(url) = std::env::var("OUTLANE_LLM_BASE_URL")
+            && !url.trim().is_empty()
+        {
+            self.base_url = url.trim().to_string();
+        }
+        if let Ok(model) = std::env::var("OUTLANE_LLM_MODEL")
+            && !model.trim().is_empty()
+        {
+            self.model = model.trim().to_string();
+        }
+        self
+    }
+
+    /// The API key from the environment, if set.
+    pub fn api_key(&self) -> Option<String> {
+        std::env::var(&self.api_key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+    }
+}
+
+fn openai() -> String {
+    "https://api.openai.com/v1".into()
+}
+fn default_model() -> String {
+    "gpt-4o-mini".into()
+}
+fn key_env() -> String {
+    "OUTLANE_LLM_API_KEY".into()
+}
+fn sixty_seconds() -> std::time::Duration {
+    std::time::Duration::from_secs(60)
+}
+fn two() -> u32 {
+    2
+}
+fn five_hundred() -> u64 {
+    500
+}
+fn a_million() -> u64 {
+    1_000_000
+}
+fn json_schema() -> StructuredMode {
+    StructuredMode::JsonSchema
+}
+fn prompts_dir() -> PathBuf {
+    PathBuf::from("prompts")
 }
 
 /// `[linkedin]`.
@@ -183,10 +308,11 @@ impl Config {
                 message: e.message().trim().to_string(),
             }
         })?;
+        let base = path.parent().unwrap_or(Path::new("."));
         if let Some(m) = &config.lanes.manifest {
-            let base = path.parent().unwrap_or(Path::new("."));
             config.lanes.manifest = Some(base.join(m));
         }
+        config.llm.prompts = base.join(&config.llm.prompts);
         if !(config.clock.factor.is_finite() && config.clock.factor >= 1.0) {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -210,6 +336,18 @@ impl Config {
                 "key `browser.pace`: must be a number from 0 to 10, not {}",
                 config.browser.pace
             )));
+        }
+        if url::Url::parse(&config.llm.base_url)
+            .map(|u| !matches!(u.scheme(), "http" | "https"))
+            .unwrap_or(true)
+        {
+            return Err(invalid(format!(
+                "key `llm.base_url`: `{}` is not an http(s) URL",
+                config.llm.base_url
+            )));
+        }
+        if config.llm.timeout.is_zero() {
+            return Err(invalid("key `llm.timeout`: must be more than 0".into()));
         }
         if config.browser.timeout.is_zero() {
             return Err(invalid("key `browser.timeout`: must be more than 0".into()));

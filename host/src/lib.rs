@@ -8,6 +8,7 @@
 //! - [`browser`]: headless Chromium per account (login, cookies, page operations, Voyager);
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
+//! - [`llm`]: prompts, the OpenAI-compatible client and the LLM budget;
 //! - [`daemon`]: the scheduler that calls lanes;
 //! - [`clock`]: the daemon clock (accelerated in tests and the demo);
 //! - [`guest_build`]: building lane crates into components.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod crm;
 pub mod daemon;
 pub mod guest_build;
+pub mod llm;
 pub mod manifest;
 pub mod runtime;
 pub mod units;

@@ -1,23 +1,136 @@
-//! `outlane:lanes/llm`: grant checks. The LLM client arrives with the LLM issue; until then a
-//! granted lane is told the capability has no backend.
+//! `outlane:lanes/llm`: grant check, then [`crate::llm`] for the call's campaign (or the only
+//! active one, whose daily budget the completion counts against).
 
-use crate::runtime::bindings::LaneError;
-use crate::runtime::bindings::outlane::lanes::llm::{Host, Reply};
+use crate::crm::campaigns;
+use crate::llm::{Llm, LlmError, PromptError};
+use crate::runtime::bindings::outlane::lanes::llm::{Host, Reply, Usage};
+use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use serde_json::Value;
+use std::sync::Arc;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
+
+fn lane_error(lane: &str, error: LlmError) -> LaneError {
+    match error {
+        LlmError::Prompt(PromptError::NotFound { .. }) => LaneError::NotFound(error.to_string()),
+        LlmError::Prompt(_) | LlmError::Invalid(_) => LaneError::Invalid(error.to_string()),
+        LlmError::Budget { reason, until_ms } => LaneError::RateLimited(LimitHit {
+            reason,
+            until_ms: Some(until_ms),
+        }),
+        LlmError::Status { status: 429, .. } => LaneError::RateLimited(LimitHit {
+            reason: error.to_string(),
+            until_ms: None,
+        }),
+        LlmError::Status {
+            status: 401 | 403, ..
+        } => LaneError::Auth(format!(
+            "{error} (check the API key in the variable named by llm.api_key_env)"
+        )),
+        LlmError::Status { status, .. } if status >= 500 => LaneError::Transient(error.to_string()),
+        LlmError::Status { .. } => LaneError::Invalid(error.to_string()),
+        LlmError::Timeout | LlmError::Transport(_) | LlmError::Malformed(_) => {
+            LaneError::Transient(error.to_string())
+        }
+        LlmError::NotConfigured(_) | LlmError::Db(_) => {
+            tracing::error!(lane, "{error}");
+            LaneError::Internal(error.to_string())
+        }
+    }
+}
+
+fn vars(text: &str) -> Result<Value, LaneError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(LaneError::Invalid(
+            "the prompt variables must be a JSON object".into(),
+        )),
+        Err(e) => Err(LaneError::Invalid(format!(
+            "the prompt variables are not JSON: {e}"
+        ))),
+    }
+}
+
+impl LaneState {
+    fn llm(&mut self) -> Result<Arc<Llm>, LaneError> {
+        self.require(Capability::Llm)?;
+        self.env.services.llm.clone().ok_or_else(|| {
+            LaneError::Internal(
+                "this host runs without an LLM (no [llm] configuration was loaded)".into(),
+            )
+        })
+    }
+}
 
 impl Host for LaneState {
     async fn complete(
         &mut self,
-        _prompt: String,
-        _vars_json: String,
-        _json_schema: Option<String>,
+        prompt: String,
+        vars_json: String,
+        json_schema: Option<String>,
     ) -> Answer<Reply> {
-        self.no_backend(Capability::Llm)
+        let llm = match self.llm() {
+            Ok(l) => l,
+            Err(e) => return Ok(Err(e)),
+        };
+        let vars = match vars(&vars_json) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        let schema = match json_schema.as_deref().map(serde_json::from_str::<Value>) {
+            None => None,
+            Some(Ok(s)) if s.is_object() => Some(s),
+            Some(_) => {
+                return Ok(Err(LaneError::Invalid(
+                    "the JSON schema is not a JSON object".into(),
+                )));
+            }
+        };
+        let campaign = self.campaign;
+        let found = self
+            .env
+            .services
+            .db
+            .read(move |c| {
+                Ok(match campaign {
+                    Some(id) => campaigns::get(c, id)?,
+                    None => campaigns::only_active(c)?,
+                }
+                .id)
+            })
+            .await;
+        let campaign = match found {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(LaneError::NotFound(e.to_string()))),
+        };
+        let result = llm
+            .complete(campaign, &prompt, &vars, schema.as_ref())
+            .await;
+        Ok(result
+            .map(|c| Reply {
+                text: c.text,
+                model: c.model,
+                usage: Usage {
+                    prompt_tokens: u32::try_from(c.spent.prompt_tokens).unwrap_or(u32::MAX),
+                    completion_tokens: u32::try_from(c.spent.completion_tokens).unwrap_or(u32::MAX),
+                },
+            })
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
-    async fn render(&mut self, _prompt: String, _vars_json: String) -> Answer<String> {
-        self.no_backend(Capability::Llm)
+
+    async fn render(&mut self, prompt: String, vars_json: String) -> Answer<String> {
+        let llm = match self.llm() {
+            Ok(l) => l,
+            Err(e) => return Ok(Err(e)),
+        };
+        let vars = match vars(&vars_json) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(llm
+            .render(&prompt, &vars)
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
 }

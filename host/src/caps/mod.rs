@@ -13,6 +13,7 @@ mod qualifier;
 use crate::browser::Browsers;
 use crate::clock::Clock;
 use crate::crm::Db;
+use crate::llm::Llm;
 use crate::runtime::bindings::LaneError;
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
@@ -29,6 +30,8 @@ pub struct HostServices {
     /// The accounts' browsers; `None` in a host without LinkedIn access (lanes get an
     /// `internal` error naming the missing configuration).
     pub browsers: Option<Arc<Browsers>>,
+    /// The LLM client and prompts; `None` in a host without an LLM.
+    pub llm: Option<Arc<Llm>>,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
@@ -39,6 +42,7 @@ impl HostServices {
             db,
             clock,
             browsers: None,
+            llm: None,
             shutdown: Arc::new(watch::channel(false).0),
         }
     }
@@ -46,6 +50,12 @@ impl HostServices {
     /// The same services with the accounts' browsers.
     pub fn with_browsers(mut self, browsers: Arc<Browsers>) -> HostServices {
         self.browsers = Some(browsers);
+        self
+    }
+
+    /// The same services with an LLM.
+    pub fn with_llm(mut self, llm: Arc<Llm>) -> HostServices {
+        self.llm = Some(llm);
         self
     }
 

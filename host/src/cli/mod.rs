@@ -14,6 +14,7 @@ use outlane::caps::HostServices;
 use outlane::clock::Clock;
 use outlane::config::{Config, DataDir, default_config_path, default_data_dir};
 use outlane::crm::Db;
+use outlane::llm::Llm;
 use outlane::runtime::{ComponentCache, Registry, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,7 +69,10 @@ pub fn open_host(
         db.clone(),
         clock.clone(),
     );
-    let services = HostServices::new(db.clone(), clock).with_browsers(browsers);
+    let llm = Llm::new(config.llm.clone().with_env(), db.clone(), clock.clone())?;
+    let services = HostServices::new(db.clone(), clock)
+        .with_browsers(browsers)
+        .with_llm(Arc::new(llm));
     let runtime = Arc::new(Runtime::new(
         services,
         ComponentCache::in_dir(data.component_cache()),

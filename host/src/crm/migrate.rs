@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_account_pause.sql",
         include_str!("../../../migrations/0003_account_pause.sql"),
     ),
+    (
+        4,
+        "0004_llm_usage.sql",
+        include_str!("../../../migrations/0004_llm_usage.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

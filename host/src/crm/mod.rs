@@ -16,6 +16,7 @@ pub mod lane_state;
 pub mod lane_status;
 pub mod leads;
 pub mod limits;
+pub mod llm_usage;
 pub mod messages;
 mod migrate;
 pub mod pipeline;
