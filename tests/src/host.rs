@@ -52,6 +52,17 @@ impl TestHost {
         host
     }
 
+    /// Like [`TestHost::new`], with the LLM capability on `config`.
+    pub async fn with_llm(manifest: &str, config: outlane::config::LlmConfig) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+        let llm = outlane::llm::Llm::new(config, db.clone(), Clock::real()).unwrap();
+        let services = HostServices::new(db.clone(), Clock::real()).with_llm(Arc::new(llm));
+        let host = TestHost::with_services(dir, db, services);
+        host.write_manifest(manifest);
+        host
+    }
+
     /// A host over an existing data dir and database (a restart).
     pub fn over(dir: TempDir, db: Db) -> TestHost {
         let services = HostServices::new(db.clone(), Clock::real());

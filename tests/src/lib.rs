@@ -35,6 +35,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-navigator",
     "fixture-crm-walker",
     "fixture-linkedin-flows",
+    "fixture-llm-user",
 ];
 
 /// Compiled guest components.

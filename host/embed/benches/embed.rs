@@ -13,15 +13,81 @@ use std::time::{Duration, Instant};
 use outlane_embed::{EmbedConfig, Embedder, Parallelism};
 
 const WORDS: &[&str] = &[
-    "senior", "software", "engineer", "at", "acme", "berlin", "head", "of", "growth", "b2b",
-    "saas", "founder", "ceo", "recruiter", "hiring", "remote", "data", "platform", "machine",
-    "learning", "infrastructure", "leading", "teams", "across", "europe", "scaling", "revenue",
-    "from", "seed", "to", "series", "c", "kubernetes", "python", "rust", "product", "manager",
-    "marketing", "sales", "director", "university", "computer", "science", "master", "degree",
-    "munich", "london", "paris", "consulting", "fintech", "healthcare", "startup", "enterprise",
-    "customers", "partnerships", "operations", "analytics", "cloud", "security", "design",
-    "experience", "years", "building", "distributed", "systems", "open-source", "community",
-    "mentor", "speaker", "advisor", "investor", "angel", "board", "member", "strategy",
+    "senior",
+    "software",
+    "engineer",
+    "at",
+    "acme",
+    "berlin",
+    "head",
+    "of",
+    "growth",
+    "b2b",
+    "saas",
+    "founder",
+    "ceo",
+    "recruiter",
+    "hiring",
+    "remote",
+    "data",
+    "platform",
+    "machine",
+    "learning",
+    "infrastructure",
+    "leading",
+    "teams",
+    "across",
+    "europe",
+    "scaling",
+    "revenue",
+    "from",
+    "seed",
+    "to",
+    "series",
+    "c",
+    "kubernetes",
+    "python",
+    "rust",
+    "product",
+    "manager",
+    "marketing",
+    "sales",
+    "director",
+    "university",
+    "computer",
+    "science",
+    "master",
+    "degree",
+    "munich",
+    "london",
+    "paris",
+    "consulting",
+    "fintech",
+    "healthcare",
+    "startup",
+    "enterprise",
+    "customers",
+    "partnerships",
+    "operations",
+    "analytics",
+    "cloud",
+    "security",
+    "design",
+    "experience",
+    "years",
+    "building",
+    "distributed",
+    "systems",
+    "open-source",
+    "community",
+    "mentor",
+    "speaker",
+    "advisor",
+    "investor",
+    "angel",
+    "board",
+    "member",
+    "strategy",
 ];
 
 /// Deterministic profile-like texts of about `target` tokens each.
@@ -89,8 +155,17 @@ fn python() -> Option<PathBuf> {
     })
 }
 
-fn python_rate(python: &Path, texts_file: &Path, cfg: &EmbedConfig, threads: usize, min: Duration) -> Option<f64> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/make_expected.py");
+fn python_rate(
+    python: &Path,
+    texts_file: &Path,
+    cfg: &EmbedConfig,
+    threads: usize,
+    min: Duration,
+) -> Option<f64> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/make_expected.py"
+    );
     let models_dir = cfg.model.parent()?.parent()?;
     let out = Command::new(python)
         .arg(script)
@@ -103,7 +178,10 @@ fn python_rate(python: &Path, texts_file: &Path, cfg: &EmbedConfig, threads: usi
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!("python bench failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "python bench failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     let line = String::from_utf8_lossy(&out.stdout);
@@ -123,8 +201,15 @@ fn main() {
             .unwrap_or(3.0),
     );
     let load = |threads: usize, parallelism: Parallelism, batch: usize| {
-        Embedder::load_with(EmbedConfig { threads, ..cfg.clone() }, parallelism, batch)
-            .unwrap_or_else(|e| panic!("{e}"))
+        Embedder::load_with(
+            EmbedConfig {
+                threads,
+                ..cfg.clone()
+            },
+            parallelism,
+            batch,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     };
 
     let one = load(1, Parallelism::IntraOp, 1);
@@ -139,49 +224,136 @@ fn main() {
     );
 
     let py = python();
-    let texts_file = std::env::temp_dir().join(format!("outlane-embed-bench-{}.json", std::process::id()));
+    let texts_file =
+        std::env::temp_dir().join(format!("outlane-embed-bench-{}.json", std::process::id()));
     let json = format!(
         "[{}]",
-        texts.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(",")
+        texts
+            .iter()
+            .map(|t| format!("{t:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     std::fs::write(&texts_file, json).unwrap();
-    let py_rate = |threads| py.as_ref().and_then(|p| python_rate(p, &texts_file, &cfg, threads, min));
-    let py1 = py_rate(1);
-    let py2 = py_rate(2);
-    if py.is_none() {
-        println!("(Python onnxruntime not found: see tests/reference/make_expected.py for its setup)");
-    }
-
-    println!();
-    println!("{:<44} {:>10} {:>12} {:>7}", "configuration", "Rust /s", "Python /s", "ratio");
-    let row = |name: &str, rust: f64, python: Option<f64>| match python {
-        Some(p) => println!("{name:<44} {rust:>10.1} {p:>12.1} {:>6.2}x", rust / p),
-        None => println!("{name:<44} {rust:>10.1} {:>12} {:>7}", "-", "-"),
+    let py_rate = |threads| {
+        py.as_ref()
+            .and_then(|p| python_rate(p, &texts_file, &cfg, threads, min))
     };
-
-    row("1 thread, batch 1 (one call per text)", measure_single(&one, &texts, min), py1);
-    row("1 thread, backlog, batch 1", measure(&one, &texts, min), py1);
-    for batch in [4, 8] {
-        let e = load(1, Parallelism::IntraOp, batch);
-        row(&format!("1 thread, backlog, batch {batch}"), measure(&e, &texts, min), py1);
+    if py.is_none() {
+        println!(
+            "(Python onnxruntime not found: see tests/reference/make_expected.py for its setup)"
+        );
     }
-    drop(one);
+
+    // The 2 cores are shared with other work: every configuration is measured in several
+    // interleaved rounds and the best round is reported (OUTLANE_BENCH_ROUNDS, default 3).
+    let rounds: usize = std::env::var("OUTLANE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    struct Row {
+        name: String,
+        embedder: Embedder,
+        single: bool,
+        python_threads: usize,
+        best: f64,
+    }
+    let mut rows = Vec::new();
+    let mut add = |name: String, embedder: Embedder, single: bool, python_threads: usize| {
+        rows.push(Row {
+            name,
+            embedder,
+            single,
+            python_threads,
+            best: 0.0,
+        })
+    };
+    add(
+        "1 thread, one call per text".into(),
+        load(1, Parallelism::IntraOp, 1),
+        true,
+        1,
+    );
+    for batch in [1, 4, 8] {
+        add(
+            format!("1 thread, backlog, batch {batch}"),
+            load(1, Parallelism::IntraOp, batch),
+            false,
+            1,
+        );
+    }
     for (parallelism, batch) in [
         (Parallelism::IntraOp, 1),
         (Parallelism::IntraOp, 4),
+        (Parallelism::IntraOp, 8),
         (Parallelism::Sessions, 1),
         (Parallelism::Sessions, 4),
     ] {
-        let e = load(2, parallelism, batch);
-        row(
-            &format!("2 threads, {parallelism:?}, backlog, batch {batch}"),
-            measure(&e, &texts, min),
-            py2,
+        add(
+            format!("2 threads, {parallelism:?}, backlog, batch {batch}"),
+            load(2, parallelism, batch),
+            false,
+            2,
         );
     }
-    let default = Embedder::load(EmbedConfig { threads: 2, ..cfg.clone() }).unwrap();
-    row("2 threads, default, one call per text", measure_single(&default, &texts, min), py2);
-    row("2 threads, default (Embedder::load), backlog", measure(&default, &texts, min), py2);
-    println!("(Python: onnxruntime 1.31.1, one text per run, intra-op threads = 1 or 2)");
+    let default = || {
+        Embedder::load(EmbedConfig {
+            threads: 2,
+            ..cfg.clone()
+        })
+        .unwrap()
+    };
+    add(
+        "2 threads, Embedder::load, one call per text".into(),
+        default(),
+        true,
+        2,
+    );
+    add(
+        "2 threads, Embedder::load, backlog".into(),
+        default(),
+        false,
+        2,
+    );
+
+    let (mut py1, mut py2) = (None::<f64>, None::<f64>);
+    for round in 0..rounds {
+        eprintln!("round {}/{rounds}", round + 1);
+        for row in &mut rows {
+            let rate = if row.single {
+                measure_single(&row.embedder, &texts, min)
+            } else {
+                measure(&row.embedder, &texts, min)
+            };
+            row.best = row.best.max(rate);
+        }
+        if let Some(r) = py_rate(1) {
+            py1 = Some(py1.map_or(r, |b| b.max(r)));
+        }
+        if let Some(r) = py_rate(2) {
+            py2 = Some(py2.map_or(r, |b| b.max(r)));
+        }
+    }
+
+    println!();
+    println!(
+        "{:<46} {:>9} {:>10} {:>7}",
+        "configuration (best of rounds)", "Rust /s", "Python /s", "ratio"
+    );
+    for row in &rows {
+        let python = if row.python_threads == 1 { py1 } else { py2 };
+        match python {
+            Some(p) => println!(
+                "{:<46} {:>9.1} {p:>10.1} {:>6.2}x",
+                row.name,
+                row.best,
+                row.best / p
+            ),
+            None => println!("{:<46} {:>9.1} {:>10} {:>7}", row.name, row.best, "-", "-"),
+        }
+    }
+    println!(
+        "(Python: onnxruntime 1.31.1 via make_expected.py, one text per run, intra-op threads 1 or 2)"
+    );
     let _ = std::fs::remove_file(&texts_file);
 }

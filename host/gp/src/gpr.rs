@@ -64,7 +64,11 @@ impl Gp {
     /// Adds one training point, extending the Cholesky factor by a row (O(n²)) and
     /// recomputing K⁻¹y (two triangular solves, O(n²)).
     pub(crate) fn append(&mut self, z: Vec<f64>, y: f64) -> bool {
-        let mut row: Vec<f64> = self.z.iter().map(|zi| self.hyper.k(sq_dist(zi, &z))).collect();
+        let mut row: Vec<f64> = self
+            .z
+            .iter()
+            .map(|zi| self.hyper.k(sq_dist(zi, &z)))
+            .collect();
         row.push(self.hyper.c + NOISE_ALPHA);
         if !self.chol.append_row(&row) {
             return false;
@@ -93,7 +97,11 @@ impl Gp {
 
     /// Posterior mean and latent standard deviation (noise excluded) at a standardised point.
     pub(crate) fn mean_std(&self, z: &[f64]) -> (f64, f64) {
-        let mut k: Vec<f64> = self.z.iter().map(|zi| self.hyper.k(sq_dist(zi, z))).collect();
+        let mut k: Vec<f64> = self
+            .z
+            .iter()
+            .map(|zi| self.hyper.k(sq_dist(zi, z)))
+            .collect();
         let mean = dot(&k, &self.weights);
         self.chol.solve_lower_in_place(&mut k);
         let var = (self.hyper.c - dot(&k, &k)).max(0.0);
@@ -183,6 +191,7 @@ pub(crate) fn optimise(z: &[Vec<f64>], y: &[f64], d: usize, seed: u32) -> Optimu
     }
     let mut best: Option<(Vec<f64>, f64)> = None;
     for start in starts {
+        let t0 = std::time::Instant::now();
         let m = optim::minimize(
             |theta| neg_lml_and_grad(&sqd, y, theta),
             &start,
@@ -190,6 +199,16 @@ pub(crate) fn optimise(z: &[Vec<f64>], y: &[f64], d: usize, seed: u32) -> Optimu
             &[hi, hi],
             Options::default(),
         );
+        if std::env::var_os("GP_DEBUG").is_some() {
+            eprintln!(
+                "n={} d={d} start={start:?} -> x={:?} f={} evals={} {:.3}s",
+                y.len(),
+                m.x,
+                m.f,
+                m.evals,
+                t0.elapsed().as_secs_f64()
+            );
+        }
         if best.as_ref().is_none_or(|(_, f)| m.f < *f) {
             best = Some((m.x, m.f));
         }
@@ -221,7 +240,8 @@ mod tests {
             tp[k] += h;
             let mut tm = theta;
             tm[k] -= h;
-            let fd = (neg_lml_and_grad(&sqd, &y, &tp).0 - neg_lml_and_grad(&sqd, &y, &tm).0) / (2.0 * h);
+            let fd =
+                (neg_lml_and_grad(&sqd, &y, &tp).0 - neg_lml_and_grad(&sqd, &y, &tm).0) / (2.0 * h);
             assert!((fd - g[k]).abs() < 1e-6, "{k}: {fd} vs {}", g[k]);
         }
         // The fitted GP reports the same likelihood.

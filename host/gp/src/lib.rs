@@ -1,1 +1,169 @@
-//! Gaussian-process active learner of Outlane's qualifier: PCA, scaler, GP regression, BALD, selection (pure nalgebra)
+//! Gaussian-process active learner of Outlane's qualifier: PCA, scaler, GP regression, BALD,
+//! selection (pure Rust on nalgebra).
+//!
+//! # Model (the reference's, `ref-core.md` §1)
+//!
+//! Labelled embeddings are centred and projected on their top `d` principal axes (exact PCA, no
+//! whitening), each component is standardised (population std, scale 1 for constant
+//! components), and a GP regression with kernel `c·exp(−‖a − b‖²/(2ℓ²))` and noise
+//! [`NOISE_ALPHA`] = 0.1 on the training diagonal is fitted to the labels as numbers 0/1 (prior
+//! mean 0; y neither centred nor scaled). `(ln c, ln ℓ)` maximise the log marginal likelihood
+//! (LML) within `[1e-5, 1e5]` for each: a bounded L-BFGS with analytic gradient runs from
+//! `(0, ln √d)` and from three points drawn uniformly in the box by MT19937 seeded with the
+//! seed (42), exactly the reference's restart points. Among the sizes of [`candidate_sizes`]
+//! the one with the largest LML is kept (the smaller on ties).
+//!
+//! A prediction is `p = clip(mean, 0, 1)`, the binary entropy of `p` in nats, and the latent
+//! std (noise excluded). BALD is estimated by Monte-Carlo from NumPy's legacy normal stream;
+//! with the reference's seed and sample count the first call reproduces the reference's.
+//!
+//! # Update and refit policy ([`Qualifier`])
+//!
+//! - Until both classes have been labelled (and n ≥ 2) there is no model: [`Qualifier::choose`]
+//!   takes candidates in arrival order ([`Strategy::ColdStart`]) and [`Qualifier::rank`] keeps
+//!   their order (the reference crashes there).
+//! - The first time both classes are present, a full search runs: PCA, scaler and (c, ℓ, d)
+//!   over every candidate size.
+//! - Every later label is added incrementally: the point is projected with the existing PCA and
+//!   scaler, the Cholesky factor of the kernel matrix is extended by one row and K⁻¹y is
+//!   recomputed, all O(n²) (the result equals a from-scratch fit with the same projection and
+//!   hyper-parameters to rounding).
+//! - A full search (PCA and scaler refit too) runs again when [`QualifierConfig::refit_every`]
+//!   labels (default 10) have been added since the last one, or when the LML per point under the
+//!   current hyper-parameters has dropped by more than [`QualifierConfig::lml_drop_per_point`]
+//!   (default 0.05 nats) from its value right after the last search, i.e. the new labels
+//!   surprise the model.
+//!
+//! # Divergences from the reference
+//!
+//! - Cold start falls back to arrival order instead of raising (bug B1).
+//! - Incremental updates between searches (above); the reference refits everything on every
+//!   label. [`reference_fit`] always does the full fit.
+//! - PCA is always exact; for 501 ≤ n < 3840 the reference uses a seeded randomized SVD, which
+//!   drifts slightly.
+//! - Principal directions whose variance is at rounding level of the leading one (duplicate or
+//!   collinear points) are dropped (projected to 0) instead of being rescaled noise.
+//! - BALD is seeded per call (the reference's generator persists across calls, so its values
+//!   depend on earlier calls); values are clamped into [0, ln 2].
+//! - Non-finite or wrongly sized embeddings are rejected with an error.
+//!
+//! All computation is synchronous and CPU-bound (a full search at n = 1000 takes seconds):
+//! async callers should run it on a blocking thread.
+
+#![deny(missing_docs)]
+
+mod dense;
+mod gpr;
+mod linalg;
+mod model;
+mod mt;
+mod optim;
+mod pca;
+mod qualifier;
+mod reference;
+
+pub use gpr::{HYPER_BOUNDS, N_RESTARTS, NOISE_ALPHA};
+pub use model::{PCA_CANDIDATES, candidate_sizes};
+pub use qualifier::{
+    AUTO_ACCEPT_PROB, AUTO_ENTROPY_THRESHOLD, AUTO_MAX_STD, Choice, ModelInfo, Qualifier,
+    QualifierConfig, RefitReason, Strategy, Update,
+};
+pub use reference::{ReferenceFit, parity_report, reference_fit};
+
+use serde::{Deserialize, Serialize};
+
+/// Errors of the qualifier.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GpError {
+    /// An embedding holds NaN or ±∞.
+    #[error("embedding has a non-finite value at index {index}")]
+    NonFinite {
+        /// Index of the first offending value.
+        index: usize,
+    },
+    /// An embedding is empty.
+    #[error("embedding is empty")]
+    EmptyEmbedding,
+    /// An embedding's length differs from the others'.
+    #[error("embedding has {got} dimensions, expected {expected}")]
+    Dimension {
+        /// Dimension of the model's embeddings.
+        expected: usize,
+        /// Dimension given.
+        got: usize,
+    },
+    /// The data cannot be fitted: fewer than two labels, or a single class.
+    #[error("cannot fit the model: {0}")]
+    NotFittable(String),
+    /// A numerical failure (not expected with the noise term; reported, never a panic).
+    #[error("numerical failure: {0}")]
+    Numerical(String),
+    /// Malformed input (parity file, mismatched lengths).
+    #[error("invalid input: {0}")]
+    Input(String),
+}
+
+/// A model prediction for one embedding (the reference's `predict` triple).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// `clip(GP mean, 0, 1)`.
+    pub probability: f64,
+    /// Binary entropy of `probability`, in nats.
+    pub entropy: f64,
+    /// Latent standard deviation of the GP (noise excluded).
+    pub std: f64,
+}
+
+impl Prediction {
+    pub(crate) fn from_mean_std(mean: f64, std: f64) -> Self {
+        let probability = mean.clamp(0.0, 1.0);
+        Self {
+            probability,
+            entropy: binary_entropy(probability),
+            std,
+        }
+    }
+}
+
+/// Result of optimising one PCA size.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateFit {
+    /// Number of PCA components.
+    pub n_pca: usize,
+    /// Optimised log marginal likelihood.
+    pub lml: f64,
+    /// Optimised c.
+    pub constant_value: f64,
+    /// Optimised ℓ.
+    pub length_scale: f64,
+}
+
+/// Binary entropy in nats, −p ln p − (1−p) ln(1−p), with p clipped to [1e−12, 1 − 1e−12]
+/// (NaN gives NaN).
+pub fn binary_entropy(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    -p * p.ln() - (1.0 - p) * (1.0 - p).ln()
+}
+
+/// Checks an embedding (non-empty, finite, of `expected` dimensions if given) and widens it.
+pub(crate) fn to_f64<T: Copy + Into<f64>>(
+    x: &[T],
+    expected: Option<usize>,
+) -> Result<Vec<f64>, GpError> {
+    if x.is_empty() {
+        return Err(GpError::EmptyEmbedding);
+    }
+    if let Some(expected) = expected
+        && expected != x.len()
+    {
+        return Err(GpError::Dimension {
+            expected,
+            got: x.len(),
+        });
+    }
+    let out: Vec<f64> = x.iter().map(|v| (*v).into()).collect();
+    if let Some(index) = out.iter().position(|v| !v.is_finite()) {
+        return Err(GpError::NonFinite { index });
+    }
+    Ok(out)
+}

@@ -104,6 +104,7 @@ impl PackedCholesky {
     }
 
     /// Number of rows.
+    #[cfg(test)]
     pub(crate) fn n(&self) -> usize {
         self.n
     }
@@ -169,6 +170,7 @@ impl PackedCholesky {
 
 /// Given `U = L⁻ᵀ` (dense, row-major, upper triangular), returns Σᵢⱼ (K⁻¹)ᵢⱼ·Aᵢⱼ for each of
 /// the symmetric matrices given by their packed lower triangles in `mats`.
+#[cfg(test)]
 pub(crate) fn inverse_traces<const M: usize>(u: &[f64], n: usize, mats: [&[f64]; M]) -> [f64; M] {
     let mut out = [0.0; M];
     for i in 0..n {
@@ -194,7 +196,9 @@ mod tests {
     fn cholesky_solve_and_inverse() {
         // A = B Bᵀ + I for a fixed B.
         let n = 5;
-        let b: Vec<f64> = (0..n * n).map(|k| ((k * 7 % 11) as f64) / 10.0 - 0.4).collect();
+        let b: Vec<f64> = (0..n * n)
+            .map(|k| ((k * 7 % 11) as f64) / 10.0 - 0.4)
+            .collect();
         let mut packed = Vec::new();
         let mut dense = vec![0.0; n * n];
         for i in 0..n {
@@ -230,5 +234,51 @@ mod tests {
         assert!(!inc.append_row(&[0.0; 3]));
         assert!(!inc.append_row(&[0.0; 6]));
         assert_eq!(inc.n(), 5);
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "benchmark"]
+    fn kernel_timings() {
+        let n = 1000;
+        let pts: Vec<[f64; 2]> = (0..n)
+            .map(|i| [(i as f64 * 0.37).sin() * 3.0, (i as f64 * 0.11).cos() * 3.0])
+            .collect();
+        let mut packed = Vec::new();
+        for i in 0..n {
+            for j in 0..=i {
+                let d = (pts[i][0] - pts[j][0]).powi(2) + (pts[i][1] - pts[j][1]).powi(2);
+                packed.push((-0.5 * d).exp() + if i == j { 0.1 } else { 0.0 });
+            }
+        }
+        let t = Instant::now();
+        let chol = PackedCholesky::factor(packed.clone(), n).unwrap();
+        eprintln!("chol {:.4}", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let u = chol.inverse_transposed();
+        eprintln!("inverse {:.4}", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let [tr] = inverse_traces(&u, n, [&packed]);
+        eprintln!("traces {:.4} ({tr})", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let w = nalgebra::DMatrix::from_column_slice(n, n, &u);
+        let kinv = w.transpose() * &w;
+        eprintln!("gemm {:.4} {}", t.elapsed().as_secs_f64(), kinv[(0, 0)]);
+        let t = Instant::now();
+        let dense = nalgebra::DMatrix::from_fn(n, n, |i, j| {
+            let (a, b) = if i >= j { (i, j) } else { (j, i) };
+            packed[row_start(a) + b]
+        });
+        let c = nalgebra::Cholesky::new(dense).unwrap();
+        eprintln!(
+            "nalgebra chol {:.4} {}",
+            t.elapsed().as_secs_f64(),
+            c.l_dirty()[(0, 0)]
+        );
     }
 }

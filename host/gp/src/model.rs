@@ -14,7 +14,11 @@ pub const PCA_CANDIDATES: [usize; 6] = [2, 4, 6, 10, 15, 20];
 pub fn candidate_sizes(n: usize, dim: usize) -> Vec<usize> {
     let m = n.saturating_sub(1).min(dim);
     let sizes: Vec<usize> = PCA_CANDIDATES.iter().copied().filter(|&d| d <= m).collect();
-    if sizes.is_empty() { vec![m.max(1)] } else { sizes }
+    if sizes.is_empty() {
+        vec![m.max(1)]
+    } else {
+        sizes
+    }
 }
 
 /// A fitted pipeline: projection plus GP posterior.
@@ -72,7 +76,9 @@ pub(crate) fn search(x: &[Vec<f64>], y: &[f64], seed: u32) -> Result<Search, GpE
         let (_, z) = basis.projection(d);
         (d, gpr::optimise(&z, y, d.min(basis.max_components()), seed))
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(sizes.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(sizes.len());
     let mut optima: Vec<(usize, gpr::Optimum)> = if n >= PARALLEL_FROM && threads > 1 {
         // Interleave sizes over workers (large sizes cost about the same as small ones).
         std::thread::scope(|scope| {

@@ -98,9 +98,13 @@ where
         }
         // Variables held at a bound by the gradient stay fixed this iteration.
         let free: Vec<bool> = (0..dim)
-            .map(|i| !((cur.x[i] <= lo[i] && cur.g[i] > 0.0) || (cur.x[i] >= hi[i] && cur.g[i] < 0.0)))
+            .map(|i| {
+                !((cur.x[i] <= lo[i] && cur.g[i] > 0.0) || (cur.x[i] >= hi[i] && cur.g[i] < 0.0))
+            })
             .collect();
-        let gf: Vec<f64> = (0..dim).map(|i| if free[i] { cur.g[i] } else { 0.0 }).collect();
+        let gf: Vec<f64> = (0..dim)
+            .map(|i| if free[i] { cur.g[i] } else { 0.0 })
+            .collect();
         let mut d = two_loop(&gf, &mem_s, &mem_y);
         for i in 0..dim {
             if !free[i] {
@@ -133,7 +137,9 @@ where
         let initial = if mem_s.is_empty() { 1.0 / dnorm } else { 1.0 };
         let initial = initial.min(step_max);
         let budget = opts.max_ls.min(opts.max_eval.saturating_sub(evals)).max(1);
-        let found = line_search(&mut eval, &mut evals, &cur, &d, slope, initial, step_max, budget, lo, hi);
+        let found = line_search(
+            &mut eval, &mut evals, &cur, &d, slope, initial, step_max, budget, lo, hi,
+        );
         let Some(next) = found else {
             failures += 1;
             if mem_s.is_empty() || failures > 1 {
@@ -257,7 +263,7 @@ fn line_search(
     let mut step = initial;
     // Best point with sufficient decrease, kept in case the budget runs out.
     let mut best: Option<(f64, Point)> = None;
-    let mut keep = |step: f64, p: &Point, best: &mut Option<(f64, Point)>| {
+    let keep = |step: f64, p: &Point, best: &mut Option<(f64, Point)>| {
         if p.f < cur.f && armijo(step, p.f) && best.as_ref().is_none_or(|(_, b)| p.f < b.f) {
             *best = Some((
                 step,
@@ -343,9 +349,15 @@ mod tests {
             ..Options::default()
         };
         let m = minimize(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], opts);
-        assert!((m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
+            "{m:?}"
+        );
         // Constrained: optimum on the bound x0 ≤ 0.5.
         let m = minimize(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[0.5, 5.0], opts);
-        assert!((m.x[0] - 0.5).abs() < 1e-9 && (m.x[1] - 0.25).abs() < 1e-5, "{m:?}");
+        assert!(
+            (m.x[0] - 0.5).abs() < 1e-9 && (m.x[1] - 0.25).abs() < 1e-5,
+            "{m:?}"
+        );
     }
 }

@@ -78,7 +78,11 @@ impl Basis {
         let max_d = max_d.min(n).min(dim);
         // Eigen-pairs (λ, vector) of the smaller cross-product.
         let gram = n <= dim;
-        let product = if gram { &xc * xc.transpose() } else { xc.transpose() * &xc };
+        let product = if gram {
+            &xc * xc.transpose()
+        } else {
+            xc.transpose() * &xc
+        };
         let eigen = SymmetricEigen::new(product);
         let mut order: Vec<usize> = (0..eigen.eigenvalues.len()).collect();
         order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
@@ -153,7 +157,12 @@ impl Basis {
         let mut scale = Vec::with_capacity(d);
         for k in 0..d {
             let m = self.scores.iter().map(|r| r[k]).sum::<f64>() / n.max(1) as f64;
-            let var = self.scores.iter().map(|r| (r[k] - m) * (r[k] - m)).sum::<f64>() / n.max(1) as f64;
+            let var = self
+                .scores
+                .iter()
+                .map(|r| (r[k] - m) * (r[k] - m))
+                .sum::<f64>()
+                / n.max(1) as f64;
             // scikit-learn's constant-feature rule (`_is_constant_feature`): scale 1.
             let nf = n as f64;
             let eps = f64::EPSILON;
@@ -213,7 +222,9 @@ mod tests {
             assert!((var - 1.0).abs() < 1e-9);
         }
         // More points than dimensions takes the covariance path; same distances.
-        let many: Vec<Vec<f64>> = (0..9).map(|i| vec![i as f64, ((i * i) % 5) as f64]).collect();
+        let many: Vec<Vec<f64>> = (0..9)
+            .map(|i| vec![i as f64, ((i * i) % 5) as f64])
+            .collect();
         let (p, z) = Basis::fit(&many, 2).projection(2);
         assert_eq!(p.input_dim(), 2);
         assert!((z[3][0] - p.transform(&many[3])[0]).abs() < 1e-9);

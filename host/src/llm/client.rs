@@ -100,23 +100,38 @@ impl ChatClient {
                     "the LLM server does not take response_format: asking with instructions only"
                 );
                 self.no_response_format.store(true, Ordering::Relaxed);
-                self.chat(&messages, temperature, None, spent).await?
+                self.chat(&messages, temperature, None, spent).await
             }
-            other => other?,
+            other => other,
         };
-        let why = match parse_checked(&first.text, schema) {
-            Ok(value) => return Ok((value, first)),
-            Err(why) => why,
+        let why = match first {
+            Ok(first) => match parse_checked(&first.text, schema) {
+                Ok(value) => return Ok((value, first)),
+                Err(why) => {
+                    messages.push(json!({"role": "assistant", "content": first.text}));
+                    why
+                }
+            },
+            // A garbled answer gets the same single second chance as an invalid reply.
+            Err(LlmError::Malformed(why)) => why,
+            Err(e) => return Err(e),
         };
-        tracing::warn!("the model's structured reply was invalid ({why}); asking once more");
-        messages.push(json!({"role": "assistant", "content": first.text}));
+        tracing::warn!("the model's structured reply was unusable ({why}); asking once more");
         messages.push(json!({"role": "user", "content": format!(
             "That reply is not valid: {why}. Answer again with only one JSON value that matches this JSON schema, no other text:\n{schema}"
         )}));
         let use_format = use_format && !self.no_response_format.load(Ordering::Relaxed);
-        let second = self
+        let second = match self
             .chat(&messages, temperature, use_format.then_some(schema), spent)
-            .await?;
+            .await
+        {
+            Err(LlmError::Malformed(why)) => {
+                return Err(LlmError::Invalid(format!(
+                    "the model's reply is unusable, even after one repair: {why}"
+                )));
+            }
+            other => other?,
+        };
         match parse_checked(&second.text, schema) {
             Ok(value) => Ok((value, second)),
             Err(why) => Err(LlmError::Invalid(format!(

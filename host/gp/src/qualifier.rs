@@ -1,0 +1,435 @@
+//! One campaign's active learner: labelled embeddings, the fitted model, the update/refit
+//! policy, candidate selection and the auto-decision gate.
+
+use crate::model::{self, Model};
+use crate::mt::LegacyRng;
+use crate::{GpError, Prediction, to_f64};
+use serde::{Deserialize, Serialize};
+
+/// Entropy (nats) below which the gate may decide without the LLM (reference: 0.3).
+pub const AUTO_ENTROPY_THRESHOLD: f64 = 0.3;
+/// Latent std below which the gate may decide without the LLM (reference: 0.05).
+pub const AUTO_MAX_STD: f64 = 0.05;
+/// Probability at or above which an automatic decision accepts (reference: 0.9).
+pub const AUTO_ACCEPT_PROB: f64 = 0.9;
+
+/// Settings of a [`Qualifier`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualifierConfig {
+    /// Seed of the optimiser restarts and, offset by the label count, of BALD (reference: 42).
+    pub seed: u32,
+    /// Monte-Carlo samples per BALD score (reference: 100).
+    pub mc_samples: usize,
+    /// A full hyper-parameter search runs after this many labels since the last one
+    /// (0 or 1: on every label, as the reference).
+    pub refit_every: usize,
+    /// A full search also runs when the LML per labelled point under the current
+    /// hyper-parameters falls more than this many nats below its value after the last search.
+    pub lml_drop_per_point: f64,
+    /// Gate: entropy must be below this (nats).
+    pub entropy_threshold: f64,
+    /// Gate: latent std must be below this.
+    pub max_auto_std: f64,
+    /// Gate: an automatic decision accepts when p is at least this.
+    pub min_auto_accept_prob: f64,
+}
+
+impl Default for QualifierConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            mc_samples: 100,
+            refit_every: 10,
+            lml_drop_per_point: 0.05,
+            entropy_threshold: AUTO_ENTROPY_THRESHOLD,
+            max_auto_std: AUTO_MAX_STD,
+            min_auto_accept_prob: AUTO_ACCEPT_PROB,
+        }
+    }
+}
+
+/// Why a full search ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefitReason {
+    /// Both classes are present for the first time.
+    First,
+    /// `refit_every` labels since the last search.
+    Cadence,
+    /// The LML per point dropped by more than the threshold.
+    LmlDrop,
+    /// The incremental factor update failed numerically.
+    Numerical,
+    /// [`Qualifier::warm_start`] or [`Qualifier::refit`].
+    Requested,
+}
+
+/// What [`Qualifier::add_label`] did with the model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Update {
+    /// No model: fewer than two labels or a single class.
+    Unfitted,
+    /// The point was added to the current model (O(n²)); the LML per point now.
+    Incremental {
+        /// LML / n under the current hyper-parameters.
+        lml_per_point: f64,
+    },
+    /// A full search (PCA, scaler, c, ℓ, d) ran.
+    Refit {
+        /// Why.
+        reason: RefitReason,
+    },
+}
+
+/// How [`Qualifier::choose`] picked its candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// No model yet: first candidate in arrival order.
+    ColdStart,
+    /// A single candidate: taken without scoring.
+    OnlyCandidate,
+    /// More negatives than positives: highest probability.
+    Exploit,
+    /// Otherwise: highest BALD score.
+    Explore,
+}
+
+/// The candidate to qualify next and what the model says about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    /// Id of the chosen candidate.
+    pub id: u64,
+    /// How it was chosen.
+    pub strategy: Strategy,
+    /// Its score under the strategy (probability for exploit, BALD for explore).
+    pub score: Option<f64>,
+    /// The model's prediction for it (None without a model).
+    pub prediction: Option<Prediction>,
+    /// Some(label) when the gate decides without the LLM (true = qualified).
+    pub auto_decision: Option<bool>,
+    /// Human-readable explanation, with the numbers.
+    pub reason: String,
+}
+
+/// Summary of the current model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// PCA components.
+    pub n_pca: usize,
+    /// Kernel amplitude c.
+    pub constant_value: f64,
+    /// Kernel length-scale ℓ.
+    pub length_scale: f64,
+    /// Labelled points in the model.
+    pub n_points: usize,
+    /// LML of all labelled points under the current hyper-parameters.
+    pub lml: f64,
+    /// Labels at the last full search.
+    pub n_at_search: usize,
+    /// LML at the last full search.
+    pub lml_at_search: f64,
+}
+
+/// The qualifier's state for one campaign.
+#[derive(Clone, Debug)]
+pub struct Qualifier {
+    config: QualifierConfig,
+    x: Vec<Vec<f64>>,
+    y: Vec<bool>,
+    model: Option<Model>,
+    n_at_search: usize,
+    searches: usize,
+}
+
+impl Qualifier {
+    /// An empty qualifier (cold start).
+    pub fn new(config: QualifierConfig) -> Self {
+        Self {
+            config,
+            x: Vec::new(),
+            y: Vec::new(),
+            model: None,
+            n_at_search: 0,
+            searches: 0,
+        }
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &QualifierConfig {
+        &self.config
+    }
+
+    /// Number of labels.
+    pub fn n_labels(&self) -> usize {
+        self.y.len()
+    }
+
+    /// (negatives, positives).
+    pub fn class_counts(&self) -> (usize, usize) {
+        let pos = self.y.iter().filter(|v| **v).count();
+        (self.y.len() - pos, pos)
+    }
+
+    /// Whether a model is fitted (both classes seen).
+    pub fn is_fitted(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Number of full searches run so far.
+    pub fn searches(&self) -> usize {
+        self.searches
+    }
+
+    /// Embedding dimension (fixed by the first label).
+    pub fn dimension(&self) -> Option<usize> {
+        self.x.first().map(Vec::len)
+    }
+
+    /// The current model's parameters, if fitted.
+    pub fn model_info(&self) -> Option<ModelInfo> {
+        self.model.as_ref().map(|m| {
+            let h = m.hyper();
+            ModelInfo {
+                n_pca: m.projection.n_components(),
+                constant_value: h.c,
+                length_scale: h.l,
+                n_points: m.gp.n(),
+                lml: m.gp.lml(),
+                n_at_search: self.n_at_search,
+                lml_at_search: m.search_lml,
+            }
+        })
+    }
+
+    fn fittable(&self) -> bool {
+        let (neg, pos) = self.class_counts();
+        self.y.len() >= 2 && neg > 0 && pos > 0
+    }
+
+    fn full_search(&mut self, reason: RefitReason) -> Result<Update, GpError> {
+        if !self.fittable() {
+            self.model = None;
+            return Ok(Update::Unfitted);
+        }
+        let targets: Vec<f64> = self.y.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect();
+        let search = model::search(&self.x, &targets, self.config.seed)?;
+        self.model = Some(search.model);
+        self.n_at_search = self.y.len();
+        self.searches += 1;
+        Ok(Update::Refit { reason })
+    }
+
+    /// Records a label (true = qualified) and updates the model per the policy of the crate
+    /// docs. An invalid embedding (empty, non-finite, other dimension) is rejected and nothing
+    /// changes. If a full search fails the label stays recorded and the error is returned.
+    pub fn add_label(&mut self, embedding: &[f32], qualified: bool) -> Result<Update, GpError> {
+        let x = to_f64(embedding, self.dimension())?;
+        self.x.push(x);
+        self.y.push(qualified);
+        let n = self.y.len();
+        let target = if qualified { 1.0 } else { 0.0 };
+        let Some(model) = self.model.as_mut() else {
+            return self.full_search(RefitReason::First);
+        };
+        if n - self.n_at_search >= self.config.refit_every.max(1) {
+            return self.full_search(RefitReason::Cadence);
+        }
+        let appended = self.x.last().is_some_and(|x| model.append(x, target));
+        if !appended {
+            return self.full_search(RefitReason::Numerical);
+        }
+        let lml_per_point = model.gp.lml() / n as f64;
+        let at_search = model.search_lml / self.n_at_search.max(1) as f64;
+        if lml_per_point < at_search - self.config.lml_drop_per_point {
+            return self.full_search(RefitReason::LmlDrop);
+        }
+        Ok(Update::Incremental { lml_per_point })
+    }
+
+    /// Replaces the training set with `labels` (in labelling order) and runs one full search
+    /// (daemon start-up). Validates every embedding first; on error nothing changes.
+    pub fn warm_start(&mut self, labels: &[(Vec<f32>, bool)]) -> Result<Update, GpError> {
+        let dim = labels.first().map(|(x, _)| x.len());
+        let x = labels
+            .iter()
+            .map(|(e, _)| to_f64(e, dim))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.x = x;
+        self.y = labels.iter().map(|(_, l)| *l).collect();
+        self.model = None;
+        self.full_search(RefitReason::Requested)
+    }
+
+    /// Runs a full search now.
+    pub fn refit(&mut self) -> Result<Update, GpError> {
+        self.full_search(RefitReason::Requested)
+    }
+
+    fn check<T: Copy + Into<f64>>(&self, embedding: &[T]) -> Result<Vec<f64>, GpError> {
+        to_f64(embedding, self.dimension())
+    }
+
+    /// The model's prediction for an embedding; `None` while unfitted. Errors on an invalid
+    /// embedding.
+    pub fn predict(&self, embedding: &[f32]) -> Result<Option<Prediction>, GpError> {
+        let x = self.check(embedding)?;
+        Ok(self.model.as_ref().map(|m| m.predict(&x)))
+    }
+
+    /// BALD scores (nats, in [0, ln 2]) of `candidates` with `samples` Monte-Carlo draws from
+    /// a generator seeded with `seed`; `None` while unfitted.
+    pub fn bald(
+        &self,
+        candidates: &[Vec<f32>],
+        samples: usize,
+        seed: u32,
+    ) -> Result<Option<Vec<f64>>, GpError> {
+        let rows = candidates
+            .iter()
+            .map(|c| self.check(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(model) = self.model.as_ref() else {
+            return Ok(None);
+        };
+        let ms: Vec<(f64, f64)> = rows.iter().map(|r| model.mean_std(r)).collect();
+        Ok(Some(model::bald(&ms, samples, &mut LegacyRng::new(seed))))
+    }
+
+    /// Picks the candidate to qualify next (reference §1.8) and applies the auto-decision gate
+    /// (§1.9). Candidates are (id, embedding) in arrival order. `None` for an empty list;
+    /// errors on an invalid embedding. Explore draws BALD from the seed offset by the number
+    /// of labels, so a choice is reproducible from the label history.
+    pub fn choose(&self, candidates: &[(u64, Vec<f32>)]) -> Result<Option<Choice>, GpError> {
+        let rows = candidates
+            .iter()
+            .map(|(_, e)| self.check(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (Some(first), Some(first_row)) = (candidates.first(), rows.first()) else {
+            return Ok(None);
+        };
+        let n = self.n_labels();
+        let (neg, pos) = self.class_counts();
+        let Some(model) = self.model.as_ref() else {
+            return Ok(Some(Choice {
+                id: first.0,
+                strategy: Strategy::ColdStart,
+                score: None,
+                prediction: None,
+                auto_decision: None,
+                reason: format!(
+                    "GP not fitted ({n} labels: {neg} negative, {pos} positive; needs both classes): \
+                     first candidate in arrival order, ask the LLM"
+                ),
+            }));
+        };
+        let (index, strategy, score, label) = if rows.len() == 1 {
+            (
+                0,
+                Strategy::OnlyCandidate,
+                None,
+                "only candidate".to_string(),
+            )
+        } else {
+            let (strategy, scores) = if neg > pos {
+                let probs: Vec<f64> = rows.iter().map(|r| model.predict(r).probability).collect();
+                (Strategy::Exploit, probs)
+            } else {
+                let ms: Vec<(f64, f64)> = rows.iter().map(|r| model.mean_std(r)).collect();
+                let seed = self.config.seed.wrapping_add(n as u32);
+                let scores = model::bald(&ms, self.config.mc_samples, &mut LegacyRng::new(seed));
+                (Strategy::Explore, scores)
+            };
+            // argmax, first index on ties.
+            let mut best = 0usize;
+            for (i, s) in scores.iter().enumerate() {
+                if scores.get(best).is_some_and(|b| s > b) {
+                    best = i;
+                }
+            }
+            let score = scores.get(best).copied();
+            let name = if strategy == Strategy::Exploit {
+                "exploit (p)"
+            } else {
+                "explore (BALD)"
+            };
+            let label = format!(
+                "{name} (neg={neg}, pos={pos}): score={:.4}, best of {}",
+                score.unwrap_or(0.0),
+                rows.len()
+            );
+            (best, strategy, score, label)
+        };
+        let id = candidates.get(index).map_or(first.0, |c| c.0);
+        let row = rows.get(index).unwrap_or(first_row);
+        let p = model.predict(row);
+        let c = &self.config;
+        let auto_decision = (p.entropy < c.entropy_threshold && p.std < c.max_auto_std)
+            .then_some(p.probability >= c.min_auto_accept_prob);
+        let reason = match auto_decision {
+            Some(accept) => format!(
+                "{} by GP model ({n} labels). prob={:.1}%, std={:.4}, entropy={:.4}.",
+                if accept {
+                    "Auto-accepted"
+                } else {
+                    "Auto-rejected"
+                },
+                p.probability * 100.0,
+                p.std,
+                p.entropy
+            ),
+            None => format!(
+                "{label}; uncertain (prob={:.3}, entropy={:.4}, std={:.4}, obs={n}; auto needs entropy < {} \
+                 and std < {}): ask the LLM",
+                p.probability, p.entropy, p.std, c.entropy_threshold, c.max_auto_std
+            ),
+        };
+        Ok(Some(Choice {
+            id,
+            strategy,
+            score,
+            prediction: Some(p),
+            auto_decision,
+            reason,
+        }))
+    }
+
+    /// Candidates by predicted probability, descending (stable: equal probabilities keep
+    /// arrival order). Without a model every candidate gets 0.5 and arrival order is kept.
+    pub fn rank(&self, candidates: &[(u64, Vec<f32>)]) -> Result<Vec<(u64, f64)>, GpError> {
+        let rows = candidates
+            .iter()
+            .map(|(_, e)| self.check(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(model) = self.model.as_ref() else {
+            return Ok(candidates.iter().map(|(id, _)| (*id, 0.5)).collect());
+        };
+        let mut out: Vec<(u64, f64)> = candidates
+            .iter()
+            .zip(&rows)
+            .map(|((id, _), r)| (*id, model.predict(r).probability))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(out)
+    }
+
+    /// The reference's `explain_profile` text: `prob=…, entropy=…, std=…, obs=…`, or why there
+    /// is no model.
+    pub fn explain(&self, embedding: &[f32]) -> Result<String, GpError> {
+        Ok(match self.predict(embedding)? {
+            Some(p) => format!(
+                "prob={:.3}, entropy={:.4}, std={:.4}, obs={}",
+                p.probability,
+                p.entropy,
+                p.std,
+                self.n_labels()
+            ),
+            None => format!(
+                "Model not fitted yet ({} observations, need both classes)",
+                self.n_labels()
+            ),
+        })
+    }
+}
