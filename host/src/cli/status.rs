@@ -56,7 +56,11 @@ pub fn render(report: &StatusReport) -> String {
         let mut table = Table::new(&header).right(&(0..header.len()).collect::<Vec<_>>());
         table.row(c.funnel.iter().map(|s| s.count.to_string()).collect());
         out.push_str(&table.render("  "));
-        out.push_str("\n\n");
+        out.push_str(&format!(
+            "\n  LLM today: {} call(s), {} token(s)\n\n",
+            c.llm_today.calls,
+            c.llm_today.tokens()
+        ));
     }
     if report.unassigned_leads > 0 {
         out.push_str(&format!(

@@ -47,6 +47,8 @@ pub struct CampaignStatus {
     pub funnel: Vec<StageCount>,
     /// Leads in the campaign.
     pub total: u64,
+    /// LLM calls and tokens today (the account's day).
+    pub llm_today: super::llm_usage::DayUsage,
 }
 
 /// How many leads are at one stage.
@@ -97,7 +99,10 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
             .find(|a| a.id == campaign.account_id)
             .map(|a| a.login.clone())
             .unwrap_or_default();
+        let (day, _) = super::llm_usage::day_of(conn, campaign.id, now_ms)?;
+        let llm_today = super::llm_usage::get(conn, campaign.id, &day)?;
         campaigns.push(CampaignStatus {
+            llm_today,
             id: campaign.id,
             name: campaign.name,
             account,
