@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 # The native crates, always built together so their dependency features stay unified.
-NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 DEMO_DIR ?= $(CURDIR)/target/demo
 

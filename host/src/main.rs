@@ -35,6 +35,9 @@ enum Command {
     /// Work with LinkedIn profile data.
     #[command(subcommand)]
     Profile(cli::profile::ProfileCommand),
+    /// The qualifier's model: parity with the reference.
+    #[command(subcommand)]
+    Qualifier(cli::qualifier::QualifierCommand),
     /// Inspect and resume LinkedIn accounts.
     #[command(subcommand)]
     Accounts(cli::accounts::AccountsCommand),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cli::status::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
+        Command::Qualifier(cmd) => cli::qualifier::run(cmd),
         Command::Accounts(cmd) => cli::accounts::run(&global, cmd),
     };
     match result {

@@ -115,3 +115,48 @@ fn a_paused_account_is_listed_and_resumed() {
     let unknown = outlane(dir.path(), &["accounts", "resume", "nobody@example.com"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn qualifier_parity_matches_the_reference_golden_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let golden_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/qualifier/shared-24.json"
+    );
+    let out = outlane(dir.path(), &["qualifier", "parity", golden_path]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(golden_path).unwrap()).unwrap();
+    let expected = &golden;
+    assert_eq!(ours["chosen_n_pca"], expected["chosen_n_pca"]);
+    assert_eq!(ours["rank_order"], expected["rank_order"]);
+    for key in ["lml", "constant_value", "length_scale"] {
+        let (a, b) = (ours[key].as_f64().unwrap(), expected[key].as_f64().unwrap());
+        assert!(((a - b) / b).abs() < 1e-3, "{key}: {a} vs {b}");
+    }
+    let (p, q) = (
+        ours["predict"].as_array().unwrap(),
+        expected["predict"].as_array().unwrap(),
+    );
+    assert_eq!(p.len(), q.len());
+    for (row, want) in p.iter().zip(q) {
+        for k in 0..3 {
+            let (a, b) = (row[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"X\": [[1.0]], \"y\": [1, 0]}").unwrap();
+    let out = outlane(dir.path(), &["qualifier", "parity", bad.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

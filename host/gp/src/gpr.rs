@@ -2,9 +2,11 @@
 //! diagonal, the log marginal likelihood with its analytic gradient in (ln c, ln ℓ), the
 //! hyper-parameter search (bounded L-BFGS with the reference's restarts), and the posterior.
 
+use crate::dense;
 use crate::linalg::{PackedCholesky, dot, row_start, sq_dist};
 use crate::mt::LegacyRng;
 use crate::optim::{self, Options};
+use nalgebra::DMatrix;
 
 /// Noise added to the training-kernel diagonal (scikit-learn `alpha` in the reference).
 pub const NOISE_ALPHA: f64 = 0.1;
@@ -116,10 +118,10 @@ pub(crate) struct Optimum {
     pub lml: f64,
 }
 
-/// The negative log marginal likelihood and its gradient in θ = (ln c, ln ℓ), for the packed
-/// squared distances `sqd` of n points with targets `y`. Non-positive-definite kernels give +∞
-/// (scikit-learn returns −∞ for the likelihood).
-fn neg_lml_and_grad(sqd: &[f64], y: &[f64], theta: &[f64]) -> (f64, Vec<f64>) {
+/// The negative log marginal likelihood and its gradient in θ = (ln c, ln ℓ), for the
+/// squared distances `sqd` (lower triangle read) of n points with targets `y`.
+/// Non-positive-definite kernels give +∞ (scikit-learn returns −∞ for the likelihood).
+fn neg_lml_and_grad(sqd: &DMatrix<f64>, y: &[f64], theta: &[f64]) -> (f64, Vec<f64>) {
     let n = y.len();
     let (Some(&tc), Some(&tl)) = (theta.first(), theta.get(1)) else {
         return (f64::INFINITY, vec![0.0, 0.0]);
@@ -129,46 +131,46 @@ fn neg_lml_and_grad(sqd: &[f64], y: &[f64], theta: &[f64]) -> (f64, Vec<f64>) {
         l: tl.exp(),
     };
     let inv_l2 = 1.0 / (hyper.l * hyper.l);
-    let mut packed = Vec::with_capacity(row_start(n));
-    for i in 0..n {
-        let start = row_start(i);
-        for j in 0..i {
-            packed.push(hyper.k(sqd[start + j]));
+    let mut kf = DMatrix::zeros(n, n);
+    for j in 0..n {
+        for i in j..n {
+            kf[(i, j)] = hyper.k(sqd[(i, j)]);
         }
-        packed.push(hyper.c + NOISE_ALPHA);
     }
-    let Some(chol) = PackedCholesky::factor(packed, n) else {
+    let mut l = kf.clone();
+    for i in 0..n {
+        l[(i, i)] += NOISE_ALPHA;
+    }
+    if !dense::cholesky(&mut l) {
         return (f64::INFINITY, vec![0.0, 0.0]);
-    };
-    let a = chol.solve(y);
-    let lml = -0.5 * dot(y, &a) - chol.half_log_det() - 0.5 * n as f64 * LN_2PI;
-    // ∂LML/∂θⱼ = ½ Σᵢⱼ (aᵢaⱼ − K⁻¹ᵢⱼ)(∂K/∂θⱼ)ᵢⱼ with ∂K/∂ln c = K_f, ∂K/∂ln ℓ = K_f∘D/ℓ².
-    let u = chol.inverse_transposed();
+    }
+    let mut a = y.to_vec();
+    dense::solve_lower(&l, &mut a);
+    dense::solve_upper_t(&l, &mut a);
+    let half_log_det: f64 = (0..n).map(|i| l[(i, i)].ln()).sum();
+    let lml = -0.5 * dot(y, &a) - half_log_det - 0.5 * n as f64 * LN_2PI;
+    // ∂LML/∂θⱼ = ½ Σᵢⱼ (aᵢaⱼ − K⁻¹ᵢⱼ)(∂K/∂θⱼ)ᵢⱼ with ∂K/∂ln c = K_f, ∂K/∂ln ℓ = K_f∘D/ℓ²,
+    // summed over the lower triangle (off-diagonal terms twice).
+    let w = dense::lower_inverse(&l);
     let mut gc = 0.0;
     let mut gl = 0.0;
-    for i in 0..n {
-        let ui = &u[i * n + i..(i + 1) * n];
-        let start = row_start(i);
-        for j in 0..=i {
-            let uj = &u[j * n + i..(j + 1) * n];
-            let inner = a[i] * a[j] - dot(ui, uj);
-            let d = sqd[start + j];
-            let kf = hyper.k(d);
-            let w = if i == j { 0.5 } else { 1.0 };
-            gc += w * inner * kf;
-            gl += w * inner * kf * d * inv_l2;
-        }
-    }
-    (-lml, vec![-gc, -gl])
+    dense::for_each_inverse_lower(&w, |i, j, kinv| {
+        let inner = a[i] * a[j] - kinv;
+        let f = kf[(i, j)];
+        let weight = if i == j { 0.5 } else { 1.0 };
+        gc += weight * inner * f;
+        gl += weight * inner * f * sqd[(i, j)];
+    });
+    (-lml, vec![-gc, -gl * inv_l2])
 }
 
-/// Packed lower squared-distance matrix of the rows of `z`.
-fn packed_sq_dists(z: &[Vec<f64>]) -> Vec<f64> {
+/// Squared-distance matrix of the rows of `z` (lower triangle filled).
+fn sq_dist_matrix(z: &[Vec<f64>]) -> DMatrix<f64> {
     let n = z.len();
-    let mut out = Vec::with_capacity(row_start(n));
-    for i in 0..n {
-        for j in 0..=i {
-            out.push(sq_dist(&z[i], &z[j]));
+    let mut out = DMatrix::zeros(n, n);
+    for j in 0..n {
+        for i in j..n {
+            out[(i, j)] = sq_dist(&z[i], &z[j]);
         }
     }
     out
@@ -179,7 +181,7 @@ fn packed_sq_dists(z: &[Vec<f64>]) -> Vec<f64> {
 /// MT19937 seeded with `seed` (the reference's `RandomState(random_state)`); the lowest
 /// negative likelihood wins, the earliest run on ties.
 pub(crate) fn optimise(z: &[Vec<f64>], y: &[f64], d: usize, seed: u32) -> Optimum {
-    let sqd = packed_sq_dists(z);
+    let sqd = sq_dist_matrix(z);
     let lo = HYPER_BOUNDS.0.ln();
     let hi = HYPER_BOUNDS.1.ln();
     let mut rng = LegacyRng::new(seed);
@@ -191,7 +193,6 @@ pub(crate) fn optimise(z: &[Vec<f64>], y: &[f64], d: usize, seed: u32) -> Optimu
     }
     let mut best: Option<(Vec<f64>, f64)> = None;
     for start in starts {
-        let t0 = std::time::Instant::now();
         let m = optim::minimize(
             |theta| neg_lml_and_grad(&sqd, y, theta),
             &start,
@@ -199,16 +200,6 @@ pub(crate) fn optimise(z: &[Vec<f64>], y: &[f64], d: usize, seed: u32) -> Optimu
             &[hi, hi],
             Options::default(),
         );
-        if std::env::var_os("GP_DEBUG").is_some() {
-            eprintln!(
-                "n={} d={d} start={start:?} -> x={:?} f={} evals={} {:.3}s",
-                y.len(),
-                m.x,
-                m.f,
-                m.evals,
-                t0.elapsed().as_secs_f64()
-            );
-        }
         if best.as_ref().is_none_or(|(_, f)| m.f < *f) {
             best = Some((m.x, m.f));
         }
@@ -231,7 +222,7 @@ mod tests {
             .map(|i| vec![(i as f64 * 0.7).sin(), (i as f64 * 1.1).cos()])
             .collect();
         let y: Vec<f64> = (0..7).map(|i| (i % 2) as f64).collect();
-        let sqd = packed_sq_dists(&z);
+        let sqd = sq_dist_matrix(&z);
         let theta = [0.3, -0.2];
         let (_, g) = neg_lml_and_grad(&sqd, &y, &theta);
         for k in 0..2 {

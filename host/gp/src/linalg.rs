@@ -149,43 +149,6 @@ impl PackedCholesky {
         self.solve_upper_in_place(&mut v);
         v
     }
-
-    /// The transposed inverse `U = L⁻ᵀ` as a dense row-major n×n matrix (upper triangular:
-    /// row `j` holds column `j` of `L⁻¹`).
-    pub(crate) fn inverse_transposed(&self) -> Vec<f64> {
-        let n = self.n;
-        let mut u = vec![0.0; n * n];
-        for j in 0..n {
-            let urow = &mut u[j * n..(j + 1) * n];
-            urow[j] = 1.0 / self.row(j)[j];
-            for i in j + 1..n {
-                let lrow = self.row(i);
-                let s = dot(&lrow[j..i], &urow[j..i]);
-                urow[i] = -s / lrow[i];
-            }
-        }
-        u
-    }
-}
-
-/// Given `U = L⁻ᵀ` (dense, row-major, upper triangular), returns Σᵢⱼ (K⁻¹)ᵢⱼ·Aᵢⱼ for each of
-/// the symmetric matrices given by their packed lower triangles in `mats`.
-#[cfg(test)]
-pub(crate) fn inverse_traces<const M: usize>(u: &[f64], n: usize, mats: [&[f64]; M]) -> [f64; M] {
-    let mut out = [0.0; M];
-    for i in 0..n {
-        let ui = &u[i * n + i..(i + 1) * n];
-        let start = row_start(i);
-        for j in 0..=i {
-            let uj = &u[j * n + i..(j + 1) * n];
-            let kinv = dot(ui, uj);
-            let weight = if i == j { 1.0 } else { 2.0 };
-            for (o, m) in out.iter_mut().zip(mats.iter()) {
-                *o += weight * kinv * m[start + j];
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -225,60 +188,10 @@ mod tests {
         for i in 0..n {
             assert_eq!(inc.row(i), chol.row(i));
         }
-        // tr(K⁻¹ K) = n.
-        let u = chol.inverse_transposed();
-        let [t] = inverse_traces(&u, n, [&packed]);
-        assert!((t - n as f64).abs() < 1e-10);
         // Not positive definite.
         assert!(PackedCholesky::factor(vec![1.0, 2.0, 1.0], 2).is_none());
         assert!(!inc.append_row(&[0.0; 3]));
         assert!(!inc.append_row(&[0.0; 6]));
         assert_eq!(inc.n(), 5);
-    }
-}
-
-#[cfg(test)]
-mod bench {
-    use super::*;
-    use std::time::Instant;
-
-    #[test]
-    #[ignore = "benchmark"]
-    fn kernel_timings() {
-        let n = 1000;
-        let pts: Vec<[f64; 2]> = (0..n)
-            .map(|i| [(i as f64 * 0.37).sin() * 3.0, (i as f64 * 0.11).cos() * 3.0])
-            .collect();
-        let mut packed = Vec::new();
-        for i in 0..n {
-            for j in 0..=i {
-                let d = (pts[i][0] - pts[j][0]).powi(2) + (pts[i][1] - pts[j][1]).powi(2);
-                packed.push((-0.5 * d).exp() + if i == j { 0.1 } else { 0.0 });
-            }
-        }
-        let t = Instant::now();
-        let chol = PackedCholesky::factor(packed.clone(), n).unwrap();
-        eprintln!("chol {:.4}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let u = chol.inverse_transposed();
-        eprintln!("inverse {:.4}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let [tr] = inverse_traces(&u, n, [&packed]);
-        eprintln!("traces {:.4} ({tr})", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let w = nalgebra::DMatrix::from_column_slice(n, n, &u);
-        let kinv = w.transpose() * &w;
-        eprintln!("gemm {:.4} {}", t.elapsed().as_secs_f64(), kinv[(0, 0)]);
-        let t = Instant::now();
-        let dense = nalgebra::DMatrix::from_fn(n, n, |i, j| {
-            let (a, b) = if i >= j { (i, j) } else { (j, i) };
-            packed[row_start(a) + b]
-        });
-        let c = nalgebra::Cholesky::new(dense).unwrap();
-        eprintln!(
-            "nalgebra chol {:.4} {}",
-            t.elapsed().as_secs_f64(),
-            c.l_dirty()[(0, 0)]
-        );
     }
 }

@@ -71,7 +71,7 @@ pub(crate) fn search(x: &[Vec<f64>], y: &[f64], seed: u32) -> Result<Search, GpE
     }
     let sizes = candidate_sizes(n, dim);
     let max_d = sizes.iter().copied().max().unwrap_or(1);
-    let basis = Basis::fit(x, max_d);
+    let basis = Basis::fit(x, max_d)?;
     let run = |d: usize| {
         let (_, z) = basis.projection(d);
         (d, gpr::optimise(&z, y, d.min(basis.max_components()), seed))
@@ -82,18 +82,28 @@ pub(crate) fn search(x: &[Vec<f64>], y: &[f64], seed: u32) -> Result<Search, GpE
     let mut optima: Vec<(usize, gpr::Optimum)> = if n >= PARALLEL_FROM && threads > 1 {
         // Interleave sizes over workers (large sizes cost about the same as small ones).
         std::thread::scope(|scope| {
+            let run = &run;
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let mine: Vec<usize> = sizes.iter().copied().skip(t).step_by(threads).collect();
-                    let run = &run;
-                    scope.spawn(move || mine.into_iter().map(run).collect::<Vec<_>>())
+                    let spawned = std::thread::Builder::new()
+                        .name("outlane-gp-search".into())
+                        .spawn_scoped(scope, {
+                            let mine = mine.clone();
+                            move || mine.into_iter().map(run).collect::<Vec<_>>()
+                        });
+                    (mine, spawned)
                 })
                 .collect();
             let mut all = Vec::new();
-            for h in handles {
-                match h.join() {
-                    Ok(part) => all.extend(part),
-                    Err(_) => return Err(GpError::Numerical("optimiser worker failed".into())),
+            for (mine, spawned) in handles {
+                match spawned {
+                    // No thread available: do this share here.
+                    Err(_) => all.extend(mine.into_iter().map(run)),
+                    Ok(handle) => match handle.join() {
+                        Ok(part) => all.extend(part),
+                        Err(_) => return Err(GpError::Numerical("optimiser worker failed".into())),
+                    },
                 }
             }
             Ok(all)

@@ -39,9 +39,6 @@ pub(crate) struct Minimum {
     pub x: Vec<f64>,
     /// Objective at `x`.
     pub f: f64,
-    /// Function evaluations used.
-    #[allow(dead_code)]
-    pub evals: usize,
 }
 
 struct Point {
@@ -112,12 +109,12 @@ where
             }
         }
         let mut slope = dotv(&d, &cur.g);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             mem_s.clear();
             mem_y.clear();
             d = gf.iter().map(|v| -v).collect();
             slope = dotv(&d, &cur.g);
-            if !(slope < 0.0) {
+            if slope.is_nan() || slope >= 0.0 {
                 break;
             }
         }
@@ -130,7 +127,7 @@ where
                 step_max = step_max.min((lo[i] - cur.x[i]) / d[i]);
             }
         }
-        if !(step_max > 0.0) {
+        if step_max.is_nan() || step_max <= 0.0 {
             break;
         }
         let dnorm = dotv(&d, &d).sqrt();
@@ -168,11 +165,7 @@ where
             break;
         }
     }
-    Minimum {
-        x: cur.x,
-        f: cur.f,
-        evals,
-    }
+    Minimum { x: cur.x, f: cur.f }
 }
 
 /// L-BFGS two-loop recursion: returns −H·g.

@@ -7,6 +7,7 @@
 //! `svd_flip` (largest-magnitude loading positive); they do not matter downstream since the
 //! scaler and the isotropic RBF kernel only see distances.
 
+use crate::GpError;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 /// A fitted projection: centring, principal axes and per-component standardisation.
@@ -61,7 +62,8 @@ pub(crate) struct Basis {
 
 impl Basis {
     /// Principal axes of `x` (n rows of equal length, all finite), keeping up to `max_d`.
-    pub(crate) fn fit(x: &[Vec<f64>], max_d: usize) -> Self {
+    /// Fails when the cross-product overflows or the eigen-solver does not converge.
+    pub(crate) fn fit(x: &[Vec<f64>], max_d: usize) -> Result<Self, GpError> {
         let n = x.len();
         let dim = x.first().map_or(0, Vec::len);
         let mut mean = vec![0.0; dim];
@@ -83,7 +85,13 @@ impl Basis {
         } else {
             xc.transpose() * &xc
         };
-        let eigen = SymmetricEigen::new(product);
+        if !product.iter().all(|v| v.is_finite()) {
+            return Err(GpError::Numerical(
+                "embeddings too large: covariance overflows".into(),
+            ));
+        }
+        let eigen = SymmetricEigen::try_new(product, f64::EPSILON, 100_000)
+            .ok_or_else(|| GpError::Numerical("PCA eigen-decomposition did not converge".into()))?;
         let mut order: Vec<usize> = (0..eigen.eigenvalues.len()).collect();
         order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
         let top = order.first().map_or(0.0, |&k| eigen.eigenvalues[k]);
@@ -134,13 +142,13 @@ impl Basis {
         let scores = (0..n)
             .map(|i| score_cols.iter().map(|c| c[i]).collect())
             .collect();
-        Self {
+        Ok(Self {
             mean,
             components,
             scores,
             variances,
             total_variance,
-        }
+        })
     }
 
     /// Number of axes available.
@@ -207,7 +215,7 @@ mod tests {
                 vec![3.0 * t, 0.5 * (t * 1.3).sin(), 0.2 * t * t, 1.0]
             })
             .collect();
-        let basis = Basis::fit(&x, 3);
+        let basis = Basis::fit(&x, 3).unwrap();
         let (proj, z) = basis.projection(3);
         assert_eq!(proj.n_components(), 3);
         for (row, zr) in x.iter().zip(&z) {
@@ -225,13 +233,15 @@ mod tests {
         let many: Vec<Vec<f64>> = (0..9)
             .map(|i| vec![i as f64, ((i * i) % 5) as f64])
             .collect();
-        let (p, z) = Basis::fit(&many, 2).projection(2);
+        let (p, z) = Basis::fit(&many, 2).unwrap().projection(2);
         assert_eq!(p.input_dim(), 2);
         assert!((z[3][0] - p.transform(&many[3])[0]).abs() < 1e-9);
         // Identical rows: everything null, defined output.
         let same = vec![vec![1.0, 2.0]; 3];
-        let (p, z) = Basis::fit(&same, 2).projection(2);
+        let (p, z) = Basis::fit(&same, 2).unwrap().projection(2);
         assert!(z.iter().flatten().all(|v| *v == 0.0));
         assert!(p.transform(&[5.0, 5.0]).iter().all(|v| *v == 0.0));
+        // Overflow is an error, not a hang or a panic.
+        assert!(Basis::fit(&[vec![1e200, 0.0], vec![-1e200, 1.0]], 1).is_err());
     }
 }

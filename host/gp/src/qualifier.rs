@@ -59,6 +59,8 @@ pub enum RefitReason {
     Cadence,
     /// The LML per point dropped by more than the threshold.
     LmlDrop,
+    /// The set of PCA sizes to try grew with n (n ≤ 21 for 384-d embeddings).
+    CandidatesGrew,
     /// The incremental factor update failed numerically.
     Numerical,
     /// [`Qualifier::warm_start`] or [`Qualifier::refit`].
@@ -231,11 +233,15 @@ impl Qualifier {
         self.y.push(qualified);
         let n = self.y.len();
         let target = if qualified { 1.0 } else { 0.0 };
+        let dim = self.dimension().unwrap_or(0);
         let Some(model) = self.model.as_mut() else {
             return self.full_search(RefitReason::First);
         };
         if n - self.n_at_search >= self.config.refit_every.max(1) {
             return self.full_search(RefitReason::Cadence);
+        }
+        if model::candidate_sizes(n, dim) != model::candidate_sizes(self.n_at_search, dim) {
+            return self.full_search(RefitReason::CandidatesGrew);
         }
         let appended = self.x.last().is_some_and(|x| model.append(x, target));
         if !appended {
@@ -431,5 +437,65 @@ impl Qualifier {
                 self.n_labels()
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpr::Gp;
+
+    /// Deterministic embedding-like rows: two classes around different directions.
+    fn point(i: usize, label: bool) -> Vec<f32> {
+        (0..32)
+            .map(|j| {
+                let s = if label { 1.0 } else { -1.0 };
+                let (fi, fj) = (i as f64, j as f64);
+                (0.05 * ((fi + 1.0) * (fj + 1.0) * 0.37).sin() + 0.03 * s * (0.11 * fj).cos())
+                    as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn incremental_updates_equal_a_scratch_fit() {
+        let config = QualifierConfig {
+            refit_every: 1000,
+            lml_drop_per_point: f64::INFINITY,
+            ..QualifierConfig::default()
+        };
+        let mut q = Qualifier::new(config);
+        // Past n = 21 the PCA candidate set no longer grows.
+        for i in 0..22 {
+            let u = q.add_label(&point(i, i % 2 == 1), i % 2 == 1).unwrap();
+            if i == 1 {
+                assert_eq!(
+                    u,
+                    Update::Refit {
+                        reason: RefitReason::First
+                    }
+                );
+            }
+        }
+        // k = 10 single-label updates, none of which refits.
+        let searches = q.searches();
+        for i in 22..32 {
+            let label = i % 3 == 0;
+            let u = q.add_label(&point(i, label), label).unwrap();
+            assert!(matches!(u, Update::Incremental { .. }), "{u:?}");
+        }
+        assert_eq!(q.searches(), searches);
+        let model = q.model.as_ref().unwrap();
+        assert_eq!((model.gp.n(), q.n_at_search), (32, 21));
+        let z: Vec<Vec<f64>> = q.x.iter().map(|x| model.projection.transform(x)).collect();
+        let y: Vec<f64> = q.y.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect();
+        let scratch = Gp::fit(z, y, model.hyper()).unwrap();
+        assert!((scratch.lml() - model.gp.lml()).abs() < 1e-9);
+        for i in 100..110 {
+            let x: Vec<f64> = point(i, i % 2 == 0).iter().map(|&v| f64::from(v)).collect();
+            let (m1, s1) = model.mean_std(&x);
+            let (m2, s2) = scratch.mean_std(&model.projection.transform(&x));
+            assert!((m1 - m2).abs() < 1e-9 && (s1 - s2).abs() < 1e-9);
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod lanes;
 pub mod leads;
 pub mod profile;
+pub mod qualifier;
 pub mod run;
 pub mod status;
 pub mod table;

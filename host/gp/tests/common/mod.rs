@@ -40,7 +40,7 @@ pub struct Clusters {
 impl Clusters {
     pub fn new(seed: u64, noise: f64, label_noise: f64) -> Self {
         let mut rng = Rng::new(seed);
-        let mut v = |rng: &mut Rng| {
+        let v = |rng: &mut Rng| {
             (0..DIM)
                 .map(|_| rng.normal() / (DIM as f64).sqrt())
                 .collect::<Vec<f64>>()
