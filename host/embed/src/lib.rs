@@ -221,7 +221,11 @@ fn ort_version(path: &Path) -> Result<String, EmbedError> {
     // signature `const OrtApiBase* OrtGetApiBase(void)` in every release, and
     // `GetVersionString` returns a static NUL-terminated string.
     unsafe {
-        let lib = libloading::Library::new(path).map_err(|e| fail(e.to_string()))?;
+        let lib =
+            libloading::Library::new(path).map_err(|e| match std::error::Error::source(&e) {
+                Some(cause) => fail(format!("{e}: {cause}")),
+                None => fail(e.to_string()),
+            })?;
         let get_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
             lib.get(b"OrtGetApiBase")
                 .map_err(|_| fail("it does not export OrtGetApiBase".into()))?;
@@ -237,6 +241,28 @@ fn ort_version(path: &Path) -> Result<String, EmbedError> {
         Ok(version)
     }
 }
+
+/// How an embedder uses its `threads`.
+///
+/// Measured on the 2-core machine (benches/embed.rs, release, all-MiniLM-L6-v2 int8): for a
+/// backlog, `Sessions` with batch 1 was the fastest or tied on ~100-token texts and clearly the
+/// fastest on mixed-length texts, and it does not depend on ONNX Runtime's spinning thread pool,
+/// which collapses when the cores are busy with other work (the daemon shares them with
+/// Chromium). `IntraOp` only wins for a trickle of single texts (one text uses both cores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parallelism {
+    /// One session whose intra-op thread pool has `threads` threads (spinning off).
+    IntraOp,
+    /// `threads` single-threaded sessions; a backlog is split across them and concurrent
+    /// callers each get their own. Costs about 100 MB of memory per extra session.
+    Sessions,
+}
+
+/// The default [`Parallelism`].
+pub const DEFAULT_PARALLELISM: Parallelism = Parallelism::Sessions;
+/// Texts per model call by default. Batching pads every text to the longest in its batch, and
+/// on this CPU larger batches were not faster even after sorting by length.
+pub const DEFAULT_BATCH_SIZE: usize = 1;
 
 /// Which inputs the model takes, in the order of its signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,20 +302,6 @@ impl fmt::Debug for Embedder {
     }
 }
 
-/// How `threads` are used: measured on 2 cores with ~100-token texts (see benches/embed.rs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parallelism {
-    /// One session whose intra-op thread pool has `threads` threads.
-    IntraOp,
-    /// `threads` single-threaded sessions; a backlog is split across them.
-    Sessions,
-}
-
-/// Texts per model call. Batch 1 avoids padding entirely; see [`Embedder::load_with`].
-pub const DEFAULT_BATCH_SIZE: usize = 1;
-/// The default [`Parallelism`].
-pub const DEFAULT_PARALLELISM: Parallelism = Parallelism::Sessions;
-
 impl Embedder {
     /// Loads the tokenizer, ONNX Runtime and the model, and checks the model's signature with a
     /// first run on the empty text.
@@ -297,8 +309,9 @@ impl Embedder {
         Self::load_with(config, DEFAULT_PARALLELISM, DEFAULT_BATCH_SIZE)
     }
 
-    /// [`Embedder::load`] with an explicit parallelism and batch size (for benchmarks).
-    /// Texts are sorted by length before batching, so padding stays small.
+    /// [`Embedder::load`] with an explicit parallelism and batch size (benchmarks and tests).
+    /// With `batch_size > 1`, a backlog is sorted by length before batching so that padding
+    /// stays small; vectors do not depend on the batching (the attention mask hides padding).
     pub fn load_with(
         config: EmbedConfig,
         parallelism: Parallelism,
@@ -335,24 +348,12 @@ impl Embedder {
             Parallelism::IntraOp => (1, config.threads),
             Parallelism::Sessions => (config.threads, 1),
         };
-        let model_err = |e: ort::Error| EmbedError::Model {
-            path: config.model.clone(),
-            message: e.to_string(),
-        };
-        let mut sessions = Vec::with_capacity(count);
-        for _ in 0..count {
-            let session = Session::builder(&env)
-                .map_err(model_err)?
-                .with_optimization_level(GraphOptimizationLevel::Level3)
-                .and_then(|b| b.with_intra_threads(intra))
-                .and_then(|b| b.with_inter_threads(1))
-                // Threads that spin after a run burn the cores the daemon shares.
-                .and_then(|b| b.with_intra_op_spinning(std::env::var_os("TMP_SPIN").is_some()))
-                .map_err(|e| model_err(e.into()))?
-                .commit_from_file(&config.model)
-                .map_err(model_err)?;
-            sessions.push(Mutex::new(session));
-        }
+        // Each session holds its own copy of the weights, prepacked for the CPU: about 100 MB of
+        // RSS per session for the default model (sharing a PrepackedWeights container between
+        // sessions was measured to save nothing).
+        let sessions = (0..count)
+            .map(|_| new_session(&env, &config.model, intra).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         let (inputs, output) = signature(&sessions[0], &config.model)?;
 
         let mut embedder = Embedder {
@@ -410,7 +411,7 @@ impl Embedder {
 
         let mut guards = self.free_sessions(batches.len());
         let next = AtomicUsize::new(0);
-        let work = |session: &mut Session| -> Result<Vec<(usize, Vec<f32>)>, EmbedError> {
+        let work = |session: &mut Session| -> Result<Pooled, EmbedError> {
             let mut done = Vec::new();
             loop {
                 let b = next.fetch_add(1, Ordering::Relaxed);
@@ -422,7 +423,7 @@ impl Embedder {
                 done.extend(batch.iter().copied().zip(vectors));
             }
         };
-        let parts: Vec<Result<Vec<(usize, Vec<f32>)>, EmbedError>> = if guards.len() == 1 {
+        let parts: Vec<Result<Pooled, EmbedError>> = if guards.len() == 1 {
             vec![work(&mut guards[0])]
         } else {
             std::thread::scope(|scope| {
@@ -461,12 +462,10 @@ impl Embedder {
             if guards.len() == wanted {
                 break;
             }
-            if let Ok(g) = self.sessions[(start + k) % n].try_lock() {
-                guards.push(g);
-            } else if let Err(std::sync::TryLockError::Poisoned(p)) =
-                self.sessions[(start + k) % n].try_lock()
-            {
-                guards.push(p.into_inner());
+            match self.sessions[(start + k) % n].try_lock() {
+                Ok(g) => guards.push(g),
+                Err(std::sync::TryLockError::Poisoned(p)) => guards.push(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
             }
         }
         if guards.is_empty() {
@@ -569,6 +568,37 @@ impl Embedder {
     }
 }
 
+fn new_session(
+    env: &Environment,
+    model: &Path,
+    intra_threads: usize,
+) -> Result<Session, EmbedError> {
+    let err = |message: String| EmbedError::Model {
+        path: model.to_path_buf(),
+        message,
+    };
+    let mut builder = Session::builder(env).map_err(|e| err(e.to_string()))?;
+    builder = builder
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| err(e.to_string()))?;
+    builder = builder
+        .with_intra_threads(intra_threads)
+        .map_err(|e| err(e.to_string()))?;
+    builder = builder
+        .with_inter_threads(1)
+        .map_err(|e| err(e.to_string()))?;
+    // Spinning threads would burn the cores the daemon shares with the browser.
+    builder = builder
+        .with_intra_op_spinning(false)
+        .map_err(|e| err(e.to_string()))?;
+    builder
+        .commit_from_file(model)
+        .map_err(|e| err(e.to_string()))
+}
+
+/// Vectors of one worker, with the index of their text.
+type Pooled = Vec<(usize, Vec<f32>)>;
+
 /// A tokenised text: ids and type ids, `[CLS]`/`[SEP]` included, truncated.
 struct Encoded {
     ids: Vec<i64>,
@@ -628,7 +658,7 @@ fn signature(
             } if shape.len() == 2 => {}
             other => {
                 return Err(bad(format!(
-                    "input `{}` is {other:?}, expected an int64 [batch, sequence] tensor",
+                    "input `{}` is {other}, expected an int64 [batch, sequence] tensor",
                     outlet.name()
                 )));
             }
@@ -663,7 +693,7 @@ fn signature(
             let found: Vec<String> = session
                 .outputs()
                 .iter()
-                .map(|o| format!("{}: {:?}", o.name(), o.dtype()))
+                .map(|o| format!("`{}`: {}", o.name(), o.dtype()))
                 .collect();
             bad(format!(
                 "expected a float32 [batch, sequence, dim] output named last_hidden_state, found {}",

@@ -32,7 +32,12 @@ const MIN_COSINE: f64 = 0.9999;
 fn check(embedder: &Embedder, label: &str, got: &[Vec<f32>], exp: &Expected) -> f64 {
     assert_eq!(got.len(), exp.items.len(), "{label}: one vector per text");
     let mut min = f64::INFINITY;
+    let mut max_diff = 0f32;
     for (v, item) in got.iter().zip(&exp.items) {
+        max_diff = v
+            .iter()
+            .zip(&item.vector)
+            .fold(max_diff, |m, (a, b)| m.max((a - b).abs()));
         assert_eq!(v.len(), embedder.dimension(), "{label}: dimension");
         let c = cosine(v, &item.vector);
         assert!(
@@ -42,7 +47,10 @@ fn check(embedder: &Embedder, label: &str, got: &[Vec<f32>], exp: &Expected) -> 
         );
         min = min.min(c);
     }
-    eprintln!("{label}: min cosine vs Python onnxruntime = {min:.9}");
+    eprintln!(
+        "{label}: vs Python onnxruntime: min cosine {min:.9} (1 - cos = {:.1e}), max |diff| {max_diff:.1e}",
+        1.0 - min
+    );
     min
 }
 
@@ -158,4 +166,24 @@ fn concurrent_callers_share_one_embedder() {
             });
         }
     });
+}
+
+#[test]
+fn cls_pooling_takes_the_first_token() {
+    // bge-small-en-v1.5 (the reference system's model) uses CLS pooling; check the path on MiniLM.
+    let mean = load(DEFAULT_PARALLELISM, DEFAULT_BATCH_SIZE);
+    let cfg = outlane_embed::EmbedConfig {
+        pooling: outlane_embed::Pooling::Cls,
+        ..common::config()
+    };
+    let cls = Embedder::load(cfg).unwrap();
+    let text = "Head of Growth at a B2B SaaS startup";
+    let a = cls.embed(&[text, ""]).unwrap();
+    let b = mean.embed(&[text]).unwrap();
+    assert!((norm(&a[0]) - 1.0).abs() < 1e-5);
+    assert!(
+        cosine(&a[0], &b[0]) < 0.99,
+        "CLS and mean pooling should differ"
+    );
+    assert_eq!(a, cls.embed(&[text, ""]).unwrap(), "deterministic");
 }

@@ -6,13 +6,14 @@ Embeds the texts below with the same model, tokenizer and recipe as the Rust cra
 `last_hidden_state`, mean pooling over the attention mask, L2 normalisation) and writes
 expected.json next to this file. The Rust test `tests/parity.rs` compares against it.
 
-It also has a `bench` mode that the Rust benchmark (benches/embed.rs) calls to measure
+It also writes two tiny ONNX models that are *not* sentence encoders (wrong_output.onnx,
+wrong_input.onnx) for the error tests, and has a `bench` mode that the Rust benchmark (benches/embed.rs) calls to measure
 Python onnxruntime's throughput on the same texts in the same run.
 
 Setup (once; needs PyPI):
     sh host/embed/fetch-models.sh            # or: make models
     python3 -m venv ~/.cache/outlane/embed-venv
-    ~/.cache/outlane/embed-venv/bin/pip install onnxruntime==1.31.1 tokenizers==0.23.3 numpy
+    ~/.cache/outlane/embed-venv/bin/pip install onnxruntime==1.31.1 tokenizers==0.23.3 numpy onnx==1.23.2
 Run:
     ~/.cache/outlane/embed-venv/bin/python host/embed/tests/reference/make_expected.py
         [--models-dir DIR]   (default: $OUTLANE_MODELS_DIR or <repo>/models)
@@ -137,6 +138,37 @@ def make(models_dir, out):
     print(f"wrote {out}: {len(items)} texts, tokens {[len(i['ids']) for i in items]}")
 
 
+def make_fixtures():
+    """Tiny models with the wrong signature, for the error tests (needs the onnx package)."""
+    from onnx import TensorProto, checker, helper, save
+
+    def model(name, inputs, nodes, outputs):
+        graph = helper.make_graph(nodes, name, inputs, outputs)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="outlane-tests")
+        m.ir_version = 8
+        checker.check_model(m)
+        save(m, str(HERE / f"{name}.onnx"))
+        print(f"wrote {HERE / (name + '.onnx')}")
+
+    ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])
+    mask = helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"])
+    # Right inputs, but a [batch, sequence] output instead of [batch, sequence, dim] hidden states.
+    model(
+        "wrong_output",
+        [ids, mask],
+        [helper.make_node("Cast", ["input_ids"], ["logits"], to=TensorProto.FLOAT)],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "sequence"])],
+    )
+    # An image model's input.
+    pixels = helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch", 3, 8, 8])
+    model(
+        "wrong_input",
+        [pixels],
+        [helper.make_node("Identity", ["pixel_values"], ["features"])],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", 3, 8, 8])],
+    )
+
+
 def bench(models_dir, texts_file, threads, min_seconds):
     """Embed every text one by one (batch 1), repeat until min_seconds; print JSON."""
     texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
@@ -168,6 +200,7 @@ def main():
         bench(a.models_dir, a.texts, a.threads, a.min_seconds)
     else:
         make(a.models_dir, a.out)
+        make_fixtures()
 
 
 if __name__ == "__main__":
