@@ -22,6 +22,9 @@
 //! daily_tokens = 1000000          # per campaign and local day
 //! structured = "json_schema"      # or "instructions" for servers without response_format
 //! prompts = "prompts"             # prompt templates, relative to this file
+//! [qualifier]
+//! models = "models/minilm"        # model.onnx + tokenizer.json ($OUTLANE_MODELS_DIR)
+//! ort_library = "vendor/ort/libonnxruntime.so.1.31.1"  # ($ORT_DYLIB_PATH)
 //! ```
 //!
 //! A missing file at the default location means defaults; a file named with `--config` must
@@ -49,6 +52,52 @@ pub struct Config {
     /// The language model and its prompts.
     #[serde(default)]
     pub llm: LlmConfig,
+    /// The embedding model of the qualifier.
+    #[serde(default)]
+    pub qualifier: QualifierConfig,
+}
+
+/// `[qualifier]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualifierConfig {
+    /// The directory holding `model.onnx` and `tokenizer.json` (`make models` fills
+    /// `models/minilm`); relative to the config file. `$OUTLANE_MODELS_DIR` overrides it.
+    #[serde(default = "models_dir")]
+    pub models: PathBuf,
+    /// ONNX Runtime's shared library; relative to the config file. `$ORT_DYLIB_PATH`
+    /// overrides it.
+    #[serde(default = "ort_library")]
+    pub ort_library: PathBuf,
+}
+
+impl Default for QualifierConfig {
+    fn default() -> Self {
+        QualifierConfig {
+            models: models_dir(),
+            ort_library: ort_library(),
+        }
+    }
+}
+
+impl QualifierConfig {
+    /// The configuration with `OUTLANE_MODELS_DIR` and `ORT_DYLIB_PATH` applied.
+    pub fn with_env(mut self) -> QualifierConfig {
+        if let Some(dir) = std::env::var_os("OUTLANE_MODELS_DIR").filter(|v| !v.is_empty()) {
+            self.models = PathBuf::from(dir);
+        }
+        if let Some(lib) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
+            self.ort_library = PathBuf::from(lib);
+        }
+        self
+    }
+}
+
+fn models_dir() -> PathBuf {
+    PathBuf::from("models/minilm")
+}
+fn ort_library() -> PathBuf {
+    PathBuf::from("vendor/ort/libonnxruntime.so.1.31.1")
 }
 
 /// How structured replies are asked for.
@@ -313,6 +362,8 @@ impl Config {
             config.lanes.manifest = Some(base.join(m));
         }
         config.llm.prompts = base.join(&config.llm.prompts);
+        config.qualifier.models = base.join(&config.qualifier.models);
+        config.qualifier.ort_library = base.join(&config.qualifier.ort_library);
         if !(config.clock.factor.is_finite() && config.clock.factor >= 1.0) {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),

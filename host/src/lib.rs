@@ -9,6 +9,7 @@
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
 //! - [`llm`]: prompts, the OpenAI-compatible client and the LLM budget;
+//! - [`qualifier`]: lead embeddings and the per-campaign active learner;
 //! - [`daemon`]: the scheduler that calls lanes;
 //! - [`clock`]: the daemon clock (accelerated in tests and the demo);
 //! - [`guest_build`]: building lane crates into components.
@@ -23,5 +24,6 @@ pub mod daemon;
 pub mod guest_build;
 pub mod llm;
 pub mod manifest;
+pub mod qualifier;
 pub mod runtime;
 pub mod units;

@@ -63,6 +63,25 @@ impl TestHost {
         host
     }
 
+    /// Like [`TestHost::new`], with the qualifier on the repository's model files
+    /// (`make models`).
+    pub async fn with_qualifier(manifest: &str) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let paths = outlane::config::QualifierConfig {
+            models: root.join("models/minilm"),
+            ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+        };
+        let qualifier =
+            outlane::qualifier::QualifierService::new(&paths, db.clone(), Clock::real());
+        let services =
+            HostServices::new(db.clone(), Clock::real()).with_qualifier(Arc::new(qualifier));
+        let host = TestHost::with_services(dir, db, services);
+        host.write_manifest(manifest);
+        host
+    }
+
     /// A host over an existing data dir and database (a restart).
     pub fn over(dir: TempDir, db: Db) -> TestHost {
         let services = HostServices::new(db.clone(), Clock::real());

@@ -36,6 +36,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-crm-walker",
     "fixture-linkedin-flows",
     "fixture-llm-user",
+    "fixture-qualifier-user",
 ];
 
 /// Compiled guest components.

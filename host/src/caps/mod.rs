@@ -14,6 +14,7 @@ use crate::browser::Browsers;
 use crate::clock::Clock;
 use crate::crm::Db;
 use crate::llm::Llm;
+use crate::qualifier::QualifierService;
 use crate::runtime::bindings::LaneError;
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
@@ -32,6 +33,8 @@ pub struct HostServices {
     pub browsers: Option<Arc<Browsers>>,
     /// The LLM client and prompts; `None` in a host without an LLM.
     pub llm: Option<Arc<Llm>>,
+    /// Embeddings and the per-campaign models; `None` in a host without the qualifier.
+    pub qualifier: Option<Arc<QualifierService>>,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
@@ -43,6 +46,7 @@ impl HostServices {
             clock,
             browsers: None,
             llm: None,
+            qualifier: None,
             shutdown: Arc::new(watch::channel(false).0),
         }
     }
@@ -56,6 +60,12 @@ impl HostServices {
     /// The same services with an LLM.
     pub fn with_llm(mut self, llm: Arc<Llm>) -> HostServices {
         self.llm = Some(llm);
+        self
+    }
+
+    /// The same services with the qualifier.
+    pub fn with_qualifier(mut self, qualifier: Arc<QualifierService>) -> HostServices {
+        self.qualifier = Some(qualifier);
         self
     }
 
@@ -101,24 +111,6 @@ impl LaneState {
     pub(crate) fn deny(&mut self, msg: String) -> LaneError {
         self.denials.push(msg.clone());
         LaneError::Denied(msg)
-    }
-}
-
-/// The error returned by capabilities whose backend this build does not provide yet.
-pub(crate) fn unavailable(cap: Capability) -> LaneError {
-    LaneError::Internal(format!(
-        "the {cap} capability has no backend in this build of outlane"
-    ))
-}
-
-impl LaneState {
-    /// The answer of a capability function without a backend yet: the grant check's denial,
-    /// or [`unavailable`] for a granted lane.
-    pub(crate) fn no_backend<T>(
-        &mut self,
-        cap: Capability,
-    ) -> wasmtime::Result<Result<T, LaneError>> {
-        Ok(self.require(cap).and_then(|()| Err(unavailable(cap))))
     }
 }
 

@@ -1,35 +1,143 @@
-//! `outlane:lanes/qualifier`: grant checks. The model arrives with the qualifier issue; until
-//! then a granted lane is told the capability has no backend.
+//! `outlane:lanes/qualifier`: grant check, then [`crate::qualifier`] for the call's campaign
+//! (or the only active one). Labels are per campaign.
 
+use crate::crm::campaigns;
+use crate::crm::learning::LabelSource as StoredSource;
+use crate::qualifier::{QualifierError, QualifierService};
 use crate::runtime::bindings::LaneError;
 use crate::runtime::bindings::outlane::lanes::qualifier::{
     Choice, Host, LabelSource, Prediction, Scored,
 };
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use outlane_gp::Strategy;
+use std::sync::Arc;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
+fn lane_error(lane: &str, e: QualifierError) -> LaneError {
+    match e {
+        QualifierError::NotFound(m) => LaneError::NotFound(m),
+        QualifierError::Invalid(m) | QualifierError::NotEmbeddable(m) => LaneError::Invalid(m),
+        QualifierError::Model(_) | QualifierError::Db(_) => {
+            tracing::error!(lane, "{e}");
+            LaneError::Internal(e.to_string())
+        }
+    }
+}
+
+fn prediction(p: outlane_gp::Prediction) -> Prediction {
+    Prediction {
+        probability: p.probability,
+        entropy: p.entropy,
+        std: p.std,
+    }
+}
+
+impl LaneState {
+    /// The grant check, the service and the call's campaign.
+    async fn qualifier(&mut self) -> Result<(Arc<QualifierService>, u64), LaneError> {
+        self.require(Capability::Qualifier)?;
+        let service = self.env.services.qualifier.clone().ok_or_else(|| {
+            LaneError::Internal(
+                "this host runs without the qualifier (no embedding model configured)".into(),
+            )
+        })?;
+        let campaign = self.campaign;
+        let id = self
+            .env
+            .services
+            .db
+            .read(move |c| {
+                Ok(match campaign {
+                    Some(id) => campaigns::get(c, id)?,
+                    None => campaigns::only_active(c)?,
+                }
+                .id)
+            })
+            .await
+            .map_err(|e| LaneError::NotFound(e.to_string()))?;
+        Ok((service, id))
+    }
+}
+
 impl Host for LaneState {
-    async fn embed(&mut self, _id: u64) -> Answer<()> {
-        self.no_backend(Capability::Qualifier)
+    async fn embed(&mut self, id: u64) -> Answer<()> {
+        let (q, _) = match self.qualifier().await {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(q.embed(id).await.map_err(|e| lane_error(&self.env.name, e)))
     }
-    async fn predict(&mut self, _id: u64) -> Answer<Option<Prediction>> {
-        self.no_backend(Capability::Qualifier)
+
+    async fn predict(&mut self, id: u64) -> Answer<Option<Prediction>> {
+        let (q, campaign) = match self.qualifier().await {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(q.predict(campaign, id)
+            .await
+            .map(|p| p.map(prediction))
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
-    async fn choose(&mut self, _ids: Vec<u64>) -> Answer<Option<Choice>> {
-        self.no_backend(Capability::Qualifier)
+
+    async fn choose(&mut self, ids: Vec<u64>) -> Answer<Option<Choice>> {
+        let (q, campaign) = match self.qualifier().await {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(q.choose(campaign, &ids)
+            .await
+            .map(|c| {
+                c.map(|c| Choice {
+                    id: c.id,
+                    strategy: match c.strategy {
+                        Strategy::ColdStart | Strategy::OnlyCandidate => "cold-start",
+                        Strategy::Exploit => "exploit",
+                        Strategy::Explore => "explore",
+                    }
+                    .to_string(),
+                    prediction: c.prediction.map(prediction),
+                    auto_decision: c.auto_decision,
+                    reason: c.reason,
+                })
+            })
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
+
     async fn label(
         &mut self,
-        _id: u64,
-        _qualified: bool,
-        _reason: String,
-        _source: LabelSource,
+        id: u64,
+        qualified: bool,
+        reason: String,
+        source: LabelSource,
     ) -> Answer<()> {
-        self.no_backend(Capability::Qualifier)
+        let (q, campaign) = match self.qualifier().await {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        let source = match source {
+            LabelSource::Llm => StoredSource::Llm,
+            LabelSource::Model => StoredSource::Model,
+            LabelSource::Human => StoredSource::Human,
+        };
+        Ok(q.label(campaign, id, qualified, &reason, source)
+            .await
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
-    async fn rank(&mut self, _ids: Vec<u64>) -> Answer<Vec<Scored>> {
-        self.no_backend(Capability::Qualifier)
+
+    async fn rank(&mut self, ids: Vec<u64>) -> Answer<Vec<Scored>> {
+        let (q, campaign) = match self.qualifier().await {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(q.rank(campaign, &ids)
+            .await
+            .map(|r| {
+                r.into_iter()
+                    .map(|(id, score)| Scored { id, score })
+                    .collect()
+            })
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
 }

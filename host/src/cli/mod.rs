@@ -16,6 +16,7 @@ use outlane::clock::Clock;
 use outlane::config::{Config, DataDir, default_config_path, default_data_dir};
 use outlane::crm::Db;
 use outlane::llm::Llm;
+use outlane::qualifier::QualifierService;
 use outlane::runtime::{ComponentCache, Registry, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -71,9 +72,14 @@ pub fn open_host(
         clock.clone(),
     );
     let llm = Llm::new(config.llm.clone().with_env(), db.clone(), clock.clone())?;
-    let services = HostServices::new(db.clone(), clock)
+    let services = HostServices::new(db.clone(), clock.clone())
         .with_browsers(browsers)
-        .with_llm(Arc::new(llm));
+        .with_llm(Arc::new(llm))
+        .with_qualifier(Arc::new(QualifierService::new(
+            &config.qualifier.clone().with_env(),
+            db.clone(),
+            clock.clone(),
+        )));
     let runtime = Arc::new(Runtime::new(
         services,
         ComponentCache::in_dir(data.component_cache()),

@@ -15,6 +15,7 @@ pub mod keywords;
 pub mod lane_state;
 pub mod lane_status;
 pub mod leads;
+pub mod learning;
 pub mod limits;
 pub mod llm_usage;
 pub mod messages;

@@ -29,9 +29,7 @@ fn type_ok(expected: &str, v: &Value) -> bool {
 }
 
 fn check(schema: &Value, value: &Value, path: &str) -> Option<String> {
-    let Some(schema) = schema.as_object() else {
-        return None;
-    };
+    let schema = schema.as_object()?;
     match schema.get("type") {
         Some(Value::String(t)) if !type_ok(t, value) => {
             return Some(format!("{path}: expected {t}, got {}", type_name(value)));

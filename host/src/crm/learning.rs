@@ -1,0 +1,124 @@
+//! What the qualifier learns from: lead embeddings (one vector per lead and model) and labels
+//! (one per campaign and lead: qualified or not, why, and who decided).
+
+use super::{CrmError, CrmResult};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Who decided a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelSource {
+    /// The language model.
+    Llm,
+    /// The qualifier's own auto-decision.
+    Model,
+    /// A person.
+    Human,
+}
+
+impl LabelSource {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelSource::Llm => "llm",
+            LabelSource::Model => "model",
+            LabelSource::Human => "human",
+        }
+    }
+}
+
+/// A lead's stored embedding when it was made by `model`.
+pub fn embedding(conn: &Connection, lead: u64, model: &str) -> CrmResult<Option<Vec<f32>>> {
+    let blob: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT vector FROM embeddings WHERE lead_id = ?1 AND model = ?2",
+            params![lead, model],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(blob.map(|b| decode(&b)))
+}
+
+/// Stores (or replaces) a lead's embedding.
+pub fn put_embedding(
+    conn: &Connection,
+    lead: u64,
+    model: &str,
+    vector: &[f32],
+    now_ms: u64,
+) -> CrmResult<()> {
+    if vector.is_empty() || vector.iter().any(|v| !v.is_finite()) {
+        return Err(CrmError::Invalid(format!(
+            "the embedding of lead {lead} is empty or not finite"
+        )));
+    }
+    let bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
+    conn.execute(
+        "INSERT INTO embeddings (lead_id, model, dim, vector, created_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (lead_id) DO UPDATE SET model = excluded.model, dim = excluded.dim, \
+         vector = excluded.vector, created_ms = excluded.created_ms",
+        params![lead, model, vector.len() as u64, bytes, now_ms],
+    )?;
+    Ok(())
+}
+
+fn decode(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Records a campaign's label for a lead (a new label replaces the old one).
+pub fn put_label(
+    conn: &Connection,
+    campaign: u64,
+    lead: u64,
+    qualified: bool,
+    reason: &str,
+    source: LabelSource,
+    now_ms: u64,
+) -> CrmResult<()> {
+    conn.execute(
+        "INSERT INTO labels (campaign_id, lead_id, label, reason, source, labeled_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id, lead_id) DO UPDATE SET \
+         label = excluded.label, reason = excluded.reason, source = excluded.source, \
+         labeled_ms = excluded.labeled_ms",
+        params![campaign, lead, qualified, reason, source.as_str(), now_ms],
+    )?;
+    Ok(())
+}
+
+/// The campaign's labels with the leads' embeddings by `model`, oldest label first (leads
+/// without such an embedding are left out).
+pub fn labelled(
+    conn: &Connection,
+    campaign: u64,
+    model: &str,
+) -> CrmResult<Vec<(u64, Vec<f32>, bool)>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.lead_id, e.vector, l.label FROM labels l \
+         JOIN embeddings e ON e.lead_id = l.lead_id AND e.model = ?2 \
+         WHERE l.campaign_id = ?1 ORDER BY l.labeled_ms, l.lead_id",
+    )?;
+    let rows = stmt.query_map(params![campaign, model], |r| {
+        let bytes: Vec<u8> = r.get(1)?;
+        Ok((r.get::<_, u64>(0)?, decode(&bytes), r.get::<_, bool>(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The label of a lead in a campaign: (qualified, reason, source).
+pub fn label(
+    conn: &Connection,
+    campaign: u64,
+    lead: u64,
+) -> CrmResult<Option<(bool, String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT label, reason, source FROM labels WHERE campaign_id = ?1 AND lead_id = ?2",
+            params![campaign, lead],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}

@@ -1,0 +1,305 @@
+//! The qualifier capability: lead embeddings (ONNX model, `outlane-embed`) stored in the CRM,
+//! and one Gaussian-process active learner (`outlane-gp`) per campaign, warm-started from the
+//! campaign's stored labels the first time it is needed.
+//!
+//! The embedding model is loaded on first use. Model computations run on blocking threads so
+//! the daemon's async runtime stays responsive.
+
+use crate::clock::Clock;
+use crate::config::QualifierConfig as Paths;
+use crate::crm::learning::{self, LabelSource};
+use crate::crm::{CrmError, Db, leads};
+use outlane_embed::{EmbedConfig, Embedder};
+use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Why a qualifier call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QualifierError {
+    /// The embedding model cannot be loaded.
+    #[error("the embedding model is not available: {0}")]
+    Model(String),
+    /// The lead cannot be embedded (no profile yet).
+    #[error("{0}")]
+    NotEmbeddable(String),
+    /// Bad input to the model (NaN, wrong dimension).
+    #[error("{0}")]
+    Invalid(String),
+    /// A lead or campaign does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(String),
+}
+
+impl From<CrmError> for QualifierError {
+    fn from(e: CrmError) -> Self {
+        match e {
+            CrmError::NotFound(m) => QualifierError::NotFound(m),
+            CrmError::Invalid(m) => QualifierError::Invalid(m),
+            other => QualifierError::Db(other.to_string()),
+        }
+    }
+}
+
+impl From<GpError> for QualifierError {
+    fn from(e: GpError) -> Self {
+        QualifierError::Invalid(e.to_string())
+    }
+}
+
+/// Embeddings and per-campaign models.
+pub struct QualifierService {
+    embed: EmbedConfig,
+    model_name: String,
+    embedder: tokio::sync::Mutex<Option<Arc<Embedder>>>,
+    models: tokio::sync::Mutex<HashMap<u64, Qualifier>>,
+    db: Db,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for QualifierService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QualifierService")
+            .field("model", &self.model_name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn blocking_failed(e: tokio::task::JoinError) -> QualifierError {
+    QualifierError::Model(format!("a model computation failed: {e}"))
+}
+
+/// The text a lead is embedded from: its parsed profile, else what the CRM knows of it.
+fn lead_text(lead: &leads::Lead) -> Option<String> {
+    if let Some(profile) = lead
+        .profile_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<outlane_linkedin::Profile>(j).ok())
+    {
+        let text = outlane_linkedin::profile_text(&profile);
+        if !text.trim().is_empty() {
+            return Some(text);
+        }
+    }
+    let mut parts = Vec::new();
+    if let Some(h) = lead.headline.as_deref().filter(|h| !h.trim().is_empty()) {
+        parts.push(format!("Headline: {h}"));
+    }
+    if let Some(c) = lead.company.as_deref().filter(|c| !c.trim().is_empty()) {
+        parts.push(format!("Company: {c}"));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+impl QualifierService {
+    /// The service for the model files in `paths`.
+    pub fn new(paths: &Paths, db: Db, clock: Clock) -> QualifierService {
+        let mut embed = EmbedConfig::in_models_dir(
+            paths.models.parent().unwrap_or(std::path::Path::new(".")),
+            paths.ort_library.clone(),
+        );
+        embed.model = paths.models.join("model.onnx");
+        embed.tokenizer = paths.models.join("tokenizer.json");
+        let model_name = paths
+            .models
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        QualifierService {
+            embed,
+            model_name,
+            embedder: tokio::sync::Mutex::new(None),
+            models: tokio::sync::Mutex::new(HashMap::new()),
+            db,
+            clock,
+        }
+    }
+
+    async fn embedder(&self) -> Result<Arc<Embedder>, QualifierError> {
+        let mut slot = self.embedder.lock().await;
+        if let Some(e) = slot.as_ref() {
+            return Ok(e.clone());
+        }
+        let config = self.embed.clone();
+        let loaded = tokio::task::spawn_blocking(move || Embedder::load(config))
+            .await
+            .map_err(blocking_failed)?
+            .map_err(|e| QualifierError::Model(e.to_string()))?;
+        let loaded = Arc::new(loaded);
+        *slot = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The embeddings of `ids`, computing (in one batch) and storing those not stored yet.
+    pub async fn embeddings(&self, ids: &[u64]) -> Result<Vec<(u64, Vec<f32>)>, QualifierError> {
+        let model = self.model_name.clone();
+        let wanted = ids.to_vec();
+        let (known, missing) = self
+            .db
+            .read(move |c| {
+                let mut known = HashMap::new();
+                let mut missing = Vec::new();
+                for id in wanted {
+                    match learning::embedding(c, id, &model)? {
+                        Some(v) => {
+                            known.insert(id, v);
+                        }
+                        None => {
+                            let lead = leads::get(c, id)?;
+                            match lead_text(&lead) {
+                                Some(text) => missing.push((id, text)),
+                                None => {
+                                    return Err(CrmError::Invalid(format!(
+                                        "lead {id} ({}) has no profile to embed yet: enrich it first",
+                                        lead.key()
+                                    )));
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok((known, missing))
+            })
+            .await?;
+        let mut known = known;
+        if !missing.is_empty() {
+            let embedder = self.embedder().await?;
+            let texts: Vec<String> = missing.iter().map(|(_, t)| t.clone()).collect();
+            let vectors = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                embedder.embed(&refs)
+            })
+            .await
+            .map_err(blocking_failed)?
+            .map_err(|e| QualifierError::Model(e.to_string()))?;
+            let model = self.model_name.clone();
+            let now = self.clock.now_ms();
+            let rows: Vec<(u64, Vec<f32>)> =
+                missing.iter().map(|(id, _)| *id).zip(vectors).collect();
+            let stored = rows.clone();
+            self.db
+                .write(move |tx| {
+                    for (id, v) in &stored {
+                        learning::put_embedding(tx, *id, &model, v, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            known.extend(rows);
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| known.get(id).map(|v| (*id, v.clone())))
+            .collect())
+    }
+
+    /// Runs `f` on the campaign's model (warm-started from its stored labels) on a blocking
+    /// thread.
+    async fn with_model<T: Send + 'static>(
+        &self,
+        campaign: u64,
+        f: impl FnOnce(&mut Qualifier) -> Result<T, QualifierError> + Send + 'static,
+    ) -> Result<T, QualifierError> {
+        let mut models = self.models.lock().await;
+        let model = match models.remove(&campaign) {
+            Some(m) => m,
+            None => {
+                let name = self.model_name.clone();
+                let labelled = self
+                    .db
+                    .read(move |c| learning::labelled(c, campaign, &name))
+                    .await?;
+                let labels: Vec<(Vec<f32>, bool)> =
+                    labelled.into_iter().map(|(_, v, l)| (v, l)).collect();
+                tokio::task::spawn_blocking(move || {
+                    let mut q = Qualifier::new(QualifierConfig::default());
+                    if !labels.is_empty() {
+                        q.warm_start(&labels)?;
+                    }
+                    Ok::<_, QualifierError>(q)
+                })
+                .await
+                .map_err(blocking_failed)??
+            }
+        };
+        let (model, result) = tokio::task::spawn_blocking(move || {
+            let mut model = model;
+            let result = f(&mut model);
+            (model, result)
+        })
+        .await
+        .map_err(blocking_failed)?;
+        models.insert(campaign, model);
+        result
+    }
+
+    /// Computes and stores the lead's embedding (no-op when stored).
+    pub async fn embed(&self, lead: u64) -> Result<(), QualifierError> {
+        self.embeddings(&[lead]).await.map(|_| ())
+    }
+
+    /// The campaign model's prediction for a lead; `None` before the model can fit.
+    pub async fn predict(
+        &self,
+        campaign: u64,
+        lead: u64,
+    ) -> Result<Option<Prediction>, QualifierError> {
+        let (_, v) = self.embeddings(&[lead]).await?.remove(0);
+        self.with_model(campaign, move |q| Ok(q.predict(&v)?)).await
+    }
+
+    /// The lead to label next among `ids`, with the auto-decision when the gate passes.
+    pub async fn choose(
+        &self,
+        campaign: u64,
+        ids: &[u64],
+    ) -> Result<Option<Choice>, QualifierError> {
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let candidates = self.embeddings(ids).await?;
+        self.with_model(campaign, move |q| Ok(q.choose(&candidates)?))
+            .await
+    }
+
+    /// Records a label and updates the campaign's model.
+    pub async fn label(
+        &self,
+        campaign: u64,
+        lead: u64,
+        qualified: bool,
+        reason: &str,
+        source: LabelSource,
+    ) -> Result<(), QualifierError> {
+        let (_, v) = self.embeddings(&[lead]).await?.remove(0);
+        let now = self.clock.now_ms();
+        let reason = reason.to_string();
+        self.db
+            .write(move |tx| {
+                learning::put_label(tx, campaign, lead, qualified, &reason, source, now)
+            })
+            .await?;
+        self.with_model(campaign, move |q| {
+            q.add_label(&v, qualified)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// `ids` best first, with their scores; arrival order before the model can fit.
+    pub async fn rank(
+        &self,
+        campaign: u64,
+        ids: &[u64],
+    ) -> Result<Vec<(u64, f64)>, QualifierError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let candidates = self.embeddings(ids).await?;
+        self.with_model(campaign, move |q| Ok(q.rank(&candidates)?))
+            .await
+    }
+}

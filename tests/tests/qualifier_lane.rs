@@ -1,0 +1,129 @@
+//! The qualifier capability end to end: a real WASM lane, the real ONNX embedding model,
+//! the GP learner and real SQLite. Leads are simulated people whose headlines decide a hidden
+//! rule; the lane labels some of them and the model must rank the rest better than chance.
+
+use outlane::crm::learning;
+use outlane::crm::{Stage, leads, pipeline};
+use outlane::runtime::CallOutcome;
+use outlane_simulator::Scenario;
+use outlane_tests::host::{TestHost, account_with_campaign, lane_entry};
+use serde_json::{Value, json};
+
+const WORDS: [&str; 3] = ["sales", "revenue", "account"];
+
+fn profile_json(p: &outlane_simulator::Person) -> Value {
+    json!({
+        "url": format!("https://www.linkedin.com/in/{}/", p.handle),
+        "urn": null, "member_urn": null,
+        "public_identifier": p.handle,
+        "first_name": p.first, "last_name": p.last,
+        "full_name": format!("{} {}", p.first, p.last),
+        "headline": p.headline, "summary": p.summary,
+        "location_name": p.location, "country_code": p.country_code,
+        "industry": p.industry.as_ref().map(|i| i.name.clone()),
+        "positions": p.positions.iter().map(|x| json!({
+            "title": x.title, "company_name": x.company_name, "company_urn": null,
+            "location": null, "start": null, "end": null, "description": x.description})).collect::<Vec<_>>(),
+        "educations": [],
+        "connection_distance": "DISTANCE_2", "connection_degree": 2, "invitation_pending": false,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
+    let extra = format!(
+        "grants = [\"crm\", \"qualifier\"]\n[lane.limits]\ncpu = \"20s\"\n[lane.config]\nlabel_first = 24\nqualified_words = {:?}",
+        WORDS
+    );
+    let host =
+        TestHost::with_qualifier(&lane_entry("q", "{guest:fixture-qualifier-user}", &extra)).await;
+    let (_, campaign) = account_with_campaign(&host.db, "me@example.com", "pw");
+    let people = Scenario::generate(3, 60).people;
+    host.db
+        .write_blocking(move |tx| {
+            let urls: Vec<String> = people
+                .iter()
+                .map(|p| format!("https://www.linkedin.com/in/{}/", p.handle))
+                .collect();
+            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
+            for p in &people {
+                let id = leads::find(
+                    tx,
+                    &outlane_linkedin::ProfileId::parse(&format!(
+                        "https://www.linkedin.com/in/{}/",
+                        p.handle
+                    ))
+                    .unwrap(),
+                )?
+                .unwrap();
+                leads::save_profile(tx, id, &profile_json(p).to_string(), None, "test", 2)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    host.registry.reload().await;
+    let summary = match host.call("q").await {
+        CallOutcome::Worked(s) => s,
+        other => panic!("{other}"),
+    };
+    let s: Value = serde_json::from_str(&summary).unwrap();
+    // Before any label: cold start, arrival order.
+    assert_eq!(s["cold_strategy"], "cold-start");
+    assert_eq!(s["cold_first"], s["first_id"]);
+    // Labels and embeddings are stored.
+    let stored = host
+        .db
+        .read_blocking(move |c| learning::labelled(c, campaign, "minilm"))
+        .unwrap();
+    assert_eq!(stored.len(), 24);
+    assert!(stored.iter().all(|(_, v, _)| v.len() == 384));
+    let positives = stored.iter().filter(|(_, _, l)| *l).count();
+    assert!(
+        positives > 0 && positives < 24,
+        "both classes among the labels: {positives}"
+    );
+    // A prediction with sane numbers, and a choice that explains itself.
+    let p = &s["prediction"];
+    let prob = p["p"].as_f64().unwrap();
+    assert!(
+        (0.0..=1.0).contains(&prob)
+            && p["entropy"].as_f64().unwrap() <= std::f64::consts::LN_2 + 1e-9
+    );
+    assert!(
+        !s["choice"]["reason"].as_str().unwrap().is_empty(),
+        "{}",
+        s["choice"]
+    );
+    // The ranking of the unlabelled leads puts the hidden rule's positives first, better than chance.
+    let truth: std::collections::HashMap<u64, bool> = s["truth"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t[0].as_u64().unwrap(), t[1].as_bool().unwrap()))
+        .collect();
+    let ranked: Vec<u64> = s["ranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_u64().unwrap())
+        .collect();
+    let total_pos = ranked.iter().filter(|id| truth[*id]).count();
+    assert!(
+        total_pos >= 3,
+        "the test data has positives to find: {total_pos}"
+    );
+    let top = &ranked[..total_pos];
+    let hits = top.iter().filter(|id| truth[*id]).count();
+    let base_rate = total_pos as f64 / ranked.len() as f64;
+    let precision = hits as f64 / total_pos as f64;
+    eprintln!("precision at R {precision:.2}, base rate {base_rate:.2} ({hits}/{total_pos})");
+    assert!(
+        precision >= (2.0 * base_rate).min(0.6),
+        "precision at R {precision:.2} vs base rate {base_rate:.2} ({hits}/{total_pos})"
+    );
+    let deals = host
+        .db
+        .read_blocking(move |c| pipeline::in_stage(c, campaign, Stage::Enriched, 100))
+        .unwrap();
+    assert_eq!(deals.len(), 60, "the qualifier changes no stage by itself");
+}
