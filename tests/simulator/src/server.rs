@@ -1,0 +1,166 @@
+//! The running server: [`Simulator`].
+
+use crate::faults::Fault;
+use crate::routes;
+use crate::scenario::Scenario;
+use crate::state::{RequestRecord, SimState, Snapshot};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running simulator. Dropping it stops the server too (abruptly); [`Simulator::stop`]
+/// shuts it down gracefully.
+#[derive(Debug)]
+pub struct Simulator {
+    state: SimState,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Starts on 127.0.0.1 with a free port.
+    pub async fn start(scenario: Scenario) -> anyhow::Result<Simulator> {
+        Simulator::start_on(0, scenario).await
+    }
+
+    /// Starts on 127.0.0.1:`port` (0 picks a free port).
+    pub async fn start_on(port: u16, mut scenario: Scenario) -> anyhow::Result<Simulator> {
+        scenario.normalize()?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let state = SimState::new(scenario);
+        let app = routes::router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::warn!("simulator server stopped: {e}");
+            }
+        });
+        tracing::info!("LinkedIn simulator listening on http://{addr}");
+        Ok(Simulator {
+            state,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (for direct inspection with [`SimState::with`]).
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    /// Replaces the whole world (sessions, log, faults and clock included) with `scenario`.
+    pub fn reset(&self, scenario: Scenario) {
+        self.state.reset(scenario);
+    }
+
+    /// A serialisable view of the world.
+    pub fn snapshot(&self) -> Snapshot {
+        self.state.with(|w| w.snapshot())
+    }
+
+    /// The scenario currently loaded (with derived identifiers filled in).
+    pub fn scenario(&self) -> Scenario {
+        self.state.with(|w| w.scenario().clone())
+    }
+
+    /// The request log (§7.2).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.with(|w| w.requests())
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.state.with(|w| w.clear_requests());
+    }
+
+    /// The invitee accepts the pending invitation; `false` if none was pending.
+    pub fn accept(&self, handle: &str) -> bool {
+        self.state.with(|w| w.accept(handle))
+    }
+
+    /// The invitee declines the pending invitation; `false` if none was pending.
+    pub fn decline(&self, handle: &str) -> bool {
+        self.state.with(|w| w.decline(handle))
+    }
+
+    /// The viewer withdraws the pending invitation (re-invite cooldown starts); `false` if none.
+    pub fn withdraw(&self, handle: &str) -> bool {
+        self.state.with(|w| w.withdraw(handle))
+    }
+
+    /// Invalidates every session (pages redirect to login, Voyager answers 401).
+    pub fn expire_sessions(&self) {
+        self.state.with(|w| w.expire_sessions(None));
+    }
+
+    /// Solves the pending checkpoint challenge.
+    pub fn solve_checkpoint(&self) {
+        self.state.with(|w| {
+            w.solve_checkpoint();
+        });
+    }
+
+    /// Adds a fault.
+    pub fn add_fault(&self, fault: Fault) {
+        self.state.with(|w| w.add_fault(fault));
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state.with(|w| w.clear_faults());
+    }
+
+    /// Moves the sim clock forward by `ms` (auto-accept/decline become due accordingly).
+    pub fn advance_clock(&self, ms: u64) {
+        self.state.with(|w| w.advance_clock(ms));
+    }
+
+    /// The sim clock (Unix ms).
+    pub fn now_ms(&self) -> u64 {
+        self.state.with(|w| w.now())
+    }
+
+    /// Stops the server, waiting up to 2 s for open requests.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
