@@ -10,6 +10,7 @@
 //! - [`crm`]: the SQLite database;
 //! - [`llm`]: prompts, the OpenAI-compatible client and the LLM budget;
 //! - [`qualifier`]: lead embeddings and the per-campaign active learner;
+//! - [`qualifier_eval`]: the offline evaluation of the learner against random and LLM-on-all;
 //! - [`daemon`]: the scheduler that calls lanes;
 //! - [`clock`]: the daemon clock (accelerated in tests and the demo);
 //! - [`guest_build`]: building lane crates into components.
@@ -25,5 +26,6 @@ pub mod guest_build;
 pub mod llm;
 pub mod manifest;
 pub mod qualifier;
+pub mod qualifier_eval;
 pub mod runtime;
 pub mod units;

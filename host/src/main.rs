@@ -35,7 +35,7 @@ enum Command {
     /// Work with LinkedIn profile data.
     #[command(subcommand)]
     Profile(cli::profile::ProfileCommand),
-    /// The qualifier's model: parity with the reference.
+    /// The qualifier's model: parity with the reference, offline evaluation.
     #[command(subcommand)]
     Qualifier(cli::qualifier::QualifierCommand),
     /// Inspect and resume LinkedIn accounts.
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cli::status::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
-        Command::Qualifier(cmd) => cli::qualifier::run(cmd),
+        Command::Qualifier(cmd) => cli::qualifier::run(&global, cmd),
         Command::Accounts(cmd) => cli::accounts::run(&global, cmd),
     };
     match result {

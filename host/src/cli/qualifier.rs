@@ -1,7 +1,8 @@
 //! `outlane qualifier`: the qualifier's model outside the daemon.
 
-use super::UsageError;
+use super::{Global, UsageError};
 use clap::Subcommand;
+use outlane::qualifier_eval::{self as eval, EvalConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,11 +16,61 @@ pub enum QualifierCommand {
         /// JSON with `X` (training embeddings), `y` (0/1 labels) and `T` (test embeddings).
         file: PathBuf,
     },
+    /// The offline evaluation: the active learner vs random labelling vs the LLM on everyone,
+    /// on simulated people with a hidden ideal-customer rule (an oracle stands in for the LLM).
+    Eval {
+        /// People in the simulated population.
+        #[arg(long, default_value_t = 1000)]
+        people: usize,
+        /// Seed of the population and of the random choices.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Oracle calls each learning strategy may spend.
+        #[arg(long, default_value_t = 300)]
+        budget: usize,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a `qualifier` subcommand.
-pub fn run(cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
+pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        QualifierCommand::Eval {
+            people,
+            seed,
+            budget,
+            json,
+        } => {
+            if people < 100 || budget == 0 || budget > people {
+                return Err(UsageError(
+                    "use --people of at least 100 and a --budget between 1 and --people".into(),
+                )
+                .into());
+            }
+            let paths = global.config()?.qualifier.with_env();
+            let mut embed = outlane_embed::EmbedConfig::in_models_dir(
+                paths.models.parent().unwrap_or(std::path::Path::new(".")),
+                paths.ort_library.clone(),
+            );
+            embed.model = paths.models.join("model.onnx");
+            embed.tokenizer = paths.models.join("tokenizer.json");
+            let embedder = outlane_embed::Embedder::load(embed)?;
+            let config = EvalConfig {
+                people,
+                seed,
+                budget,
+                ..EvalConfig::default()
+            };
+            let report = eval::run(&config, &embedder, &mut |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", eval::table(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         QualifierCommand::Parity { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
