@@ -480,3 +480,27 @@ fn selection_gate_and_ranking() {
             .starts_with("Auto-rejected by GP model (41 labels). prob=")
     );
 }
+
+/// No automatic decision before ten labels of each class, however confident the model looks.
+#[test]
+fn no_auto_decision_on_a_handful_of_labels() {
+    let mut data = Clusters::new(5, 1.0, 0.0);
+    let labels: Vec<(Vec<f32>, bool)> = (0..12).map(|i| data.sample(i % 4 == 0)).collect();
+    let mut q = Qualifier::new(QualifierConfig::default());
+    q.warm_start(&labels).unwrap();
+    for round in 0..20 {
+        let candidates: Vec<(u64, Vec<f32>)> =
+            (0..50).map(|i| (i, data.sample(i % 2 == 0).0)).collect();
+        let choice = q.choose(&candidates).unwrap().unwrap();
+        assert_eq!(
+            choice.auto_decision, None,
+            "round {round}: {}",
+            choice.reason
+        );
+        assert!(
+            choice.reason.contains("10 labels of each class"),
+            "{}",
+            choice.reason
+        );
+    }
+}
