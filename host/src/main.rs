@@ -32,6 +32,9 @@ enum Command {
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
+    /// List, create and change campaigns.
+    #[command(subcommand)]
+    Campaign(cli::campaign::CampaignCommand),
     /// Work with LinkedIn profile data.
     #[command(subcommand)]
     Profile(cli::profile::ProfileCommand),
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cli::status::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
+        Command::Campaign(cmd) => cli::campaign::run(&global, cmd),
         Command::Qualifier(cmd) => cli::qualifier::run(&global, cmd),
         Command::Accounts(cmd) => cli::accounts::run(&global, cmd),
     };

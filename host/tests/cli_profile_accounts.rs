@@ -160,3 +160,90 @@ fn qualifier_parity_matches_the_reference_golden_file() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn campaigns_are_added_listed_and_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = outlane(dir.path(), &["campaign", "add", "Fintech CFOs"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("outlane init"));
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    db.write_blocking(|tx| accounts::create(tx, "me@example.com", "UTC", 0))
+        .unwrap();
+    drop(db);
+    let docs = dir.path().join("docs.md");
+    std::fs::write(&docs, "Ledgerly automates month-end close.").unwrap();
+    let add = outlane(
+        dir.path(),
+        &[
+            "campaign",
+            "add",
+            "Fintech CFOs",
+            "--product-docs-file",
+            docs.to_str().unwrap(),
+            "--objective",
+            "Demos with finance leaders",
+            "--follow-up",
+            "Hi {{ first_name }}",
+            "--booking-link",
+            "https://cal.example.com/me",
+        ],
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let dup = outlane(dir.path(), &["campaign", "add", "fintech cfos"]);
+    assert_eq!(
+        dup.status.code(),
+        Some(2),
+        "names are unique, case-insensitively"
+    );
+    let bad = outlane(
+        dir.path(),
+        &[
+            "campaign",
+            "add",
+            "Other",
+            "--booking-link",
+            "cal.example.com",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an http(s) URL"));
+
+    let edit = outlane(
+        dir.path(),
+        &[
+            "campaign",
+            "edit",
+            "FINTECH CFOs",
+            "--pause",
+            "--no-booking-link",
+            "--rename",
+            "CFOs",
+        ],
+    );
+    assert!(
+        edit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edit.stderr)
+    );
+    let list = outlane(dir.path(), &["campaign", "list", "--json"]);
+    let all: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(all[0]["name"], "CFOs");
+    assert_eq!(all[0]["active"], false);
+    assert_eq!(all[0]["booking_link"], serde_json::Value::Null);
+    assert_eq!(
+        all[0]["product_docs"],
+        "Ledgerly automates month-end close."
+    );
+    assert_eq!(all[0]["follow_up_template"], "Hi {{ first_name }}");
+    let text = outlane(dir.path(), &["campaign", "list"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("paused"));
+    let missing = outlane(dir.path(), &["campaign", "edit", "nope", "--resume"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("known: CFOs"));
+}

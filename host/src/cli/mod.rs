@@ -1,6 +1,7 @@
 //! Subcommands of the `outlane` binary and what they share.
 
 pub mod accounts;
+pub mod campaign;
 pub mod lanes;
 pub mod leads;
 pub mod profile;

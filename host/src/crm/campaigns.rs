@@ -143,3 +143,71 @@ pub fn only_active(conn: &Connection) -> CrmResult<Campaign> {
         ))),
     }
 }
+
+/// Changes to a campaign; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// New product description.
+    pub product_docs: Option<String>,
+    /// New objective.
+    pub objective: Option<String>,
+    /// New follow-up template.
+    pub follow_up_template: Option<String>,
+    /// New booking link (`Some(None)` removes it).
+    pub booking_link: Option<Option<String>>,
+    /// Work it (true) or pause it (false).
+    pub active: Option<bool>,
+}
+
+/// Checks a booking link: an absolute http(s) URL.
+pub fn check_booking_link(link: &str) -> CrmResult<String> {
+    let link = link.trim();
+    match url::Url::parse(link) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(link.to_string())
+        }
+        _ => Err(CrmError::Invalid(format!(
+            "the booking link `{link}` is not an http(s) URL"
+        ))),
+    }
+}
+
+/// Applies `changes` to campaign `id`; returns the campaign as it is now.
+pub fn update(conn: &Connection, id: u64, changes: &CampaignChanges) -> CrmResult<Campaign> {
+    let mut c = get(conn, id)?;
+    if let Some(name) = &changes.name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(CrmError::Invalid("the campaign name is empty".into()));
+        }
+        c.name = name.to_string();
+    }
+    if let Some(v) = &changes.product_docs {
+        c.product_docs = v.clone();
+    }
+    if let Some(v) = &changes.objective {
+        c.objective = v.clone();
+    }
+    if let Some(v) = &changes.follow_up_template {
+        c.follow_up_template = v.clone();
+    }
+    if let Some(link) = &changes.booking_link {
+        c.booking_link = match link {
+            Some(l) => Some(check_booking_link(l)?),
+            None => None,
+        };
+    }
+    if let Some(active) = changes.active {
+        c.active = active;
+    }
+    let name = c.name.clone();
+    conn.execute(
+        "UPDATE campaigns SET name = ?2, product_docs = ?3, objective = ?4, follow_up_template = ?5, \
+         booking_link = ?6, active = ?7 WHERE id = ?1",
+        params![id, c.name, c.product_docs, c.objective, c.follow_up_template, c.booking_link, c.active],
+    )
+    .map_err(|e| CrmError::on_conflict(e, || format!("a campaign named `{name}` already exists")))?;
+    Ok(c)
+}
