@@ -32,6 +32,8 @@ enum Command {
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
+    /// Create the configuration, the LinkedIn account and the first campaign.
+    Init(cli::init::InitArgs),
     /// List, create and change campaigns.
     #[command(subcommand)]
     Campaign(cli::campaign::CampaignCommand),
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),
+        Command::Init(args) => cli::init::run(&global, args),
         Command::Qualifier(cmd) => cli::qualifier::run(&global, cmd),
         Command::Accounts(cmd) => cli::accounts::run(&global, cmd),
     };

@@ -247,3 +247,117 @@ fn campaigns_are_added_listed_and_edited() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("known: CFOs"));
 }
+
+fn init(data: &Path, config: &Path, args: &[&str], stdin: &str, password: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outlane"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(config)
+        .arg("init")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env("OUTLANE_PASSPHRASE", "init test passphrase")
+        .env_remove("OUTLANE_LINKEDIN_LOGIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    match password {
+        Some(p) => cmd.env("OUTLANE_LINKEDIN_PASSWORD", p),
+        None => cmd.env_remove("OUTLANE_LINKEDIN_PASSWORD"),
+    };
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn init_asks_again_on_bad_values_and_seals_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("conf").join("outlane.toml");
+    // Piped answers: login, password, a bad time zone then a good one, defaults for the URLs
+    // and the model, the campaign, and a bad booking link then none.
+    let answers = "me@example.com\ns3cret pass\nMars/Olympus\nEurope/Berlin\n\n\n\nFintech CFOs\nLedgerly\nDemos with CFOs\n\nnot-a-link\n\n";
+    let out = init(dir.path(), &config, &[], answers, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("try again"), "{err}");
+    assert!(!err.contains("s3cret"), "the password is never echoed");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("base_url = \"https://www.linkedin.com\"") && text.contains("gpt-4o-mini"),
+        "{text}"
+    );
+    outlane::config::Config::load(&config, true).expect("the written config loads");
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let (account, campaign) = db
+        .read_blocking(|c| {
+            let a = accounts::find(c, "me@example.com")?;
+            let p = accounts::password(c, a.id, "init test passphrase")?;
+            assert_eq!(p.as_str(), "s3cret pass");
+            Ok((a, outlane::crm::campaigns::find(c, "Fintech CFOs")?))
+        })
+        .unwrap();
+    assert_eq!(account.timezone, "Europe/Berlin");
+    assert_eq!(campaign.booking_link, None);
+    assert!(campaign.follow_up_template.contains("{{ first_name }}"));
+    let raw = std::fs::read(dir.path().join("outlane.db")).unwrap();
+    assert!(
+        !raw.windows(11).any(|w| w == b"s3cret pass"),
+        "sealed, not stored in clear"
+    );
+
+    // An existing config is not overwritten without --force; non-interactive runs need flags.
+    let again = init(dir.path(), &config, &["--non-interactive"], "", Some("x"));
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let missing = init(
+        dir.path(),
+        &config,
+        &["--non-interactive", "--force", "--login", "b@example.com"],
+        "",
+        Some("pw"),
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("First campaign's name"));
+    let full = init(
+        dir.path(),
+        &config,
+        &[
+            "--non-interactive",
+            "--force",
+            "--login",
+            "b@example.com",
+            "--linkedin-url",
+            "http://127.0.0.1:9",
+            "--llm-url",
+            "http://127.0.0.1:8/v1",
+            "--campaign",
+            "Second",
+            "--product-docs",
+            "X",
+            "--objective",
+            "Y",
+            "--booking-link",
+            "https://cal.example.com/b",
+        ],
+        "",
+        Some("pw2"),
+    );
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("http://127.0.0.1:9") && text.contains("http://127.0.0.1:8/v1"),
+        "{text}"
+    );
+}

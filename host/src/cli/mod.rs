@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod campaign;
+pub mod init;
 pub mod lanes;
 pub mod leads;
 pub mod profile;
