@@ -5,6 +5,8 @@
 //! jitter; a failing lane backs off exponentially (interval × 2^failures, capped). Working
 //! hours and persisted schedules come with the full scheduler.
 
+pub mod hours;
+
 use crate::clock::Clock;
 use crate::crm::lane_status;
 use crate::manifest::LaneKind;
