@@ -35,11 +35,8 @@ pub mod state;
 pub mod tasks;
 pub mod wire;
 
+use outlane_local_server::LocalServer;
 use std::net::SocketAddr;
-use std::time::Duration;
-
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use config::{DEFAULT_MODEL, Decision, QualifyRule, StubConfig};
 pub use faults::{Fault, FaultKind};
@@ -52,9 +49,7 @@ pub use wire::Usage;
 #[derive(Debug)]
 pub struct LlmStub {
     state: StubState,
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl LlmStub {
@@ -69,36 +64,20 @@ impl LlmStub {
         for fault in &config.faults {
             fault.validate().map_err(anyhow::Error::msg)?;
         }
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
         let state = StubState::new(config);
-        let app = routes::router(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = server.await {
-                tracing::warn!("LLM stub server stopped: {e}");
-            }
-        });
-        tracing::info!("LLM stub listening on http://{addr}/v1");
-        Ok(LlmStub {
-            state,
-            addr,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        let server = LocalServer::start(port, routes::router(state.clone()), "LLM stub").await?;
+        tracing::info!("LLM stub listening on http://{}/v1", server.addr());
+        Ok(LlmStub { state, server })
     }
 
     /// `http://127.0.0.1:PORT/v1`: what OpenAI clients take as their base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}/v1", self.server.addr())
     }
 
     /// The socket address served.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The shared state (for direct access with [`StubState::with`]).
@@ -173,29 +152,7 @@ impl LlmStub {
     }
 
     /// Stops the server, waiting up to 2 s for open requests.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
-    }
-}
-
-impl Drop for LlmStub {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }

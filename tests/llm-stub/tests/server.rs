@@ -5,8 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{qualify_body, raw_http};
+use common::qualify_body;
 use outlane_llm_stub::{Fault, FaultKind, LlmStub, QualifyRule, StubConfig};
+use outlane_local_server::raw_http;
 use serde_json::{Value, json};
 
 async fn http(

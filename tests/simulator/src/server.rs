@@ -4,19 +4,15 @@ use crate::faults::Fault;
 use crate::routes;
 use crate::scenario::Scenario;
 use crate::state::{RequestRecord, SimState, Snapshot};
+use outlane_local_server::LocalServer;
 use std::net::SocketAddr;
-use std::time::Duration;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A running simulator. Dropping it stops the server too (abruptly); [`Simulator::stop`]
 /// shuts it down gracefully.
 #[derive(Debug)]
 pub struct Simulator {
     state: SimState,
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl Simulator {
@@ -28,36 +24,20 @@ impl Simulator {
     /// Starts on 127.0.0.1:`port` (0 picks a free port).
     pub async fn start_on(port: u16, mut scenario: Scenario) -> anyhow::Result<Simulator> {
         scenario.normalize()?;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
         let state = SimState::new(scenario);
-        let app = routes::router(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = server.await {
-                tracing::warn!("simulator server stopped: {e}");
-            }
-        });
-        tracing::info!("LinkedIn simulator listening on http://{addr}");
-        Ok(Simulator {
-            state,
-            addr,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        let server = LocalServer::start(port, routes::router(state.clone()), "simulator").await?;
+        tracing::info!("LinkedIn simulator listening on http://{}", server.addr());
+        Ok(Simulator { state, server })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The socket address served.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The shared state (for direct inspection with [`SimState::with`]).
@@ -138,29 +118,7 @@ impl Simulator {
     }
 
     /// Stops the server, waiting up to 2 s for open requests.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }

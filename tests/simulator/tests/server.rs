@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{raw_http, small};
+use common::small;
+use outlane_local_server::raw_http;
 use outlane_simulator::{Fault, FaultKind, RelationshipState, Simulator, Snapshot};
 use serde_json::{Value, json};
 

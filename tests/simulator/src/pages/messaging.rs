@@ -39,7 +39,6 @@ const MESSAGING_JS: &str = r#"
   var box = document.querySelector('.msg-form__contenteditable');
   var send = document.querySelector('.msg-form__send-button');
   var seq = 0;
-  var busy = false;
 
   function row(r) {
     return '<div class="msg-connections-typeahead__search-result-row" role="option" tabindex="-1" data-handle="' +
@@ -72,34 +71,7 @@ const MESSAGING_JS: &str = r#"
     });
   }
 
-  function enable() { send.disabled = false; }
-  function submit() {
-    if (send.disabled || busy || !recipient) { return; }
-    var text = SIM.composeText(box);
-    if (!text.trim()) { return; }
-    busy = true;
-    SIM.post('/__sim/ui/message', { handle: recipient, text: text, channel: 'messaging_page' }).then(function (r) {
-      busy = false;
-      if (r.ok) {
-        list.appendChild(SIM.listItem(text, true));
-        box.innerHTML = '';
-        send.disabled = true;
-      } else {
-        SIM.toast('error', r.error || 'Your message couldn’t be sent.');
-      }
-    }).catch(function () { busy = false; SIM.toast('error', 'Your message couldn’t be sent.'); });
-  }
-  box.addEventListener('input', enable);
-  box.addEventListener('paste', function (e) {
-    var data = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
-    e.preventDefault();
-    SIM.insertText(box, data);
-    enable();
-  });
-  box.addEventListener('keydown', function (e) {
-    if (e.key === 'Enter' && !e.shiftKey && cfg.enter_sends) { e.preventDefault(); submit(); }
-  });
-  form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+  SIM.composer(form, box, send, list, function () { return recipient; }, 'messaging_page', cfg.enter_sends);
 })();
 "#;
 

@@ -235,8 +235,42 @@ var SIM = (function () {
   function composeText(box) {
     return box.innerText.replace(/[\r\n]+$/, '');
   }
+  // Wires a message form: Send is enabled by typing or pasting, submit (or Enter when
+  // enterSends) posts the text to recipient() on `channel` and shows it in `list`.
+  function composer(form, box, send, list, recipient, channel, enterSends) {
+    var busy = false;
+    function enable() { send.disabled = false; }
+    function submit() {
+      var to = recipient();
+      if (send.disabled || busy || !to) { return; }
+      var text = composeText(box);
+      if (!text.trim()) { return; }
+      busy = true;
+      post('/__sim/ui/message', { handle: to, text: text, channel: channel }).then(function (r) {
+        busy = false;
+        if (r.ok) {
+          list.appendChild(listItem(text, true));
+          box.innerHTML = '';
+          send.disabled = true;
+        } else {
+          toast('error', r.error || 'Your message couldn’t be sent.');
+        }
+      }).catch(function () { busy = false; toast('error', 'Your message couldn’t be sent.'); });
+    }
+    box.addEventListener('input', enable);
+    box.addEventListener('paste', function (e) {
+      var data = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+      e.preventDefault();
+      insertText(box, data);
+      enable();
+    });
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && enterSends) { e.preventDefault(); submit(); }
+    });
+    form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+  }
   return { csrf: csrf, post: post, get: get, esc: esc, el: el, config: config, toast: toast,
-           listItem: listItem, insertText: insertText, composeText: composeText };
+           listItem: listItem, insertText: insertText, composeText: composeText, composer: composer };
 })();
 "#;
 

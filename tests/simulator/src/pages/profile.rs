@@ -694,35 +694,7 @@ const PROFILE_JS: &str = r#"
     var form = o.querySelector('form');
     var box = o.querySelector('.msg-form__contenteditable');
     var send = o.querySelector('.msg-form__send-button');
-    var busy = false;
-    function enable() { send.disabled = false; }
-    function submit() {
-      if (send.disabled || busy) { return; }
-      var text = SIM.composeText(box);
-      if (!text.trim()) { return; }
-      busy = true;
-      SIM.post('/__sim/ui/message', { handle: cfg.handle, text: text, channel: 'popup' }).then(function (r) {
-        busy = false;
-        if (r.ok) {
-          list.appendChild(SIM.listItem(text, true));
-          box.innerHTML = '';
-          send.disabled = true;
-        } else {
-          SIM.toast('error', r.error || 'Your message couldn’t be sent.');
-        }
-      }).catch(function () { busy = false; SIM.toast('error', 'Your message couldn’t be sent.'); });
-    }
-    box.addEventListener('input', enable);
-    box.addEventListener('paste', function (e) {
-      var data = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
-      e.preventDefault();
-      SIM.insertText(box, data);
-      enable();
-    });
-    box.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' && !e.shiftKey && cfg.enter_sends) { e.preventDefault(); submit(); }
-    });
-    form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+    SIM.composer(form, box, send, list, function () { return cfg.handle; }, 'popup', cfg.enter_sends);
     document.body.appendChild(o);
     box.focus();
   }
