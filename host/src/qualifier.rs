@@ -50,6 +50,19 @@ impl From<GpError> for QualifierError {
     }
 }
 
+/// The embedding model's files: `model.onnx` and `tokenizer.json` in the configured model
+/// directory, and the configured ONNX Runtime library.
+pub fn embed_config(paths: &Paths) -> EmbedConfig {
+    EmbedConfig {
+        model: paths.models.join("model.onnx"),
+        tokenizer: paths.models.join("tokenizer.json"),
+        ..EmbedConfig::in_models_dir(
+            paths.models.parent().unwrap_or(std::path::Path::new(".")),
+            paths.ort_library.clone(),
+        )
+    }
+}
+
 /// Embeddings and per-campaign models.
 pub struct QualifierService {
     embed: EmbedConfig,
@@ -97,12 +110,7 @@ fn lead_text(lead: &leads::Lead) -> Option<String> {
 impl QualifierService {
     /// The service for the model files in `paths`.
     pub fn new(paths: &Paths, db: Db, clock: Clock) -> QualifierService {
-        let mut embed = EmbedConfig::in_models_dir(
-            paths.models.parent().unwrap_or(std::path::Path::new(".")),
-            paths.ort_library.clone(),
-        );
-        embed.model = paths.models.join("model.onnx");
-        embed.tokenizer = paths.models.join("tokenizer.json");
+        let embed = embed_config(paths);
         let model_name = paths
             .models
             .file_name()

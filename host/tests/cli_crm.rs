@@ -4,17 +4,11 @@
 use outlane::crm::campaigns::{self, NewCampaign};
 use outlane::crm::{Db, accounts};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn outlane(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlane"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run outlane")
-}
+mod common;
+
+use common::outlane;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

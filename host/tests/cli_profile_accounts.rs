@@ -1,18 +1,11 @@
 //! `outlane profile parse` and `outlane accounts`, run as a user would.
 
 use outlane::crm::{Db, accounts};
+mod common;
+
+use common::outlane;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn outlane(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlane"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run outlane")
-}
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

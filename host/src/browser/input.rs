@@ -11,7 +11,7 @@ use chromiumoxide::cdp::browser_protocol::input::{
     DispatchKeyEventParams, DispatchKeyEventType, DispatchMouseEventParams, DispatchMouseEventType,
     InsertTextParams, MouseButton,
 };
-use chromiumoxide::keys::get_key_definition;
+use chromiumoxide::keys::{KeyDefinition, get_key_definition};
 use rand::RngExt;
 use std::time::Duration;
 
@@ -68,24 +68,7 @@ pub async fn type_text(page: &Page, text: &str, pace: Pace) -> Result<(), Browse
         let s: &str = c.encode_utf8(&mut buf);
         match get_key_definition(s) {
             Some(def) if c != '\n' && c != '\r' => {
-                key_event(
-                    page,
-                    DispatchKeyEventType::KeyDown,
-                    def.key,
-                    def.code,
-                    def.key_code,
-                    Some(s),
-                )
-                .await?;
-                key_event(
-                    page,
-                    DispatchKeyEventType::KeyUp,
-                    def.key,
-                    def.code,
-                    def.key_code,
-                    None,
-                )
-                .await?;
+                stroke(page, def, DispatchKeyEventType::KeyDown, Some(s)).await?;
             }
             _ => {
                 let insert = InsertTextParams::builder()
@@ -112,36 +95,28 @@ pub async fn press(page: &Page, key: &str) -> Result<(), BrowserError> {
     } else {
         DispatchKeyEventType::RawKeyDown
     };
-    key_event(page, down, def.key, def.code, def.key_code, def.text).await?;
-    key_event(
-        page,
-        DispatchKeyEventType::KeyUp,
-        def.key,
-        def.code,
-        def.key_code,
-        None,
-    )
-    .await
+    stroke(page, def, down, def.text).await
 }
 
-async fn key_event(
+/// One key down (of kind `down`, typing `text`) and up.
+async fn stroke(
     page: &Page,
-    kind: DispatchKeyEventType,
-    key: &str,
-    code: &str,
-    key_code: i64,
+    def: &KeyDefinition,
+    down: DispatchKeyEventType,
     text: Option<&str>,
 ) -> Result<(), BrowserError> {
-    let mut event = DispatchKeyEventParams::builder()
-        .r#type(kind)
-        .key(key)
-        .code(code)
-        .windows_virtual_key_code(key_code)
-        .native_virtual_key_code(key_code);
-    if let Some(text) = text {
-        event = event.text(text);
+    for (kind, text) in [(down, text), (DispatchKeyEventType::KeyUp, None)] {
+        let mut event = DispatchKeyEventParams::builder()
+            .r#type(kind)
+            .key(def.key)
+            .code(def.code)
+            .windows_virtual_key_code(def.key_code)
+            .native_virtual_key_code(def.key_code);
+        if let Some(text) = text {
+            event = event.text(text);
+        }
+        page.execute(event.build().map_err(BrowserError::Page)?)
+            .await?;
     }
-    page.execute(event.build().map_err(BrowserError::Page)?)
-        .await?;
     Ok(())
 }

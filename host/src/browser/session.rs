@@ -161,9 +161,9 @@ impl AccountBrowser {
         }
     }
 
-    /// Starts the browser if needed and makes sure it is logged in. A paused account fails at
-    /// once, without any request to LinkedIn.
-    pub async fn ready(&mut self) -> Result<(), BrowserError> {
+    /// Fails when the account is paused (read from the database: a person resumes it with
+    /// the CLI). Only needed before starting Chromium: pausing always stops it.
+    async fn refuse_if_paused(&self) -> Result<(), BrowserError> {
         let account = self.account;
         let paused = self
             .db
@@ -171,11 +171,18 @@ impl AccountBrowser {
             .await
             .map_err(|e| BrowserError::Db(e.to_string()))?
             .paused;
-        if let Some(reason) = paused {
-            return Err(BrowserError::Auth(format!(
+        match paused {
+            Some(reason) => Err(BrowserError::Auth(format!(
                 "account {account} is paused: {reason}"
-            )));
+            ))),
+            None => Ok(()),
         }
+    }
+
+    /// Starts the browser if needed and makes sure it is logged in. A paused account fails at
+    /// once, without any request to LinkedIn.
+    pub async fn ready(&mut self) -> Result<(), BrowserError> {
+        let account = self.account;
         if self.chrome.as_mut().is_some_and(Chrome::is_gone) {
             tracing::warn!(account, "the browser has gone away: starting it again");
             if let Some(task) = self.guard_task.take() {
@@ -187,6 +194,7 @@ impl AccountBrowser {
             self.verified = false;
         }
         if self.chrome.is_none() {
+            self.refuse_if_paused().await?;
             self.start().await?;
         }
         if !self.verified {
@@ -222,19 +230,8 @@ impl AccountBrowser {
                 "the browser is not logged in (the last login failed); open a page with goto to log in again".into(),
             ));
         }
-        let account = self.account;
-        let paused = self
-            .db
-            .read(move |c| accounts::get(c, account))
-            .await
-            .map_err(|e| BrowserError::Db(e.to_string()))?
-            .paused;
-        match paused {
-            Some(reason) => Err(BrowserError::Auth(format!(
-                "account {account} is paused: {reason}"
-            ))),
-            None => Ok(()),
-        }
+        // Running and logged in means not paused: pausing stops the browser.
+        Ok(())
     }
 
     async fn start(&mut self) -> Result<(), BrowserError> {

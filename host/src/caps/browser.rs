@@ -3,7 +3,6 @@
 //! campaign).
 
 use crate::browser::{AccountBrowser, Allow, BrowserError, Query};
-use crate::crm::campaigns;
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
 use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
@@ -41,9 +40,10 @@ fn lane_error(lane: &str, error: BrowserError) -> LaneError {
 
 impl LaneState {
     /// Checks the grant, finds the account's browser and runs `op` on it.
+    /// Every document the tab requests meanwhile is checked against the lane's allow-list
+    /// (the navigation guard), so the tab cannot end up off it.
     async fn browser<T>(
         &mut self,
-        navigates: bool,
         op: impl AsyncFnOnce(&mut AccountBrowser) -> Result<T, BrowserError>,
     ) -> Answer<T> {
         if let Err(denied) = self.require(Capability::Browser) {
@@ -54,22 +54,9 @@ impl LaneState {
                 "this host runs without a browser (no [linkedin] configuration was loaded)".into(),
             )));
         };
-        let campaign = self.campaign;
-        let account = self
-            .env
-            .services
-            .db
-            .read(move |c| {
-                Ok(match campaign {
-                    Some(id) => campaigns::get(c, id)?,
-                    None => campaigns::only_active(c)?,
-                }
-                .account_id)
-            })
-            .await;
-        let account = match account {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(LaneError::NotFound(e.to_string()))),
+        let account = match self.call_campaign().await {
+            Ok(c) => c.account_id,
+            Err(e) => return Ok(Err(e)),
         };
         let session = browsers.session(account);
         let mut browser = session.lock().await;
@@ -91,17 +78,6 @@ impl LaneState {
                 "the tab was about to open {url}, which was blocked: {msg}"
             ))));
         }
-        if navigates && browser.is_started() {
-            // A redirect or a click may have led the tab off the lane's allow-list: blank
-            // the tab so the lane cannot read that page, and say so.
-            if let Ok(here) = browser.current_url().await
-                && here.starts_with("http")
-                && let Err(msg) = self.env.grants.check_navigation(&self.env.name, &here)
-            {
-                browser.blank().await;
-                return Ok(Err(self.deny(format!("the page went to {here}: {msg}"))));
-            }
-        }
         Ok(result.map_err(|e| lane_error(&self.env.name, e)))
     }
 }
@@ -115,7 +91,7 @@ impl Host for LaneState {
             Ok(u) => u,
             Err(msg) => return Ok(Err(self.deny(msg))),
         };
-        self.browser(true, async move |b| {
+        self.browser(async move |b| {
             let visit = b.goto(&parsed).await?;
             Ok(Page {
                 url: visit.url,
@@ -126,11 +102,11 @@ impl Host for LaneState {
         .await
     }
     async fn current_url(&mut self) -> Answer<String> {
-        self.browser(false, async |b| b.current_url().await).await
+        self.browser(async |b| b.current_url().await).await
     }
     async fn wait_for(&mut self, target: Target, timeout_ms: u32) -> Answer<bool> {
         let q = query(target);
-        self.browser(false, async move |b| {
+        self.browser(async move |b| {
             b.wait_for(&q, Duration::from_millis(u64::from(timeout_ms)))
                 .await
         })
@@ -138,38 +114,35 @@ impl Host for LaneState {
     }
     async fn exists(&mut self, target: Target) -> Answer<bool> {
         let q = query(target);
-        self.browser(false, async move |b| b.exists(&q).await).await
+        self.browser(async move |b| b.exists(&q).await).await
     }
     async fn click(&mut self, target: Target) -> Answer<()> {
         let q = query(target);
-        self.browser(true, async move |b| b.click(&q).await).await
+        self.browser(async move |b| b.click(&q).await).await
     }
     async fn type_text(&mut self, target: Target, text: String) -> Answer<()> {
         let q = query(target);
-        self.browser(true, async move |b| b.type_text(&q, &text).await)
+        self.browser(async move |b| b.type_text(&q, &text).await)
             .await
     }
     async fn press(&mut self, key: String) -> Answer<()> {
-        self.browser(true, async move |b| b.press(&key).await).await
+        self.browser(async move |b| b.press(&key).await).await
     }
     async fn text(&mut self, target: Target) -> Answer<Option<String>> {
         let q = query(target);
-        self.browser(false, async move |b| {
-            Ok(b.texts(&q).await?.into_iter().next())
-        })
-        .await
+        self.browser(async move |b| Ok(b.texts(&q).await?.into_iter().next()))
+            .await
     }
     async fn texts(&mut self, target: Target) -> Answer<Vec<String>> {
         let q = query(target);
-        self.browser(false, async move |b| b.texts(&q).await).await
+        self.browser(async move |b| b.texts(&q).await).await
     }
     async fn attrs(&mut self, target: Target, name: String) -> Answer<Vec<String>> {
         let q = query(target);
-        self.browser(false, async move |b| b.attrs(&q, &name).await)
-            .await
+        self.browser(async move |b| b.attrs(&q, &name).await).await
     }
     async fn links(&mut self) -> Answer<Vec<String>> {
-        self.browser(false, async |b| b.links().await).await
+        self.browser(async |b| b.links().await).await
     }
     async fn api_get(&mut self, path: String) -> Answer<ApiResponse> {
         if let Err(e) = self.require(Capability::Browser) {
@@ -179,7 +152,7 @@ impl Host for LaneState {
         if let Err(msg) = self.env.grants.check_navigation(&self.env.name, &canonical) {
             return Ok(Err(self.deny(msg)));
         }
-        self.browser(true, async move |b| {
+        self.browser(async move |b| {
             let answer = b.api_get(&path).await?;
             Ok(ApiResponse {
                 status: answer.status,

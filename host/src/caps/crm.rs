@@ -39,10 +39,7 @@ impl LaneState {
         let result = services
             .db
             .write(move |tx| {
-                let campaign = match campaign {
-                    Some(id) => campaigns::get(tx, id)?,
-                    None => campaigns::only_active(tx)?,
-                };
+                let campaign = campaigns::of_call(tx, campaign)?;
                 f(tx, &campaign, &lane, now)
             })
             .await;

@@ -1,7 +1,6 @@
 //! `outlane:lanes/llm`: grant check, then [`crate::llm`] for the call's campaign (or the only
 //! active one, whose daily budget the completion counts against).
 
-use crate::crm::campaigns;
 use crate::llm::{Llm, LlmError, PromptError};
 use crate::runtime::bindings::outlane::lanes::llm::{Host, Reply, Usage};
 use crate::runtime::bindings::{LaneError, LimitHit};
@@ -71,12 +70,8 @@ impl Host for LaneState {
         vars_json: String,
         json_schema: Option<String>,
     ) -> Answer<Reply> {
-        let llm = match self.llm() {
-            Ok(l) => l,
-            Err(e) => return Ok(Err(e)),
-        };
-        let vars = match vars(&vars_json) {
-            Ok(v) => v,
+        let (llm, vars) = match self.llm().and_then(|l| Ok((l, vars(&vars_json)?))) {
+            Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
         let schema = match json_schema.as_deref().map(serde_json::from_str::<Value>) {
@@ -88,22 +83,9 @@ impl Host for LaneState {
                 )));
             }
         };
-        let campaign = self.campaign;
-        let found = self
-            .env
-            .services
-            .db
-            .read(move |c| {
-                Ok(match campaign {
-                    Some(id) => campaigns::get(c, id)?,
-                    None => campaigns::only_active(c)?,
-                }
-                .id)
-            })
-            .await;
-        let campaign = match found {
-            Ok(id) => id,
-            Err(e) => return Ok(Err(LaneError::NotFound(e.to_string()))),
+        let campaign = match self.call_campaign().await {
+            Ok(c) => c.id,
+            Err(e) => return Ok(Err(e)),
         };
         let result = llm
             .complete(campaign, &prompt, &vars, schema.as_ref())
@@ -121,12 +103,8 @@ impl Host for LaneState {
     }
 
     async fn render(&mut self, prompt: String, vars_json: String) -> Answer<String> {
-        let llm = match self.llm() {
-            Ok(l) => l,
-            Err(e) => return Ok(Err(e)),
-        };
-        let vars = match vars(&vars_json) {
-            Ok(v) => v,
+        let (llm, vars) = match self.llm().and_then(|l| Ok((l, vars(&vars_json)?))) {
+            Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
         Ok(llm

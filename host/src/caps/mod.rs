@@ -107,6 +107,20 @@ impl LaneState {
         Err(LaneError::Denied(msg))
     }
 
+    /// The campaign the call runs for (the one the daemon named, else the only active one),
+    /// as a `not-found` error for the lane when there is none.
+    pub(crate) async fn call_campaign(
+        &mut self,
+    ) -> Result<crate::crm::campaigns::Campaign, LaneError> {
+        let named = self.campaign;
+        self.env
+            .services
+            .db
+            .read(move |c| crate::crm::campaigns::of_call(c, named))
+            .await
+            .map_err(|e| LaneError::NotFound(e.to_string()))
+    }
+
     /// Records a denial reported to the lane, for the call's outcome.
     pub(crate) fn deny(&mut self, msg: String) -> LaneError {
         self.denials.push(msg.clone());

@@ -1,7 +1,6 @@
 //! `outlane:lanes/qualifier`: grant check, then [`crate::qualifier`] for the call's campaign
 //! (or the only active one). Labels are per campaign.
 
-use crate::crm::campaigns;
 use crate::crm::learning::LabelSource as StoredSource;
 use crate::qualifier::{QualifierError, QualifierService};
 use crate::runtime::bindings::LaneError;
@@ -43,21 +42,7 @@ impl LaneState {
                 "this host runs without the qualifier (no embedding model configured)".into(),
             )
         })?;
-        let campaign = self.campaign;
-        let id = self
-            .env
-            .services
-            .db
-            .read(move |c| {
-                Ok(match campaign {
-                    Some(id) => campaigns::get(c, id)?,
-                    None => campaigns::only_active(c)?,
-                }
-                .id)
-            })
-            .await
-            .map_err(|e| LaneError::NotFound(e.to_string()))?;
-        Ok((service, id))
+        Ok((service, self.call_campaign().await?.id))
     }
 }
 

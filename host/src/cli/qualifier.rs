@@ -50,13 +50,7 @@ pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
                 .into());
             }
             let paths = global.config()?.qualifier.with_env();
-            let mut embed = outlane_embed::EmbedConfig::in_models_dir(
-                paths.models.parent().unwrap_or(std::path::Path::new(".")),
-                paths.ort_library.clone(),
-            );
-            embed.model = paths.models.join("model.onnx");
-            embed.tokenizer = paths.models.join("tokenizer.json");
-            let embedder = outlane_embed::Embedder::load(embed)?;
+            let embedder = outlane_embed::Embedder::load(outlane::qualifier::embed_config(&paths))?;
             let config = EvalConfig {
                 people,
                 seed,

@@ -144,6 +144,14 @@ pub fn only_active(conn: &Connection) -> CrmResult<Campaign> {
     }
 }
 
+/// The campaign a lane call runs for: the one it names, else the only active campaign.
+pub fn of_call(conn: &Connection, named: Option<u64>) -> CrmResult<Campaign> {
+    match named {
+        Some(id) => get(conn, id),
+        None => only_active(conn),
+    }
+}
+
 /// Changes to a campaign; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct CampaignChanges {
