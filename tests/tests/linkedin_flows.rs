@@ -379,3 +379,47 @@ async fn a_click_off_the_allow_list_is_blocked_before_the_request_leaves() {
     assert_eq!(ok["status"], "not_connected", "{ok}");
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_search_pages_through_the_results() {
+    let scenario = Scenario::generate(21, 200);
+    // The most common word of the current job titles matches well over one page of people.
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    for p in &scenario.people {
+        if let Some(title) = p.positions.first() {
+            for w in title.title.split_whitespace().filter(|w| w.len() > 3) {
+                *counts.entry(w.to_lowercase()).or_default() += 1;
+            }
+        }
+    }
+    let (word, n) = counts.into_iter().max_by_key(|(_, n)| *n).unwrap();
+    assert!(n > 20, "{word}: {n}");
+    let sim = Simulator::start(scenario).await.unwrap();
+    let host = host(&sim).await;
+    let page = |p: u32| {
+        let word = word.clone();
+        let host = &host;
+        async move { flow(host, json!({"flow": "search", "keywords": word, "page": p})).await }
+    };
+    let first = page(1).await;
+    let second = page(2).await;
+    assert_eq!(first["has_next"], true, "{first}");
+    let one: Vec<String> = serde_json::from_value(first["people"].clone()).unwrap();
+    let two: Vec<String> = serde_json::from_value(second["people"].clone()).unwrap();
+    assert!(one.len() >= 8 && !two.is_empty(), "{one:?} {two:?}");
+    assert!(
+        one.iter().all(|h| !two.contains(h)),
+        "pages do not overlap: {one:?} {two:?}"
+    );
+    let searches: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/search/results/people/")
+        .map(|r| r.query)
+        .collect();
+    assert!(
+        searches.iter().any(|q| q.contains("page=2")),
+        "{searches:?}"
+    );
+    sim.stop().await;
+}
