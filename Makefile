@@ -37,11 +37,9 @@ lanes: build
 test: deps models
 	$(CARGO) test $(NATIVE)
 
-## demo: run the daemon with the example lane for 30 s (accelerated clock) in target/demo
-demo: lanes
-	$(OUTLANE) --data-dir $(DEMO_DIR) lanes check examples/lanes.toml
-	$(OUTLANE) --data-dir $(DEMO_DIR) run --manifest examples/lanes.toml --for 30s --clock-factor 10
-	$(OUTLANE) --data-dir $(DEMO_DIR) lanes list --manifest examples/lanes.toml
+## demo: the whole pipeline against the bundled LinkedIn simulator and LLM stub (fresh data in target/demo)
+demo: lanes models
+	$(OUTLANE) --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
 ## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads
 bench: deps models

@@ -5,6 +5,8 @@
 //! manifest = "lanes/lanes.toml"   # relative to this file
 //! [clock]
 //! factor = 1.0                    # >1 runs the daemon clock faster (tests, demo)
+//! follow = "http://127.0.0.1:PORT/__sim/clock"  # tests and the demo only: share the
+//!                                 # simulator's clock and skip idle time with it
 //! [linkedin]
 //! base_url = "https://www.linkedin.com"  # the simulator's address in tests and the demo
 //! [browser]
@@ -96,8 +98,11 @@ impl QualifierConfig {
 fn models_dir() -> PathBuf {
     PathBuf::from("models/minilm")
 }
+/// Where `make models` puts ONNX Runtime, relative to the checkout.
+pub const DEFAULT_ORT_LIBRARY: &str = "vendor/ort/libonnxruntime.so.1.31.1";
+
 fn ort_library() -> PathBuf {
-    PathBuf::from("vendor/ort/libonnxruntime.so.1.31.1")
+    PathBuf::from(DEFAULT_ORT_LIBRARY)
 }
 
 /// How structured replies are asked for.
@@ -299,11 +304,19 @@ pub struct ClockConfig {
     /// How many times faster than real time the daemon clock runs (1 in production).
     #[serde(default = "one")]
     pub factor: f64,
+    /// The URL of a clock to follow (the simulator's `/__sim/clock`): the daemon reads its
+    /// time from it and, instead of sleeping through idle time, advances both clocks. Only
+    /// for the demo and tests; never set against the real LinkedIn.
+    #[serde(default)]
+    pub follow: Option<String>,
 }
 
 impl Default for ClockConfig {
     fn default() -> Self {
-        ClockConfig { factor: 1.0 }
+        ClockConfig {
+            factor: 1.0,
+            follow: None,
+        }
     }
 }
 

@@ -12,7 +12,8 @@
 //! - [`qualifier`]: lead embeddings and the per-campaign active learner;
 //! - [`qualifier_eval`]: the offline evaluation of the learner against random and LLM-on-all;
 //! - [`daemon`]: the scheduler that calls lanes;
-//! - [`clock`]: the daemon clock (accelerated in tests and the demo);
+//! - [`clock`]: the daemon clock (accelerated, and skipping idle time, in tests and the demo);
+//! - [`demo`]: the simulator, LLM stub and seeded campaign that `outlane demo` runs in;
 //! - [`guest_build`]: building lane crates into components.
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod clock;
 pub mod config;
 pub mod crm;
 pub mod daemon;
+pub mod demo;
 pub mod guest_build;
 pub mod llm;
 pub mod manifest;

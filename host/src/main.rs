@@ -27,6 +27,8 @@ enum Command {
     Lanes(cli::lanes::LanesCommand),
     /// Run the daemon: load the lanes, call them on schedule, reload them when they change.
     Run(cli::run::RunArgs),
+    /// Run the whole pipeline against the bundled LinkedIn simulator and LLM stub.
+    Demo(cli::demo::DemoArgs),
     /// Show the funnel of every campaign, usage against limits, last actions and lanes.
     Status(cli::status::StatusArgs),
     /// Import, list and inspect leads.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Lanes(cmd) => cli::lanes::run(&global, cmd),
         Command::Run(run) => cli::run::run(&global, run),
         Command::Status(args) => cli::status::run(&global, args),
+        Command::Demo(args) => cli::demo::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),

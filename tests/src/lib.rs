@@ -2,6 +2,7 @@
 //! (real WASM lanes compiled from source) and capturing the daemon's logs.
 
 pub mod host;
+pub mod pipeline;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,13 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-linkedin-flows",
     "fixture-llm-user",
     "fixture-qualifier-user",
+    "fixture-connect-note",
+    "lane-enrich",
+    "lane-qualify",
+    "lane-connect",
+    "lane-check-pending",
+    "lane-follow-up",
+    "lane-search",
 ];
 
 /// Compiled guest components.

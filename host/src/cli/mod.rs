@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod campaign;
+pub mod demo;
 pub mod init;
 pub mod lanes;
 pub mod leads;
@@ -116,7 +117,11 @@ pub struct UsageError(pub String);
 /// Logs to stderr; `RUST_LOG` overrides the default level (info).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn,chromiumoxide=warn")
+        // chromiumoxide warns about every CDP event newer than its protocol tables (Chromium
+        // 15x sends many); they are harmless, so only its errors are shown by default.
+        tracing_subscriber::EnvFilter::new(
+            "info,wasmtime=warn,cranelift=warn,chromiumoxide=warn,chromiumoxide::handler=error",
+        )
     });
     // chromiumoxide traces every CDP message, keystrokes of the password and cookie values
     // included: never let those reach a log, whatever RUST_LOG says.

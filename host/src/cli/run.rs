@@ -3,12 +3,16 @@
 use super::{Global, open_host, tokio};
 use anyhow::Context as _;
 use clap::Args;
-use outlane::clock::Clock;
+use outlane::caps::HostServices;
+use outlane::clock::{Clock, ClockPeer};
+use outlane::config::Config;
 use outlane::daemon::Daemon;
-use outlane::runtime::reload;
+use outlane::runtime::{Registry, reload};
 use outlane::units::HumanDuration;
+use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// `outlane run`
 #[derive(Args)]
@@ -24,43 +28,73 @@ pub struct RunArgs {
     clock_factor: Option<f64>,
 }
 
+/// The daemon clock the configuration asks for: the wall clock (maybe accelerated), or the
+/// clock of a simulator it follows.
+pub async fn clock_of(config: &Config, factor: f64) -> anyhow::Result<Clock> {
+    Ok(match &config.clock.follow {
+        Some(url) => Clock::following(ClockPeer::new(url), factor)
+            .await
+            .context("key `clock.follow`")?,
+        None => Clock::accelerated(factor),
+    })
+}
+
 /// Runs the daemon until a signal (or `--for` elapses). The call in progress is finished first.
 pub fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = global.config()?;
     let manifest = global.manifest(args.manifest, &config);
     let factor = args.clock_factor.unwrap_or(config.clock.factor);
-    let clock = Clock::accelerated(factor);
+    let runtime = tokio()?;
+    let clock = runtime.block_on(clock_of(&config, factor))?;
     let (registry, _db) = open_host(global, manifest.clone(), clock.clone())?;
-    tokio()?.block_on(async move {
-        let report = registry.reload().await;
-        if let Some(e) = &report.manifest_error {
-            anyhow::bail!("{e}");
-        }
-        let _watcher = reload::spawn(registry.clone()).context("cannot watch the lane files")?;
-        tracing::info!(
-            "watching {} for changes; data in {}",
-            manifest.display(),
-            global.data_dir().root().display()
-        );
-        let services = registry.runtime().services().clone();
-        let daemon = tokio::spawn(Daemon::new(registry, clock, services.subscribe_shutdown()).run());
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    runtime.block_on(async move {
         let limit = async {
             match args.run_for {
                 Some(d) => tokio::time::sleep(d.0).await,
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the current call"),
-            _ = term.recv() => tracing::info!("terminated: finishing the current call"),
-            _ = limit => tracing::info!("run time is up: finishing the current call"),
-        }
-        services.request_shutdown();
-        daemon.await.context("the daemon task failed")?;
-        if let Some(browsers) = &services.browsers {
-            browsers.close_all().await;
-        }
+        let data = global.data_dir();
+        serve(registry, clock, &manifest, data.root(), async {
+            limit.await;
+            tracing::info!("run time is up: finishing the current call");
+        })
+        .await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Loads the lanes, watches them for changes and runs the daemon until SIGINT, SIGTERM or
+/// `stop` completes; then finishes the call in progress and closes the browsers.
+pub async fn serve(
+    registry: Arc<Registry>,
+    clock: Clock,
+    manifest: &std::path::Path,
+    data_dir: &std::path::Path,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let report = registry.reload().await;
+    if let Some(e) = &report.manifest_error {
+        anyhow::bail!("{e}");
+    }
+    let _watcher = reload::spawn(registry.clone()).context("cannot watch the lane files")?;
+    tracing::info!(
+        "watching {} for changes; data in {}",
+        manifest.display(),
+        data_dir.display()
+    );
+    let services: HostServices = registry.runtime().services().clone();
+    let daemon = tokio::spawn(Daemon::new(registry, clock, services.subscribe_shutdown()).run());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the current call"),
+        _ = term.recv() => tracing::info!("terminated: finishing the current call"),
+        _ = stop => {}
+    }
+    services.request_shutdown();
+    daemon.await.context("the daemon task failed")?;
+    if let Some(browsers) = &services.browsers {
+        browsers.close_all().await;
+    }
+    Ok(())
 }

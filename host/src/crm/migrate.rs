@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_llm_usage.sql",
         include_str!("../../../migrations/0004_llm_usage.sql"),
     ),
+    (
+        5,
+        "0005_lane_schedules.sql",
+        include_str!("../../../migrations/0005_lane_schedules.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -21,6 +21,7 @@ pub mod llm_usage;
 pub mod messages;
 mod migrate;
 pub mod pipeline;
+pub mod schedules;
 pub mod secret;
 pub mod stage;
 pub mod status;

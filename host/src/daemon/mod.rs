@@ -1,64 +1,43 @@
-//! The daemon loop: picks the next due lane, calls it, logs one line, reschedules it.
+//! The daemon loop: picks the next due (lane, campaign), calls it, logs one line, reschedules.
 //!
-//! This is the simple scheduler of the lane-host milestone: the earliest due major lane goes
-//! first, otherwise the due filler with the lowest priority number; intervals get 0.8–1.2
-//! jitter; a failing lane backs off exponentially (interval × 2^failures, capped). Working
-//! hours and persisted schedules come with the full scheduler.
+//! Scheduling follows the reference's daemon, generalised to manifest entries and campaigns:
+//! the earliest due major lane goes first; otherwise the due filler with the lowest priority
+//! number fills the gap; intervals get 0.8–1.2 jitter (see [`schedule`] for idle and failure
+//! back-off). A lane that works for campaigns runs once per workable campaign, only within
+//! the working hours of the campaign's account; outside them the daemon sleeps. Schedules are
+//! persisted after every call, so a restart resumes the pace. With a clock that may skip idle
+//! time (tests, the demo), the daemon jumps to the next due moment instead of sleeping.
 
 pub mod hours;
+pub mod schedule;
+pub mod targets;
 
 use crate::clock::Clock;
-use crate::crm::lane_status;
+use crate::crm::{lane_status, schedules};
 use crate::manifest::LaneKind;
 use crate::runtime::bindings::CallContext;
-use crate::runtime::registry::LaneSet;
 use crate::runtime::{CallOutcome, LoadedLane, Registry, runner};
-use rand::RngExt;
+pub use schedule::{MAX_BACKOFF, Schedule, ScheduleKey, backoff, jittered};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use targets::{CampaignView, Target};
 use tokio::sync::watch;
-
-/// Longest back-off of a failing lane (daemon-clock time).
-pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-
-/// When a lane runs next and how it has been doing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Schedule {
-    /// Next due time (daemon clock, ms).
-    pub next_due_ms: u64,
-    /// Last run (daemon clock, ms).
-    pub last_run_ms: Option<u64>,
-    /// Consecutive failures.
-    pub failures: u32,
-    /// The interval the schedule was computed with.
-    pub every: Duration,
-}
-
-impl Schedule {
-    /// A lane never run yet, due at `now`.
-    pub fn new(now: u64, every: Duration) -> Schedule {
-        Schedule {
-            next_due_ms: now,
-            last_run_ms: None,
-            failures: 0,
-            every,
-        }
-    }
-}
 
 /// One call's record, for observers (tests, the demo).
 #[derive(Debug, Clone)]
 pub struct CallRecord {
     /// Lane name.
     pub lane: String,
+    /// Campaign the call ran for.
+    pub campaign: Option<u64>,
     /// Version that ran.
     pub version: String,
     /// How it ended.
     pub outcome: CallOutcome,
     /// When it started (daemon clock, ms).
     pub at_ms: u64,
-    /// When the lane runs next.
+    /// When the lane runs next for this campaign.
     pub next_due_ms: u64,
 }
 
@@ -69,6 +48,10 @@ pub struct Daemon {
     shutdown: watch::Receiver<bool>,
     calls: Option<tokio::sync::mpsc::UnboundedSender<CallRecord>>,
 }
+
+/// How long the daemon sleeps at most before looking at the campaigns again (a campaign added
+/// or an account resumed from the CLI is picked up within this, real time).
+const RESCAN: Duration = Duration::from_secs(5);
 
 impl Daemon {
     /// A daemon over `registry` that stops when `shutdown` turns true.
@@ -89,7 +72,7 @@ impl Daemon {
 
     /// Runs until shutdown. The call in progress when shutdown arrives is finished first.
     pub async fn run(mut self) {
-        let mut schedules: HashMap<String, Schedule> = HashMap::new();
+        let db = self.registry.runtime().services().db.clone();
         let mut generation = self.registry.subscribe();
         let mut run_id: u64 = 0;
         tracing::info!(
@@ -97,21 +80,78 @@ impl Daemon {
             self.registry.snapshot().len()
         );
         // Actions a previous run began and never finished: their lanes check them first.
-        let db = self.registry.runtime().services().db.clone();
         if let Err(e) = db.read(crate::crm::journal::report_open_at_start).await {
             tracing::warn!("cannot read the action journal: {e}");
         }
+        let mut stored: HashMap<ScheduleKey, schedules::StoredSchedule> =
+            match db.read(schedules::all).await {
+                Ok(list) => list
+                    .into_iter()
+                    .map(|s| {
+                        let key = ScheduleKey {
+                            lane: s.lane.clone(),
+                            campaign: s.campaign,
+                        };
+                        (key, s)
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!("cannot read the saved schedules, starting afresh: {e}");
+                    HashMap::new()
+                }
+            };
+        let mut schedules: HashMap<ScheduleKey, Schedule> = HashMap::new();
+        let mut view = CampaignView::default();
+        let mut told = Told::default();
         loop {
             if *self.shutdown.borrow() {
                 break;
             }
+            match db.read(targets::campaign_view).await {
+                Ok(v) => view = v,
+                Err(e) => tracing::warn!("cannot read the campaigns: {e}"),
+            }
+            told.report(&view);
             let lanes = self.registry.snapshot();
             let now = self.clock.now_ms();
-            sync_schedules(&mut schedules, &lanes, now);
-            let Some(name) = pick(&lanes, &schedules, now) else {
-                let wake = schedules.values().map(|s| s.next_due_ms).min();
+            let targets = targets::targets(&lanes, &view);
+            sync_schedules(&mut schedules, &mut stored, &targets, now);
+            let Some(target) = pick(&targets, &schedules, now) else {
+                let wake = targets
+                    .iter()
+                    .filter_map(|t| {
+                        schedules
+                            .get(&t.key)
+                            .map(|s| t.runnable_at(s.next_due_ms, now))
+                    })
+                    .min();
+                if let Some(at) = wake
+                    && at > now
+                {
+                    told.sleeping(&targets, at, &self.clock);
+                }
+                if let Some(at) = wake
+                    && self.clock.skips_idle_time()
+                {
+                    match self.clock.skip_to(at).await {
+                        Ok(_) => continue,
+                        Err(e) => tracing::warn!("cannot move the shared clock: {e}"),
+                    }
+                }
+                let sleep = async {
+                    let rescan = tokio::time::sleep(RESCAN);
+                    match wake {
+                        Some(at) => {
+                            tokio::select! {
+                                _ = self.clock.sleep_until_ms(at) => {}
+                                _ = rescan => {}
+                            }
+                        }
+                        None => rescan.await,
+                    }
+                };
                 tokio::select! {
-                    _ = async { match wake { Some(at) => self.clock.sleep_until_ms(at).await, None => std::future::pending().await } } => {}
+                    _ = sleep => {}
                     _ = generation.changed() => {}
                     _ = self.shutdown.changed() => {}
                 }
@@ -119,52 +159,126 @@ impl Daemon {
             };
             // Fetch the lane again at call time: a reload since the snapshot may have removed
             // or replaced it, and a removed lane must not start another call.
-            let started = self.clock.now_ms();
-            let Some(lane) = self.registry.get(&name) else {
+            let Some(lane) = self.registry.get(&target.key.lane) else {
                 continue;
             };
+            let started = self.clock.now_ms();
             run_id += 1;
             let outcome = call(
                 lane.clone(),
                 CallContext {
-                    lane: name.clone(),
+                    lane: target.key.lane.clone(),
                     run_id,
-                    campaign_id: None,
+                    campaign_id: target.key.campaign,
                     now_ms: started,
                 },
             )
             .await;
             let ended = self.clock.now_ms();
             let schedule = schedules
-                .entry(name.clone())
+                .entry(target.key.clone())
                 .or_insert_with(|| Schedule::new(ended, lane.spec.every));
-            reschedule(schedule, &outcome, ended);
-            log_call(&name, &outcome, schedule, &self.clock);
-            if let Err(e) = lane_status::record_run(
-                &self.registry.runtime().services().db,
-                &name,
-                started,
+            schedule.after_call(&outcome, ended);
+            let next_due_ms = schedule.next_due_ms;
+            let saved = schedule.stored(&target.key);
+            log_call(&target, &outcome, schedule, &self.clock);
+            if matches!(outcome, CallOutcome::Worked(_)) {
+                for (key, other) in schedules.iter_mut() {
+                    if key.campaign == target.key.campaign && *key != target.key {
+                        other.wake();
+                    }
+                }
+            }
+            let (name, detail, class, failures) = (
+                target.key.lane.clone(),
+                outcome.detail(),
                 outcome.class(),
-                &outcome.detail(),
-                schedule.next_due_ms,
-                schedule.failures,
-            )
-            .await
+                saved.failures,
+            );
+            if let Err(e) = db.read(move |c| schedules::save(c, &saved)).await {
+                tracing::warn!("cannot save the schedule: {e}");
+            }
+            if let Err(e) =
+                lane_status::record_run(&db, &name, started, class, &detail, next_due_ms, failures)
+                    .await
             {
                 tracing::warn!("cannot record lane status: {e}");
             }
             if let Some(tx) = &self.calls {
                 let _ = tx.send(CallRecord {
                     lane: name,
+                    campaign: target.key.campaign,
                     version: lane.info.version.clone(),
                     outcome,
                     at_ms: started,
-                    next_due_ms: schedule.next_due_ms,
+                    next_due_ms,
                 });
             }
         }
         tracing::info!("daemon stopped");
     }
+}
+
+/// What the daemon already told the user, so that waiting states are logged once, not on
+/// every loop.
+#[derive(Default)]
+struct Told {
+    paused: Vec<(String, String)>,
+    no_campaign: bool,
+    sleeping_until: Option<u64>,
+}
+
+impl Told {
+    fn report(&mut self, view: &CampaignView) {
+        if view.paused != self.paused {
+            for (login, reason) in &view.paused {
+                if !self.paused.contains(&(login.clone(), reason.clone())) {
+                    tracing::warn!(
+                        "account {login} waits for a human ({reason}); its campaigns stop until `outlane accounts resume {login}`"
+                    );
+                }
+            }
+            self.paused = view.paused.clone();
+        }
+        let none = view.any && view.workable.is_empty();
+        if none && !self.no_campaign {
+            tracing::warn!(
+                "no campaign can be worked (all paused, or their accounts wait for a human)"
+            );
+        }
+        self.no_campaign = none;
+    }
+
+    /// Logs once when the daemon goes to sleep because every campaign is outside its
+    /// working hours.
+    fn sleeping(&mut self, targets: &[Target], until: u64, clock: &Clock) {
+        let now = clock.now_ms();
+        let closed = targets
+            .iter()
+            .filter(|t| t.hours.is_some())
+            .all(|t| t.hours.as_ref().is_some_and(|h| !h.is_open(now)));
+        let any_hours = targets.iter().any(|t| t.hours.is_some());
+        if !(any_hours && closed) {
+            self.sleeping_until = None;
+            return;
+        }
+        if self.sleeping_until == Some(until) {
+            return;
+        }
+        self.sleeping_until = Some(until);
+        let wait = Duration::from_secs(until.saturating_sub(now) / 1000);
+        tracing::info!(
+            "outside working hours: sleeping {} until {}",
+            humantime::format_duration(wait),
+            format_utc(until)
+        );
+    }
+}
+
+fn format_utc(ms: u64) -> String {
+    jiff::Timestamp::from_millisecond(ms as i64)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| format!("{ms} ms"))
 }
 
 /// One lane call (can-execute, then execute if it has work) in a task of its own, so that even
@@ -181,71 +295,56 @@ pub async fn call(lane: Arc<LoadedLane>, ctx: CallContext) -> CallOutcome {
         .unwrap_or_else(|e| CallOutcome::Trap(format!("the host failed during the call: {e}")))
 }
 
-/// Adds schedules for new lanes (due now), drops removed ones, and applies interval changes.
-fn sync_schedules(schedules: &mut HashMap<String, Schedule>, lanes: &LaneSet, now: u64) {
-    schedules.retain(|name, _| lanes.contains_key(name));
-    for (name, lane) in lanes {
-        let every = lane.spec.every;
-        let schedule = schedules
-            .entry(name.clone())
-            .or_insert_with(|| Schedule::new(now, every));
-        if schedule.every != every {
-            schedule.every = every;
-            if schedule.failures == 0 {
-                let base = schedule.last_run_ms.unwrap_or(now);
-                schedule.next_due_ms = base + jittered(every).as_millis() as u64;
+/// Adds schedules for new targets (restored from the database when it has one, else due
+/// now), drops vanished ones, and applies interval changes.
+fn sync_schedules(
+    schedules: &mut HashMap<ScheduleKey, Schedule>,
+    stored: &mut HashMap<ScheduleKey, schedules::StoredSchedule>,
+    targets: &[Target],
+    now: u64,
+) {
+    schedules.retain(|key, _| targets.iter().any(|t| &t.key == key));
+    for target in targets {
+        let every = target.every();
+        let schedule = schedules.entry(target.key.clone()).or_insert_with(|| {
+            match stored.remove(&target.key) {
+                Some(saved) => Schedule::restored(&saved, every),
+                None => Schedule::new(now, every),
             }
-        }
+        });
+        schedule.set_every(every, now);
     }
 }
 
-/// The lane to call now: the earliest due major lane, else the due filler with the lowest
-/// priority number (earliest due among equals).
-fn pick(lanes: &LaneSet, schedules: &HashMap<String, Schedule>, now: u64) -> Option<String> {
+/// The target to call now: the earliest due major lane, else the due filler with the lowest
+/// priority number (earliest due among equals). Outside working hours nothing is due.
+fn pick(
+    targets: &[Target],
+    schedules: &HashMap<ScheduleKey, Schedule>,
+    now: u64,
+) -> Option<Target> {
     let due = |kind: LaneKind| {
-        lanes
+        targets
             .iter()
-            .filter(move |(_, l)| l.spec.kind == kind)
-            .filter_map(|(name, l)| schedules.get(name).map(|s| (name, l, s)))
-            .filter(|(_, _, s)| s.next_due_ms <= now)
+            .filter(move |t| t.kind() == kind)
+            .filter_map(|t| {
+                schedules
+                    .get(&t.key)
+                    .map(|s| (t, t.runnable_at(s.next_due_ms, now)))
+            })
+            .filter(|(_, at)| *at <= now)
     };
-    if let Some((name, _, _)) = due(LaneKind::Major).min_by_key(|(_, _, s)| s.next_due_ms) {
-        return Some(name.clone());
+    if let Some((t, _)) = due(LaneKind::Major).min_by_key(|(t, at)| (*at, t.key.clone())) {
+        return Some(t.clone());
     }
     due(LaneKind::Filler)
-        .min_by_key(|(_, l, s)| (l.spec.priority, s.next_due_ms))
-        .map(|(name, _, _)| name.clone())
+        .min_by_key(|(t, at)| (t.priority(), *at, t.key.clone()))
+        .map(|(t, _)| t.clone())
 }
 
-/// Sets the next due time after a call that ended at `now`.
-fn reschedule(schedule: &mut Schedule, outcome: &CallOutcome, now: u64) {
-    schedule.last_run_ms = Some(now);
-    let delay = if outcome.is_failure() {
-        schedule.failures = schedule.failures.saturating_add(1);
-        backoff(schedule.every, schedule.failures)
-    } else {
-        schedule.failures = 0;
-        jittered(schedule.every)
-    };
-    let mut next = now + delay.as_millis() as u64;
-    if let Some(until) = outcome.rate_limited_until() {
-        next = next.max(until);
-    }
-    schedule.next_due_ms = next;
-}
-
-/// interval × 2^failures, at most [`MAX_BACKOFF`] (but never less than the interval).
-pub fn backoff(every: Duration, failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.min(20));
-    every.saturating_mul(factor).min(MAX_BACKOFF.max(every))
-}
-
-/// `every` × a uniform factor in [0.8, 1.2].
-pub fn jittered(every: Duration) -> Duration {
-    every.mul_f64(rand::rng().random_range(0.8..=1.2))
-}
-
-fn log_call(name: &str, outcome: &CallOutcome, schedule: &Schedule, clock: &Clock) {
+/// One line per call: lane, campaign, what happened (the lane's summary names the lead) and
+/// when it runs next. Idle runs are logged at debug level: they are not actions.
+fn log_call(target: &Target, outcome: &CallOutcome, schedule: &Schedule, clock: &Clock) {
     let wait = Duration::from_millis(schedule.next_due_ms.saturating_sub(clock.now_ms()));
     let rounded = if wait < Duration::from_secs(10) {
         Duration::from_millis(wait.as_millis() as u64 / 100 * 100)
@@ -253,63 +352,19 @@ fn log_call(name: &str, outcome: &CallOutcome, schedule: &Schedule, clock: &Cloc
         Duration::from_secs(wait.as_secs())
     };
     let next = humantime::format_duration(rounded);
+    let name = target.key.lane.as_str();
+    let campaign = target.campaign_name.as_deref().unwrap_or("-");
     if outcome.is_failure() {
         tracing::warn!(
             lane = name,
+            campaign,
             "{} — failure #{}, backing off, next run in {next}",
             outcome,
             schedule.failures
         );
+    } else if matches!(outcome, CallOutcome::Idle(_)) {
+        tracing::debug!(lane = name, campaign, "{outcome} — next run in {next}");
     } else {
-        tracing::info!(lane = name, "{outcome} — next run in {next}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let every = Duration::from_secs(60);
-        assert_eq!(backoff(every, 1), Duration::from_secs(120));
-        assert_eq!(backoff(every, 3), Duration::from_secs(480));
-        assert_eq!(backoff(every, 30), MAX_BACKOFF);
-        assert_eq!(
-            backoff(Duration::from_secs(86400), 2),
-            Duration::from_secs(86400)
-        );
-    }
-
-    #[test]
-    fn jitter_is_within_twenty_percent() {
-        for _ in 0..1000 {
-            let j = jittered(Duration::from_secs(100));
-            assert!(
-                j >= Duration::from_secs(80) && j <= Duration::from_secs(120),
-                "{j:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn rate_limit_pushes_next_run() {
-        use crate::runtime::bindings::{LaneError, LimitHit};
-        let mut s = Schedule {
-            next_due_ms: 0,
-            last_run_ms: None,
-            failures: 0,
-            every: Duration::from_secs(10),
-        };
-        let hit = CallOutcome::LaneError(LaneError::RateLimited(LimitHit {
-            reason: "weekly".into(),
-            until_ms: Some(1_000_000),
-        }));
-        reschedule(&mut s, &hit, 1000);
-        assert_eq!(s.next_due_ms, 1_000_000);
-        assert_eq!(s.failures, 1);
-        reschedule(&mut s, &CallOutcome::Worked("ok".into()), 2000);
-        assert_eq!(s.failures, 0);
-        assert!(s.next_due_ms >= 2000 + 8000 && s.next_due_ms <= 2000 + 12000);
+        tracing::info!(lane = name, campaign, "{outcome} — next run in {next}");
     }
 }

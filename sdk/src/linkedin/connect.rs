@@ -213,3 +213,131 @@ fn toast_text() -> Result<String> {
         .map(|t| t.trim().to_string())
         .unwrap_or_else(|| "LinkedIn showed an error".into()))
 }
+
+/// What happened to a withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// Withdrawn: the page (or the Voyager profile) no longer shows the invitation.
+    Withdrawn,
+    /// No invitation to withdraw: no Pending control on the profile. Nothing was done; check
+    /// the connection status again (the person may have accepted or declined).
+    NotPending,
+    /// Withdraw was clicked but neither the page nor the API confirms it. Treat it as
+    /// withdrawn: clicking again could act twice.
+    Unconfirmed,
+    /// Nothing was withdrawn; the reason says what was missing or what LinkedIn said.
+    Failed(String),
+}
+
+/// The top card's Pending button (its label reads "Pending, click to withdraw invitation
+/// sent to NAME").
+const PENDING_BUTTON: &str = "button[aria-label^=\"Pending\"]";
+/// The Withdraw button of the confirmation dialog, by label.
+const WITHDRAW_LABELLED: &str = "[role=\"dialog\"] button[aria-label=\"Withdraw invitation\"], [role=\"dialog\"] button[aria-label=\"Withdraw\"]";
+
+/// Withdraws the pending invitation to `id` and confirms it.
+///
+/// Opens the profile, clicks the top card's Pending button (or the Pending / Withdraw item of
+/// the More menu, which must name the person), confirms in the dialog, then checks that the
+/// invitation is gone: on the page (the Pending control disappears) and in the Voyager
+/// profile (no pending invitation).
+pub fn withdraw_invitation(id: &ProfileId) -> Result<Withdrawal> {
+    if page::open_profile(id)?.is_none() {
+        return Ok(Withdrawal::Failed(format!(
+            "{id}: LinkedIn says the profile does not exist"
+        )));
+    }
+    let Some(card) = page::wait_top_card()? else {
+        return Ok(Withdrawal::Failed(format!(
+            "{id}: the profile page has no top card"
+        )));
+    };
+    let name = browser::text(&css("h1").within(card))?.unwrap_or_default();
+    if !open_withdraw(card, name.trim())? {
+        return Ok(Withdrawal::NotPending);
+    }
+    crate::host::pause(800, 2000);
+    let labelled = css(WITHDRAW_LABELLED).visible();
+    let by_text = css("[role=\"dialog\"] button")
+        .visible()
+        .with_text("Withdraw");
+    let confirm_button = match page::first_of(
+        &[labelled.clone(), by_text.clone(), css(ERROR_TOAST)],
+        REACTION_MS,
+    )? {
+        Some(0) => labelled,
+        Some(1) => by_text,
+        Some(_) => return Ok(Withdrawal::Failed(toast_text()?)),
+        None => {
+            let _ = browser::press("Escape");
+            return Ok(Withdrawal::Failed(format!(
+                "{id}: clicking Pending opened no withdraw dialog"
+            )));
+        }
+    };
+    crate::host::pause(400, 1200);
+    browser::click(&confirm_button)?;
+    confirm_withdrawn(id, card)
+}
+
+/// Clicks the Pending control, in the top card or in the More menu. False when neither
+/// exists (nothing is pending).
+fn open_withdraw(card: &str, name: &str) -> Result<bool> {
+    let direct = page::in_card(card, PENDING_BUTTON);
+    if browser::exists(&direct)? {
+        browser::click(&direct)?;
+        return Ok(true);
+    }
+    let more = page::in_card(card, MORE_BUTTONS);
+    if !browser::exists(&more)? || name.is_empty() {
+        return Ok(false);
+    }
+    browser::click(&more)?;
+    crate::host::pause(500, 1500);
+    // The menu may be rendered outside the card: search the page for an item naming this
+    // person only.
+    let who = attr_value(name);
+    let item = css(&format!(
+        "[role=\"button\"][aria-label^=\"Pending\"][aria-label*=\"{who}\"], \
+         [role=\"menuitem\"][aria-label^=\"Pending\"][aria-label*=\"{who}\"], \
+         [role=\"button\"][aria-label*=\"withdraw invitation\" i][aria-label*=\"{who}\"], \
+         [role=\"menuitem\"][aria-label*=\"withdraw invitation\" i][aria-label*=\"{who}\"]"
+    ))
+    .visible();
+    if !browser::wait_for(&item, 3000)? {
+        let _ = browser::press("Escape");
+        return Ok(false);
+    }
+    browser::click(&item)?;
+    Ok(true)
+}
+
+/// After Withdraw: the Pending control must disappear from the page (it may reload), and
+/// the Voyager profile must no longer report the invitation. `Unconfirmed` otherwise.
+fn confirm_withdrawn(id: &ProfileId, card: &str) -> Result<Withdrawal> {
+    const STEP_MS: u32 = 150;
+    let pending = pending(card);
+    let mut waited = 0;
+    let mut gone = false;
+    while waited < REACTION_MS {
+        if browser::exists(&css(ERROR_TOAST))? {
+            return Ok(Withdrawal::Failed(toast_text()?));
+        }
+        // The card must be there (not a page halfway through reloading) without Pending.
+        if browser::exists(&css(card))? && !browser::exists(&pending)? {
+            gone = true;
+            break;
+        }
+        browser::wait_for(&css("#outlane-never-there"), STEP_MS)?;
+        waited += STEP_MS;
+    }
+    match fetch_profile(id) {
+        Ok(Some(f)) if f.profile.invitation_pending => Ok(Withdrawal::Unconfirmed),
+        // Accepted meanwhile: there was nothing left to withdraw.
+        Ok(Some(f)) if f.profile.connection_degree == Some(1) => Ok(Withdrawal::NotPending),
+        Ok(Some(_)) => Ok(Withdrawal::Withdrawn),
+        Err(e @ (Error::RateLimited(_) | Error::Auth(_) | Error::Denied(_))) => Err(e),
+        _ if gone => Ok(Withdrawal::Withdrawn),
+        _ => Ok(Withdrawal::Unconfirmed),
+    }
+}

@@ -37,6 +37,8 @@ const ROWS: &str = "div[class*=\"msg-connections-typeahead__search-result-row\"]
 const PILLS: &str = "[class*=\"msg-connections-typeahead__pill\"]";
 const SENT_BODIES: &str = ".msg-s-event-listitem__body";
 const BUBBLES: &str = "[class*=\"msg-overlay-conversation-bubble\"]";
+/// The link to the other person in a messaging thread's title.
+const THREAD_TITLE_LINKS: &str = "[class*=\"msg-entity-lockup__entity-title\"] a[href*=\"/in/\"], [class*=\"msg-thread__link-to-profile\"][href*=\"/in/\"]";
 
 /// Sends `text` to `id`, whose full name is `full_name` (the conversation window is found by
 /// it, and the messaging page picks the recipient by it).
@@ -64,6 +66,16 @@ pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent>
 
 /// The popup path. The inner `Err` is why it could not send (nothing was sent).
 fn popup(id: &ProfileId, full_name: &str, text: &str) -> Result<Result<Sent, String>> {
+    match open_popup(id, full_name)? {
+        Ok(bubble) => compose_and_send(Some(&bubble), text, Channel::Popup),
+        Err(why) => Ok(Err(why)),
+    }
+}
+
+/// Opens the person's conversation window from their profile (Message button or the More
+/// menu item naming them). The inner `Ok` is the selector of that window; the inner `Err`
+/// says why it could not be opened.
+fn open_popup(id: &ProfileId, full_name: &str) -> Result<Result<String, String>> {
     if page::open_profile(id)?.is_none() {
         return Ok(Err("the profile does not exist".into()));
     }
@@ -98,14 +110,76 @@ fn popup(id: &ProfileId, full_name: &str, text: &str) -> Result<Result<Sent, Str
         "{BUBBLES}[aria-label*=\"{}\"]",
         attr_value(full_name.trim())
     );
-    let bubble = if browser::wait_for(&css(&named).visible(), REACTION_MS)? {
-        named
+    if browser::wait_for(&css(&named).visible(), REACTION_MS)? {
+        Ok(Ok(named))
     } else if browser::texts(&css(BUBBLES).visible())?.len() == 1 {
-        BUBBLES.to_string()
+        Ok(Ok(BUBBLES.to_string()))
     } else {
-        return Ok(Err("no conversation window for this person opened".into()));
-    };
-    compose_and_send(Some(&bubble), text, Channel::Popup)
+        Ok(Err("no conversation window for this person opened".into()))
+    }
+}
+
+/// Whether `text` was already sent to `id` (full name `full_name`), for reconciling a
+/// message whose result was never recorded.
+///
+/// Opens the person's conversation (the window from their profile, else the messaging thread
+/// with them) and looks for a copy of the text there, by its first words as they show.
+/// `Some(true)`: it is there; `Some(false)`: the conversation opened and it is not there (it
+/// was not sent); `None`: no conversation could be opened, so nobody can tell.
+pub fn was_sent(id: &ProfileId, full_name: &str, text: &str) -> Result<Option<bool>> {
+    let probe = probe(text);
+    if probe.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(bubble) = open_popup(id, full_name)? {
+        let composer = css(COMPOSER).visible().within(&bubble);
+        let opened = browser::wait_for(&composer, REACTION_MS)?;
+        let shown = css(SENT_BODIES).with_text(&probe).within(&bubble);
+        let found = browser::wait_for(&shown, if opened { REACTION_MS } else { 0 })?;
+        let _ = browser::press("Escape");
+        if found {
+            return Ok(Some(true));
+        }
+        if opened {
+            return Ok(Some(false));
+        }
+    }
+    thread_page(id, &probe)
+}
+
+/// The messaging thread with `id`, when LinkedIn serves it by the member's id: whether it
+/// shows `probe`. `None` unless the page is a thread whose title links to this person.
+fn thread_page(id: &ProfileId, probe: &str) -> Result<Option<bool>> {
+    let url = format!(
+        "https://www.linkedin.com/messaging/thread/{}/",
+        page::form_encode(id.as_str())
+    );
+    let at = browser::goto(&url)?;
+    if !page::url_path(&at.url).starts_with("/messaging/thread/") {
+        return Ok(None);
+    }
+    let title = css(THREAD_TITLE_LINKS);
+    if !browser::wait_for(&title, REACTION_MS)? {
+        return Ok(None);
+    }
+    let hrefs = browser::attrs(&title, "href")?;
+    let same_person = hrefs
+        .iter()
+        .any(|h| ProfileId::parse(h).is_ok_and(|p| &p == id));
+    if !same_person || !browser::exists(&css(COMPOSER).visible())? {
+        return Ok(None);
+    }
+    let shown = css(SENT_BODIES).with_text(probe);
+    Ok(Some(browser::wait_for(&shown, REACTION_MS)?))
+}
+
+/// The first words of a message, whitespace normalised, as the page shows them: what the
+/// flows look for in a conversation.
+fn probe(text: &str) -> String {
+    text.split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The messaging-page path: pick the recipient by name, refusing to guess between namesakes.
@@ -183,13 +257,7 @@ fn compose_and_send(
             "the message box did not open (or cannot be edited)".into()
         ));
     }
-    // The first words of the message, as the page shows them (whitespace normalised).
-    let probe: String = text
-        .split_whitespace()
-        .take(8)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let shown = css(SENT_BODIES).with_text(&probe);
+    let shown = css(SENT_BODIES).with_text(&probe(text));
     let shown = match within {
         Some(w) => shown.within(w),
         None => shown,

@@ -5,9 +5,10 @@
 //!   filtering ([`profile_links`]) and the text a profile is embedded from ([`profile_text`]).
 //! - Flows written on the [`browser`](crate::browser) interface, with fallback selector
 //!   chains: [`voyager::fetch_profile`], [`status::connection_status`],
-//!   [`connect::send_invitation`], [`message::send_message`], [`search::search_people`] and
-//!   [`discover::profiles_on_page`]. Every send is verified on the page (the Pending button
-//!   appears, the message shows in the thread) before it is reported as sent.
+//!   [`connect::send_invitation`], [`connect::withdraw_invitation`], [`message::send_message`],
+//!   [`message::was_sent`], [`search::search_people`] and [`discover::profiles_on_page`].
+//!   Every send is verified on the page (the Pending button appears, the message shows in the
+//!   thread) before it is reported as sent.
 //!
 //! Lanes address LinkedIn as `https://www.linkedin.com`; the host maps that onto the
 //! configured site (the simulator in tests and the demo).

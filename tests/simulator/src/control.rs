@@ -11,6 +11,7 @@
 //! | `POST /__sim/checkpoint/solve` | | `{"ok":bool}` |
 //! | `GET`/`POST`/`DELETE /__sim/faults` | a [`crate::Fault`] for POST | the active faults / `{"ok":true}` |
 //! | `GET`/`DELETE /__sim/requests` | | the request log / `{"ok":true}` |
+//! | `GET /__sim/clock` | | `{"now_ms":…}` |
 //! | `POST /__sim/clock/advance` | `{"ms":N}` | `{"ok":true,"now_ms":…}` |
 
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn router() -> Router<SimState> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/__sim/requests", get(requests).delete(clear_requests))
+        .route("/__sim/clock", get(clock))
         .route("/__sim/clock/advance", post(advance))
 }
 
@@ -148,6 +150,11 @@ async fn requests(State(sim): State<SimState>) -> Response {
 async fn clear_requests(State(sim): State<SimState>) -> Response {
     sim.with(|w| w.clear_requests());
     ok()
+}
+
+async fn clock(State(sim): State<SimState>) -> Response {
+    let now = sim.with(|w| w.now());
+    json_response(StatusCode::OK, &json!({ "now_ms": now }))
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,155 @@
+//! What the daemon can run right now: every loaded lane, once per campaign it can work for.
+//!
+//! A lane that uses a campaign-scoped capability (crm, browser, llm, qualifier) runs once per
+//! workable campaign: active, of an active account that is not paused for a human. Each such
+//! run keeps the hours of the campaign's account. A lane that uses only `host` runs once, for
+//! no campaign, at any hour. Before the first campaign exists, campaign-scoped lanes also run
+//! for no campaign (their CRM calls then say what is missing).
+
+use super::hours::WorkingHours;
+use super::schedule::ScheduleKey;
+use crate::crm::{CrmResult, accounts, campaigns};
+use crate::manifest::LaneKind;
+use crate::runtime::LoadedLane;
+use crate::runtime::grants::Capability;
+use crate::runtime::registry::LaneSet;
+use rusqlite::Connection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A campaign the daemon works, with its account's working hours.
+#[derive(Debug, Clone)]
+pub struct WorkableCampaign {
+    /// Campaign id.
+    pub id: u64,
+    /// Campaign name, for logs.
+    pub name: String,
+    /// When its account may act (`None`: hours that cannot be read; always open, with a
+    /// warning at start).
+    pub hours: Option<WorkingHours>,
+}
+
+/// The campaigns of the database, as the scheduler sees them.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignView {
+    /// The workable campaigns.
+    pub workable: Vec<WorkableCampaign>,
+    /// Whether any campaign exists at all (workable or not).
+    pub any: bool,
+    /// Accounts waiting for a human: (login, reason).
+    pub paused: Vec<(String, String)>,
+}
+
+/// Reads the campaigns and their accounts.
+pub fn campaign_view(conn: &Connection) -> CrmResult<CampaignView> {
+    let all_accounts = accounts::all(conn)?;
+    let all_campaigns = campaigns::all(conn)?;
+    let mut view = CampaignView {
+        any: !all_campaigns.is_empty(),
+        paused: all_accounts
+            .iter()
+            .filter_map(|a| a.paused.clone().map(|r| (a.login.clone(), r)))
+            .collect(),
+        ..CampaignView::default()
+    };
+    for campaign in all_campaigns.into_iter().filter(|c| c.active) {
+        let Some(account) = all_accounts.iter().find(|a| a.id == campaign.account_id) else {
+            continue;
+        };
+        if !account.active || account.paused.is_some() {
+            continue;
+        }
+        let hours = accounts::parse_time_zone(&account.timezone)
+            .ok()
+            .and_then(|tz| {
+                WorkingHours::new(
+                    tz,
+                    account.work_start_min,
+                    account.work_end_min,
+                    &account.work_days,
+                )
+                .ok()
+            });
+        view.workable.push(WorkableCampaign {
+            id: campaign.id,
+            name: campaign.name,
+            hours,
+        });
+    }
+    Ok(view)
+}
+
+/// One thing the scheduler can call: a lane for a campaign.
+#[derive(Clone)]
+pub struct Target {
+    /// Lane and campaign.
+    pub key: ScheduleKey,
+    /// The lane as loaded now.
+    pub lane: Arc<LoadedLane>,
+    /// The campaign's name, for logs.
+    pub campaign_name: Option<String>,
+    /// When the campaign's account may act; `None` is always.
+    pub hours: Option<WorkingHours>,
+}
+
+impl Target {
+    /// Major or filler.
+    pub fn kind(&self) -> LaneKind {
+        self.lane.spec.kind
+    }
+
+    /// Order among fillers (lower first).
+    pub fn priority(&self) -> u32 {
+        self.lane.spec.priority
+    }
+
+    /// Base interval.
+    pub fn every(&self) -> Duration {
+        self.lane.spec.every
+    }
+
+    /// The earliest moment at or after `due` (and not before `now`) when the target may run.
+    pub fn runnable_at(&self, due: u64, now: u64) -> u64 {
+        let from = due.max(now);
+        match &self.hours {
+            Some(hours) => hours.next_open(from).unwrap_or(from),
+            None => due,
+        }
+    }
+}
+
+/// Whether a lane works for a campaign (uses a campaign-scoped capability).
+pub fn is_campaign_scoped(lane: &LoadedLane) -> bool {
+    Capability::ALL.iter().any(|c| lane.spec.grants.allows(*c))
+}
+
+/// Every target for the loaded `lanes` and the campaign `view`.
+pub fn targets(lanes: &LaneSet, view: &CampaignView) -> Vec<Target> {
+    let mut out = Vec::new();
+    for (name, lane) in lanes {
+        if is_campaign_scoped(lane) && view.any {
+            for campaign in &view.workable {
+                out.push(Target {
+                    key: ScheduleKey {
+                        lane: name.clone(),
+                        campaign: Some(campaign.id),
+                    },
+                    lane: lane.clone(),
+                    campaign_name: Some(campaign.name.clone()),
+                    hours: campaign.hours.clone(),
+                });
+            }
+        } else {
+            out.push(Target {
+                key: ScheduleKey {
+                    lane: name.clone(),
+                    campaign: None,
+                },
+                lane: lane.clone(),
+                campaign_name: None,
+                hours: None,
+            });
+        }
+    }
+    out
+}

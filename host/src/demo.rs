@@ -1,0 +1,296 @@
+//! The demo world: the LinkedIn simulator and the LLM stub on 127.0.0.1, a configuration that
+//! points the daemon at them, and a seeded account and campaign. `outlane demo` runs the real
+//! daemon in it; the end-to-end tests run `outlane run` in it.
+//!
+//! The simulated week starts on a Monday at 08:30 UTC, half an hour before the account's
+//! working hours open, and the daemon follows the simulator's clock: it runs the work at real
+//! speed and skips the idle time (the minutes between invitations, nights, the weekend)
+//! together with the simulator, so members accept invitations "hours later" within seconds.
+
+use crate::crm::{Db, accounts, campaigns, pipeline};
+use anyhow::Context as _;
+use outlane_llm_stub::{LlmStub, QualifyRule, StubConfig};
+use outlane_simulator::{Scenario, Simulator};
+use std::path::{Path, PathBuf};
+
+/// The campaign the demo seeds.
+pub const CAMPAIGN: &str = "Demo: outreach automation";
+/// The LLM model name the stub reports.
+pub const MODEL: &str = "outlane-demo-stub";
+/// The environment variable the demo's (fake) LLM key is read from.
+pub const API_KEY_ENV: &str = "OUTLANE_DEMO_LLM_KEY";
+
+/// What the demo world is made of.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Seed of the simulated population.
+    pub seed: u64,
+    /// How many people the simulated network has.
+    pub people: usize,
+    /// How much faster than real time the clock runs while the daemon works.
+    pub clock_factor: f64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            seed: 7,
+            people: 400,
+            clock_factor: 20.0,
+        }
+    }
+}
+
+/// The running simulator and LLM stub.
+pub struct DemoWorld {
+    /// The LinkedIn simulator.
+    pub sim: Simulator,
+    /// The OpenAI-compatible stub.
+    pub llm: LlmStub,
+    /// The options it was started with.
+    pub options: DemoOptions,
+}
+
+/// Monday 08:30 UTC of the week after `now_ms`.
+pub fn next_monday_morning(now_ms: u64) -> u64 {
+    const DAY: u64 = 86_400_000;
+    let days = now_ms / DAY;
+    // 1970-01-01 was a Thursday: day 4 was the first Monday.
+    let since_monday = (days + 3) % 7;
+    let monday = days - since_monday + 7;
+    monday * DAY + (8 * 60 + 30) * 60_000
+}
+
+/// The demo's population: generated from the seed, with members who answer invitations
+/// within a day and a half (most accept) so the funnel fills up in a short run.
+pub fn scenario(options: &DemoOptions, start_ms: u64) -> Scenario {
+    let mut scenario = outlane_simulator::generate::generate(options.seed, options.people);
+    let mut rng = outlane_simulator::generate::SplitMix64::new(options.seed ^ 0x5eed);
+    for person in &mut scenario.people {
+        if rng.chance(80) {
+            person.accept_after_ms = Some(rng.range(30 * 60_000, 36 * 3_600_000));
+            person.decline_after_ms = None;
+        } else {
+            person.accept_after_ms = None;
+        }
+    }
+    scenario.clock_factor = options.clock_factor;
+    scenario.clock_start_ms = Some(start_ms);
+    scenario
+}
+
+/// Who the demo campaign wants: revenue and growth people, not recruiters.
+pub fn qualify_rule() -> QualifyRule {
+    QualifyRule::new(
+        &[
+            "sales",
+            "revenue",
+            "founder",
+            "ceo",
+            "marketing",
+            "growth",
+            "account executive",
+        ],
+        &["recruiter", "talent acquisition", "hr"],
+    )
+}
+
+/// Search phrases the stub suggests first (people with these titles exist in the simulator).
+pub const KEYWORDS: &[&str] = &[
+    "Head of Sales",
+    "VP of Sales",
+    "Founder",
+    "Chief Revenue Officer",
+    "Sales Manager",
+    "Head of Marketing",
+    "Growth Marketing Manager",
+    "Account Executive",
+];
+
+impl DemoWorld {
+    /// Starts the simulator (its clock at the next Monday 08:30 UTC) and the LLM stub.
+    pub async fn start(options: DemoOptions) -> anyhow::Result<DemoWorld> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let sim = Simulator::start(scenario(&options, next_monday_morning(now)))
+            .await
+            .context("cannot start the LinkedIn simulator")?;
+        let llm = LlmStub::start(
+            StubConfig::default()
+                .with_model(MODEL)
+                .with_rule(qualify_rule())
+                .with_keywords(KEYWORDS.iter().copied()),
+        )
+        .await
+        .context("cannot start the LLM stub")?;
+        Ok(DemoWorld { sim, llm, options })
+    }
+
+    /// The simulator's clock, which the daemon follows.
+    pub fn clock_url(&self) -> String {
+        format!("{}/__sim/clock", self.sim.base_url())
+    }
+
+    /// An `outlane.toml` for this world. `repo` is the checkout (for the prompts, the model
+    /// and ONNX Runtime), `manifest` the lane manifest, `pace` the browser's pace.
+    pub fn config_toml(&self, repo: &Path, manifest: &Path, pace: f64) -> String {
+        let path = |p: PathBuf| toml_string(&p.to_string_lossy());
+        format!(
+            "# Written by the Outlane demo: the daemon against the LinkedIn simulator and the LLM stub.\n\
+             [lanes]\nmanifest = {manifest}\n\n\
+             [clock]\nfactor = {factor}\nfollow = {follow}\n\n\
+             [linkedin]\nbase_url = {site}\n\n\
+             [browser]\nheadless = true\npace = {pace}\ntimeout = \"20s\"\n\n\
+             [llm]\nbase_url = {llm}\nmodel = {model}\napi_key_env = {key}\nprompts = {prompts}\n\
+             timeout = \"20s\"\nretries = 2\n\n\
+             [qualifier]\nmodels = {models}\nort_library = {ort}\n",
+            manifest = path(manifest.to_path_buf()),
+            factor = self.options.clock_factor,
+            follow = toml_string(&self.clock_url()),
+            site = toml_string(&self.sim.base_url()),
+            llm = toml_string(&self.llm.base_url()),
+            model = toml_string(MODEL),
+            key = toml_string(API_KEY_ENV),
+            prompts = path(repo.join("prompts")),
+            models = path(repo.join("models/minilm")),
+            ort = path(repo.join(crate::config::DEFAULT_ORT_LIBRARY)),
+        )
+    }
+
+    /// Creates the simulator's account (password sealed with `passphrase`), the demo campaign
+    /// and one seed profile to start from. Returns the campaign id.
+    pub fn seed(&self, db: &Db, passphrase: &str, now_ms: u64) -> anyhow::Result<u64> {
+        let scenario = self.sim.scenario();
+        let viewer = scenario.viewer.clone();
+        let seed_handle = scenario
+            .people
+            .iter()
+            .find(|p| p.exists && p.relationship == outlane_simulator::InitialRelationship::None)
+            .map(|p| p.handle.clone())
+            .context("the simulated network has nobody to start from")?;
+        let passphrase = passphrase.to_string();
+        let campaign = db.write_blocking(move |tx| {
+            let account = accounts::create(tx, &viewer.email, "UTC", now_ms)?;
+            accounts::set_password(tx, account, &passphrase, &viewer.password)?;
+            let campaign = campaigns::create(
+                tx,
+                &campaigns::NewCampaign {
+                    account_id: account,
+                    name: CAMPAIGN.into(),
+                    product_docs: "Outlane: self-hosted outreach automation that finds, qualifies \
+                                   and contacts B2B prospects at a human pace."
+                        .into(),
+                    objective: "Reach sales, revenue and growth leaders and founders of B2B \
+                                companies who run outbound prospecting."
+                        .into(),
+                    follow_up_template: String::new(),
+                    booking_link: Some("https://cal.example.com/outlane-demo".into()),
+                },
+                now_ms,
+            )?;
+            pipeline::discover(
+                tx,
+                campaign,
+                &[format!("https://www.linkedin.com/in/{seed_handle}/")],
+                &[],
+                "demo seed",
+                now_ms,
+            )?;
+            Ok(campaign)
+        })?;
+        Ok(campaign)
+    }
+
+    /// Stops both servers.
+    pub async fn stop(self) {
+        self.sim.stop().await;
+        self.llm.stop().await;
+    }
+}
+
+/// What a demo run achieved, read from the database.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DemoSummary {
+    /// Leads per stage, in pipeline order.
+    pub stages: Vec<(String, u64)>,
+    /// Invitations sent (journaled and done).
+    pub invitations: u64,
+    /// Follow-up messages sent.
+    pub messages: u64,
+    /// Completions asked of the LLM.
+    pub llm_calls: u64,
+    /// Qualification decisions taken by the LLM.
+    pub llm_decisions: u64,
+    /// Qualification decisions the model took on its own.
+    pub model_decisions: u64,
+}
+
+impl DemoSummary {
+    /// Leads at `stage`.
+    pub fn at(&self, stage: crate::crm::Stage) -> u64 {
+        let name = stage.to_string();
+        self.stages
+            .iter()
+            .find(|(s, _)| *s == name)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+}
+
+/// Reads the [`DemoSummary`] of `campaign`.
+pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmResult<DemoSummary> {
+    let count = |sql: &str| -> crate::crm::CrmResult<u64> {
+        Ok(conn.query_row(sql, [campaign], |r| r.get::<_, i64>(0))? as u64)
+    };
+    Ok(DemoSummary {
+        stages: {
+            let counts = pipeline::funnel(conn, campaign)?;
+            crate::crm::stage::ALL_STAGES
+                .iter()
+                .map(|stage| {
+                    let n = counts
+                        .iter()
+                        .find(|(s, _)| s == stage)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0);
+                    (stage.to_string(), n)
+                })
+                .collect()
+        },
+        invitations: count(
+            "SELECT count(*) FROM action_journal WHERE campaign_id = ?1 AND action = 'invite' AND result = 'done'",
+        )?,
+        messages: count("SELECT count(*) FROM messages WHERE campaign_id = ?1")?,
+        llm_calls: count("SELECT coalesce(sum(calls), 0) FROM llm_usage WHERE campaign_id = ?1")?,
+        llm_decisions: count(
+            "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'llm'",
+        )?,
+        model_decisions: count(
+            "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'model'",
+        )?,
+    })
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_week_starts_on_a_monday_morning() {
+        // 2026-11-22 (a Sunday) 12:00 UTC.
+        let sunday = 1_795_348_800_000;
+        let start = next_monday_morning(sunday);
+        let t = jiff::Timestamp::from_millisecond(start as i64).unwrap();
+        let z = t.to_zoned(jiff::tz::TimeZone::UTC);
+        assert_eq!(z.weekday(), jiff::civil::Weekday::Monday);
+        assert_eq!((z.hour(), z.minute()), (8, 30));
+        assert!(start > sunday && start - sunday < 8 * 86_400_000);
+    }
+}

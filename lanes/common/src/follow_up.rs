@@ -1,0 +1,213 @@
+//! The follow-up lane (major): sends the campaign's follow-up message to the connection that
+//! has waited longest, through the journal. A done message is stored and completes the lead;
+//! a lead that cannot be messaged fails, so it never blocks the others.
+
+use crate::shared::{
+    self, Attempts, MAX_UNSENT_ATTEMPTS, discover_quietly, lead_profile, lead_profile_id, who,
+};
+use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
+use outlane_sdk::linkedin::message::{self, Channel, MAX_MESSAGE_CHARS, Sent};
+use outlane_sdk::prelude::*;
+
+/// Lane state key counting messages found unsent after a stop, per lead.
+const UNSENT_KEY: &str = "unsent-messages";
+
+/// The follow-up lane's configuration: none (the message comes from the campaign's
+/// follow-up template and booking link).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpConfig {}
+
+/// The follow-up lane.
+#[derive(Debug)]
+pub struct FollowUp;
+
+/// The name the message is addressed to: the lead's, else its profile's.
+fn full_name(lead: &Lead) -> Option<String> {
+    shared::person(lead, lead_profile(lead).as_ref()).full_name
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Popup => "popup",
+        Channel::MessagingPage => "the messaging page",
+    }
+}
+
+/// Fails `lead` with `reason` and reports it.
+fn fail(lead: &Lead, reason: &str) -> Result<Report> {
+    crm::set_stage(lead.id, Stage::Failed, reason)?;
+    warn!("follow-up: {}: {reason}", who(lead));
+    Ok(Report::worked(format!(
+        "did not message {}: {reason}; failed",
+        who(lead)
+    )))
+}
+
+/// Settles one open message intent by looking for the text in the conversation.
+fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
+    let lead = &intent.lead;
+    let name = full_name(lead).unwrap_or_default();
+    let found = match lead_profile_id(lead) {
+        Ok(id) => message::was_sent(&id, &name, &intent.detail)?,
+        Err(_) => None,
+    };
+    match found {
+        Some(true) => {
+            crm::finish_action(
+                intent.id,
+                &ActionResult::Done("found after a restart".into()),
+            )?;
+            unsent.clear(lead.id)?;
+            Ok(format!("{}: sent (found in the conversation)", who(lead)))
+        }
+        None => {
+            crm::finish_action(
+                intent.id,
+                &ActionResult::Done("cannot verify: treated as sent, never resent".into()),
+            )?;
+            unsent.clear(lead.id)?;
+            Ok(format!("{}: cannot verify, treated as sent", who(lead)))
+        }
+        Some(false) => {
+            let attempts = unsent.bump(lead.id)?;
+            crm::finish_action(
+                intent.id,
+                &ActionResult::NotDone("not sent before the stop".into()),
+            )?;
+            if attempts >= MAX_UNSENT_ATTEMPTS {
+                let why = format!("{attempts} message attempts did not go through");
+                crm::set_stage(lead.id, Stage::Failed, &why)?;
+                unsent.clear(lead.id)?;
+                return Ok(format!("{}: failed ({why})", who(lead)));
+            }
+            Ok(format!(
+                "{}: not sent before the stop; it stays connected",
+                who(lead)
+            ))
+        }
+    }
+}
+
+/// Settles every open message intent. `None` when there was none.
+fn reconcile() -> Result<Option<Report>> {
+    let open = crm::open_intents(Action::Message)?;
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let mut unsent = Attempts::load(UNSENT_KEY);
+    let mut lines = Vec::new();
+    for intent in &open {
+        if host::should_stop() {
+            break;
+        }
+        let line = reconcile_one(intent, &mut unsent)?;
+        info!("follow-up: reconciled message #{}: {line}", intent.id);
+        lines.push(line);
+    }
+    Ok(Some(Report::worked(format!(
+        "reconciled {} unfinished message(s): {}",
+        lines.len(),
+        lines.join("; ")
+    ))))
+}
+
+impl Lane for FollowUp {
+    type Config = FollowUpConfig;
+    const SUMMARY: &'static str =
+        "sends the follow-up message to new connections, journaled and verified";
+
+    fn new(_config: FollowUpConfig) -> Result<Self> {
+        Ok(FollowUp)
+    }
+
+    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
+        Ok(crm::count(Stage::Connected)? > 0 || !crm::open_intents(Action::Message)?.is_empty())
+    }
+
+    fn execute(&mut self, _ctx: &Context) -> Result<Report> {
+        if let Some(report) = reconcile()? {
+            return Ok(report);
+        }
+        let Some(lead) = crm::leads(Stage::Connected, 1)?.into_iter().next() else {
+            return Ok(Report::idle("no connection waiting for a follow-up"));
+        };
+        let name = who(&lead);
+        let id = match lead_profile_id(&lead) {
+            Ok(id) => id,
+            Err(why) => return fail(&lead, &why),
+        };
+        let Some(full_name) = full_name(&lead) else {
+            return fail(&lead, "no name to address the message to");
+        };
+        let campaign = crm::current_campaign()?;
+        let profile = lead_profile(&lead);
+        let text = match shared::follow_up_text(&lead, profile.as_ref(), &campaign) {
+            Ok(text) => text,
+            // The template cannot be written for this lead (a value it prints is missing...).
+            Err(Error::Invalid(why)) => {
+                return fail(&lead, &format!("cannot write the message: {why}"));
+            }
+            // A missing prompt, the LLM budget, a network error: nothing about this lead, so
+            // it stays connected and the lane reports the error.
+            Err(e) => return Err(e),
+        };
+        if text.trim().is_empty() {
+            return fail(&lead, "cannot write the message: the template gave no text");
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return fail(
+                &lead,
+                &format!(
+                    "cannot write the message: {} characters, LinkedIn accepts {MAX_MESSAGE_CHARS}",
+                    text.chars().count()
+                ),
+            );
+        }
+        // Rate-limited: the daemon waits until the limit ends.
+        let intent = crm::begin_action(lead.id, Action::Message, &text)?;
+        let outcome = match message::send_message(&id, &full_name, &text) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // It may or may not have gone out: the intent stays open and the next call
+                // looks for it in the conversation before anything else.
+                warn!(
+                    "follow-up: {name}: the message flow failed ({}); intent #{intent} left open for reconciliation",
+                    e.message()
+                );
+                return Err(e);
+            }
+        };
+        let summary = match outcome {
+            Sent::Delivered(channel) => {
+                let how = channel_name(channel);
+                crm::finish_action(intent, &ActionResult::Done(format!("delivered via {how}")))?;
+                format!("messaged {name} via {how}")
+            }
+            Sent::Unconfirmed(channel) => {
+                let how = channel_name(channel);
+                crm::finish_action(
+                    intent,
+                    &ActionResult::Done(format!(
+                        "sent via {how}, unconfirmed: treated as sent, never resent"
+                    )),
+                )?;
+                format!("messaged {name} via {how} (unconfirmed, treated as sent)")
+            }
+            Sent::Failed(why) => {
+                crm::finish_action(intent, &ActionResult::NotDone(why.clone()))?;
+                crm::set_stage(lead.id, Stage::Failed, &format!("message not sent: {why}"))?;
+                warn!("follow-up: {name}: message not sent: {why}");
+                format!("did not message {name}: {why}; failed")
+            }
+        };
+        let new = discover_quietly()?;
+        let discovered = if new > 0 {
+            format!("; {new} new people discovered")
+        } else {
+            String::new()
+        };
+        info!("follow-up: {summary}");
+        Ok(Report::worked(format!("{summary}{discovered}")))
+    }
+}

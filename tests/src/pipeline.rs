@@ -1,0 +1,234 @@
+//! The whole pipeline as a user runs it: the `outlane` binary's daemon (`outlane run`, a
+//! child process that tests may kill -9) with the default lanes, against the simulator and
+//! the LLM stub of the demo world, on a clock that follows the simulator's.
+
+use crate::{guests, target_dir, workspace_root};
+use anyhow::Context as _;
+use outlane::crm::Db;
+use outlane::demo::{self, DemoOptions, DemoSummary, DemoWorld};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The passphrase the test account's password is sealed with.
+pub const PASSPHRASE: &str = "pipeline-test-passphrase";
+
+/// The default lanes, as `lanes/lanes.toml` names them.
+pub const DEFAULT_LANES: &[&str] = &[
+    "lane-enrich",
+    "lane-qualify",
+    "lane-connect",
+    "lane-check-pending",
+    "lane-follow-up",
+    "lane-search",
+];
+
+/// A demo world, a data directory and the daemon running in it.
+pub struct Pipeline {
+    /// The simulator and the LLM stub.
+    pub world: DemoWorld,
+    /// The data directory (database, browser profile, logs).
+    pub dir: tempfile::TempDir,
+    /// The configuration file.
+    pub config: PathBuf,
+    /// The lane manifest (the repository's, pointing at the test builds of the lanes).
+    pub manifest: PathBuf,
+    /// The seeded campaign.
+    pub campaign: u64,
+    daemon: Option<Child>,
+    starts: u32,
+}
+
+/// The `outlane` binary of this build (cargo builds it with the `outlane` package's tests;
+/// `make test` builds every package before running any test).
+pub fn outlane_bin() -> PathBuf {
+    let path = target_dir().join("debug").join("outlane");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build -p outlane` (make test does)",
+        path.display()
+    );
+    path
+}
+
+impl Pipeline {
+    /// Starts the world and seeds the account, the campaign and one profile. The daemon is
+    /// not started yet.
+    pub async fn start(options: DemoOptions) -> anyhow::Result<Pipeline> {
+        let world = DemoWorld::start(options).await?;
+        let dir = tempfile::tempdir()?;
+        let manifest = dir.path().join("lanes.toml");
+        std::fs::write(&manifest, default_manifest()?)?;
+        let config = dir.path().join("outlane.toml");
+        std::fs::write(
+            &config,
+            world.config_toml(&workspace_root(), &manifest, 0.0),
+        )?;
+        let db = Db::open(&dir.path().join("outlane.db"))?;
+        let campaign = world.seed(&db, PASSPHRASE, world.sim.now_ms())?;
+        Ok(Pipeline {
+            world,
+            dir,
+            config,
+            manifest,
+            campaign,
+            daemon: None,
+            starts: 0,
+        })
+    }
+
+    /// Rewrites the lane manifest (a hot reload when the daemon runs).
+    pub fn write_manifest(&self, text: &str) -> anyhow::Result<()> {
+        let tmp = self.manifest.with_extension("toml.tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, &self.manifest)?;
+        Ok(())
+    }
+
+    /// The daemon's log so far (every start appends to it).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// Starts `outlane run` (logging to `daemon.log` in the data directory).
+    pub fn start_daemon(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.daemon.is_none(), "the daemon is already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("daemon.log"))?;
+        self.starts += 1;
+        let child = Command::new(outlane_bin())
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--config")
+            .arg(&self.config)
+            .arg("run")
+            .env(outlane::crm::secret::PASSPHRASE_ENV, PASSPHRASE)
+            .env(demo::API_KEY_ENV, "sk-test")
+            .env(
+                "RUST_LOG",
+                "info,wasmtime=warn,cranelift=warn,chromiumoxide=warn,chromiumoxide::handler=error",
+            )
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("cannot start `outlane run`")?;
+        self.daemon = Some(child);
+        Ok(())
+    }
+
+    /// How many times the daemon was started.
+    pub fn starts(&self) -> u32 {
+        self.starts
+    }
+
+    /// Kills the daemon with SIGKILL: no clean-up at all.
+    pub fn kill9(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.daemon.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// Stops the daemon with SIGTERM and waits for it to finish its call and exit.
+    pub fn stop_daemon(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.daemon.take() {
+            let status = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status()?;
+            anyhow::ensure!(status.success(), "kill -TERM failed");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Some(status) = child.try_wait()? {
+                    anyhow::ensure!(status.success(), "the daemon exited with {status}");
+                    break;
+                }
+                if Instant::now() > deadline {
+                    child.kill()?;
+                    anyhow::bail!("the daemon did not stop within 60 s of SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the daemon process is still alive (false once it exited on its own).
+    pub fn daemon_alive(&mut self) -> bool {
+        match self.daemon.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// The campaign's funnel and counters now.
+    pub fn summary(&self) -> anyhow::Result<DemoSummary> {
+        let db = Db::open(&self.dir.path().join("outlane.db"))?;
+        let campaign = self.campaign;
+        Ok(db.read_blocking(move |c| demo::summary(c, campaign))?)
+    }
+
+    /// The database file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("outlane.db")
+    }
+
+    /// Waits (real time) until `done` holds for the summary, checking every half second; fails
+    /// after `timeout` or if the daemon exits.
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&DemoSummary) -> bool,
+    ) -> anyhow::Result<DemoSummary> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let summary = self.summary()?;
+            if done(&summary) {
+                return Ok(summary);
+            }
+            if self.daemon.is_some() && !self.daemon_alive() {
+                anyhow::bail!(
+                    "the daemon exited while waiting for {what}:\n{}",
+                    tail(&self.log(), 60)
+                );
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!(
+                    "timed out waiting for {what}; funnel {:?}\n{}",
+                    summary.stages,
+                    tail(&self.log(), 60)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        let _ = self.kill9();
+    }
+}
+
+/// The last `n` lines of `text`.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// `lanes/lanes.toml` with its components pointing at the test builds of the lanes.
+pub fn default_manifest() -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(workspace_root().join("lanes/lanes.toml"))
+        .context("cannot read lanes/lanes.toml")?;
+    let dir = guests().path("x");
+    let dir = dir.parent().unwrap_or(Path::new("."));
+    Ok(text.replace(
+        "../target/wasm32-wasip2/release/",
+        &format!("{}/", dir.display()),
+    ))
+}
