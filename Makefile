@@ -41,8 +41,10 @@ test: deps models
 demo: lanes models
 	$(OUTLANE) --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
-## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads
+## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads,
+## browser, qualifier, embeddings, and the daemon's memory and start-up (release outlane binary)
 bench: deps models
+	$(CARGO) build --release -p outlane
 	$(CARGO) bench -p outlane-tests
 	$(CARGO) bench -p outlane-gp
 	$(CARGO) bench -p outlane-embed

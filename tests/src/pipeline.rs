@@ -92,13 +92,19 @@ impl Pipeline {
 
     /// Starts `outlane run` (logging to `daemon.log` in the data directory).
     pub fn start_daemon(&mut self) -> anyhow::Result<()> {
+        self.start_daemon_with(&outlane_bin(), "")
+    }
+
+    /// Starts `bin run` with `extra_log` directives (",target=level") added to the log
+    /// filter.
+    pub fn start_daemon_with(&mut self, bin: &Path, extra_log: &str) -> anyhow::Result<()> {
         anyhow::ensure!(self.daemon.is_none(), "the daemon is already running");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.path().join("daemon.log"))?;
         self.starts += 1;
-        let child = Command::new(outlane_bin())
+        let child = Command::new(bin)
             .arg("--data-dir")
             .arg(self.dir.path())
             .arg("--config")
@@ -108,7 +114,9 @@ impl Pipeline {
             .env(demo::API_KEY_ENV, "sk-test")
             .env(
                 "RUST_LOG",
-                "info,wasmtime=warn,cranelift=warn,chromiumoxide=warn,chromiumoxide::handler=error",
+                format!(
+                    "info,wasmtime=warn,cranelift=warn,chromiumoxide=warn,chromiumoxide::handler=error{extra_log}"
+                ),
             )
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -155,6 +163,11 @@ impl Pipeline {
             }
         }
         Ok(())
+    }
+
+    /// The daemon's process id, while it runs.
+    pub fn daemon_pid(&self) -> Option<u32> {
+        self.daemon.as_ref().map(Child::id)
     }
 
     /// Whether the daemon process is still alive (false once it exited on its own).

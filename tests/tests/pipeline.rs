@@ -214,3 +214,246 @@ async fn one_seed_profile_grows_into_twenty_completed_people() {
     );
     assert!(log.contains("invited "), "no invitation line in the log");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
+    use rand::RngExt;
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 11,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut rng = rand::rng();
+    let kills = 22;
+    for _ in 0..kills {
+        p.start_daemon().unwrap();
+        // Anywhere from start-up (Chromium launching, logging in) to the middle of lane calls.
+        let after = Duration::from_millis(rng.random_range(1_500..9_000));
+        tokio::time::sleep(after).await;
+        p.kill9().unwrap();
+    }
+    let during_kills = p.summary().unwrap();
+    assert!(
+        during_kills.invitations > 0,
+        "the killed daemons never got as far as an invitation: {:?}",
+        during_kills.stages
+    );
+    p.start_daemon().unwrap();
+    p.wait_for(
+        "20 completed after the kills",
+        Duration::from_secs(900),
+        |s| s.at(Stage::Completed) >= TARGET,
+    )
+    .await
+    .unwrap();
+    p.stop_daemon().unwrap();
+    assert_eq!(p.starts(), kills + 1);
+    let sim = p.world.sim.snapshot();
+    check_guarantees(&p, &sim, TARGET);
+    // The schedules were saved, so each restart kept the pace.
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let saved: u32 = c
+        .query_row("SELECT count(*) FROM lane_schedules", [], |r| r.get(0))
+        .unwrap();
+    assert!(saved >= 6, "only {saved} saved schedules");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swapping_the_connect_lane_mid_run_adds_the_note_to_later_invitations() {
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 13,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    p.start_daemon().unwrap();
+    p.wait_for("3 invitations", Duration::from_secs(600), |s| {
+        s.invitations >= 3
+    })
+    .await
+    .unwrap();
+    let noted = outlane_tests::guests().path("fixture-connect-note");
+    let manifest = std::fs::read_to_string(&p.manifest).unwrap();
+    let old = outlane_tests::guests().path("lane-connect");
+    assert!(manifest.contains(&*old.to_string_lossy()));
+    let swapped = manifest.replace(&*old.to_string_lossy(), &noted.to_string_lossy());
+    let before = p.world.sim.snapshot().invitations.len();
+    p.write_manifest(&swapped).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        let sim = p.world.sim.snapshot();
+        if sim.invitations.iter().filter(|i| i.note.is_some()).count() >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no noted invitations after the swap:\n{}",
+            outlane_tests::pipeline::tail(&p.log(), 40)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    p.stop_daemon().unwrap();
+    let sim = p.world.sim.snapshot();
+    let people = p.world.sim.scenario().people;
+    // Before the swap no note; once the new version sent one, every later invitation has it.
+    let first_noted = sim
+        .invitations
+        .iter()
+        .position(|i| i.note.is_some())
+        .unwrap();
+    assert!(first_noted >= before.min(3), "a note before the swap");
+    for inv in &sim.invitations[..first_noted] {
+        assert_eq!(inv.note, None);
+    }
+    for inv in &sim.invitations[first_noted..] {
+        let person = people.iter().find(|x| x.handle == inv.handle).unwrap();
+        assert_eq!(
+            inv.note.as_deref(),
+            Some(format!("Hi {}, I'd like to connect.", person.first).as_str()),
+            "invitation to {} after the swap",
+            inv.handle
+        );
+    }
+    let log = p.log();
+    assert!(
+        log.contains("fixture-connect-note"),
+        "the reload of the connect lane is not in the log"
+    );
+    assert!(!log.contains("trap"), "a call trapped around the reload");
+    // No call lost: nothing was left half-done, and the guarantees hold.
+    check_guarantees(&p, &sim, 0);
+}
+
+fn journal_rows(p: &Pipeline) -> u32 {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    c.query_row("SELECT count(*) FROM action_journal", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn paused_reason(p: &Pipeline) -> Option<String> {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    c.query_row("SELECT paused_reason FROM accounts", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_outlasted_and_a_checkpoint_pauses_for_a_human() {
+    use outlane_llm_stub::{Fault as LlmFault, FaultKind as LlmFaultKind};
+    use outlane_simulator::{Fault, FaultKind};
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 17,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    // The LLM fails the way providers do: 500s (more than the client's retries) and replies
+    // that are not the JSON asked for.
+    let llm = &p.world.llm;
+    llm.add_fault(LlmFault::times(
+        LlmFaultKind::Status {
+            code: 500,
+            retry_after: None,
+        },
+        8,
+    ));
+    llm.add_fault(LlmFault::times(LlmFaultKind::MalformedJson, 3));
+    llm.add_fault(LlmFault::times(LlmFaultKind::SchemaViolation, 3));
+    // LinkedIn: a 429 storm on pages, Voyager 429s and slow pages.
+    let sim = &p.world.sim;
+    sim.add_fault(Fault::times(FaultKind::RateLimitPage, 8));
+    sim.add_fault(Fault::times(FaultKind::VoyagerStatus { status: 429 }, 6));
+    sim.add_fault(Fault::times(FaultKind::SlowPage { ms: 2_000 }, 5));
+    p.start_daemon().unwrap();
+    p.wait_for(
+        "5 invitations through the faults",
+        Duration::from_secs(600),
+        |s| s.invitations >= 5,
+    )
+    .await
+    .unwrap();
+    // The session expires: one fresh login, and the work goes on.
+    p.world.sim.expire_sessions();
+    let reached = p
+        .wait_for(
+            "3 completed after the session expired",
+            Duration::from_secs(600),
+            |s| s.at(Stage::Completed) >= 3,
+        )
+        .await
+        .unwrap();
+    assert!(
+        p.world.llm.faults().is_empty(),
+        "the LLM faults never all fired: {:?}",
+        p.world.llm.faults()
+    );
+    assert!(reached.llm_decisions > 0);
+    // A security checkpoint at the next login: the account pauses for a human, and nothing is
+    // sent while it waits.
+    p.world
+        .sim
+        .add_fault(Fault::always(FaultKind::CheckpointOnLogin {
+            auto_solve_ms: None,
+        }));
+    p.world.sim.expire_sessions();
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while paused_reason(&p).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the account never paused:\n{}",
+            outlane_tests::pipeline::tail(&p.log(), 40)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A call that was already past its browser work may still finish; then silence.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let frozen = journal_rows(&p);
+    let sent = p.world.sim.snapshot();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(
+        journal_rows(&p),
+        frozen,
+        "actions were journaled while paused"
+    );
+    let still = p.world.sim.snapshot();
+    assert_eq!(still.invitations.len(), sent.invitations.len());
+    assert_eq!(still.messages.len(), sent.messages.len());
+    assert!(p.daemon_alive(), "the daemon must wait, not exit");
+    assert!(
+        p.log().contains("waits for a human"),
+        "the pause is not in the log"
+    );
+    // A person solves the checkpoint and resumes the account: the work goes on.
+    p.world.sim.clear_faults();
+    p.world.sim.solve_checkpoint();
+    let out = std::process::Command::new(outlane_tests::pipeline::outlane_bin())
+        .arg("--data-dir")
+        .arg(p.dir.path())
+        .arg("--config")
+        .arg(&p.config)
+        .args([
+            "accounts",
+            "resume",
+            outlane_simulator::generate::VIEWER_EMAIL,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p.wait_for(
+        "more work after the resume",
+        Duration::from_secs(600),
+        |s| s.invitations + s.messages > reached.invitations + reached.messages,
+    )
+    .await
+    .unwrap();
+    p.stop_daemon().unwrap();
+    let sim = p.world.sim.snapshot();
+    check_guarantees(&p, &sim, 3);
+}

@@ -449,6 +449,9 @@ impl AccountBrowser {
         let account = self.account;
         let now = self.clock.now_ms();
         let why = reason.to_string();
+        // The next login happens only after a person resumed the account: the logins before
+        // the pause must not count against it (they would pause it again at once).
+        self.logins.clear();
         let login = self
             .db
             .write(move |tx| {

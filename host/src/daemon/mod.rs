@@ -164,6 +164,11 @@ impl Daemon {
             };
             let started = self.clock.now_ms();
             run_id += 1;
+            tracing::debug!(
+                lane = target.key.lane.as_str(),
+                campaign = target.campaign_name.as_deref().unwrap_or("-"),
+                "call {run_id} starts"
+            );
             let outcome = call(
                 lane.clone(),
                 CallContext {
