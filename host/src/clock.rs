@@ -181,9 +181,12 @@ impl Clock {
 
     /// Now, in milliseconds since the Unix epoch, on this clock.
     pub fn now_ms(&self) -> u64 {
-        let anchor = self.anchor();
-        let real = anchor.real.elapsed().as_secs_f64();
-        anchor.ms + (real * self.inner.factor * 1000.0) as u64
+        self.reading(&self.anchor())
+    }
+
+    /// The clock's time now, counted from `anchor`.
+    fn reading(&self, anchor: &Anchor) -> u64 {
+        anchor.ms + (anchor.real.elapsed().as_secs_f64() * self.inner.factor * 1000.0) as u64
     }
 
     /// Jumps to clock time `at_ms` when this clock may skip idle time (and moves its peer by
@@ -199,8 +202,7 @@ impl Clock {
             Skip::WithPeer(peer) => peer.advance(at_ms - now).await?,
         };
         let mut anchor = self.inner.anchor.lock().unwrap_or_else(|p| p.into_inner());
-        let current =
-            anchor.ms + (anchor.real.elapsed().as_secs_f64() * self.inner.factor * 1000.0) as u64;
+        let current = self.reading(&anchor);
         // Never run backwards, even if the peer answered with an older reading.
         *anchor = Anchor {
             real: Instant::now(),

@@ -214,7 +214,7 @@ impl DemoWorld {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DemoSummary {
     /// Leads per stage, in pipeline order.
-    pub stages: Vec<(String, u64)>,
+    pub stages: Vec<(crate::crm::Stage, u64)>,
     /// Invitations sent (journaled and done).
     pub invitations: u64,
     /// Follow-up messages sent.
@@ -230,10 +230,9 @@ pub struct DemoSummary {
 impl DemoSummary {
     /// Leads at `stage`.
     pub fn at(&self, stage: crate::crm::Stage) -> u64 {
-        let name = stage.to_string();
         self.stages
             .iter()
-            .find(|(s, _)| *s == name)
+            .find(|(s, _)| *s == stage)
             .map(|(_, n)| *n)
             .unwrap_or(0)
     }
@@ -255,7 +254,7 @@ pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmRes
                         .find(|(s, _)| s == stage)
                         .map(|(_, n)| *n)
                         .unwrap_or(0);
-                    (stage.to_string(), n)
+                    (*stage, n)
                 })
                 .collect()
         },

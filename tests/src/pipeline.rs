@@ -13,16 +13,6 @@ use std::time::{Duration, Instant};
 /// The passphrase the test account's password is sealed with.
 pub const PASSPHRASE: &str = "pipeline-test-passphrase";
 
-/// The default lanes, as `lanes/lanes.toml` names them.
-pub const DEFAULT_LANES: &[&str] = &[
-    "lane-enrich",
-    "lane-qualify",
-    "lane-connect",
-    "lane-check-pending",
-    "lane-follow-up",
-    "lane-search",
-];
-
 /// A demo world, a data directory and the daemon running in it.
 pub struct Pipeline {
     /// The simulator and the LLM stub.

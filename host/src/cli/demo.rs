@@ -276,7 +276,7 @@ fn print_summary(
         humantime::format_duration(Duration::from_secs((end_ms - start_ms) / 60_000 * 60))
     );
     for (stage, n) in &summary.stages {
-        println!("  {stage:<13} {n:>5}");
+        println!("  {:<13} {n:>5}", stage.to_string());
     }
     println!(
         "  invitations   {:>5}  (the simulator received {})",

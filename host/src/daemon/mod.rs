@@ -339,11 +339,11 @@ fn pick(
             })
             .filter(|(_, at)| *at <= now)
     };
-    if let Some((t, _)) = due(LaneKind::Major).min_by_key(|(t, at)| (*at, t.key.clone())) {
+    if let Some((t, _)) = due(LaneKind::Major).min_by_key(|(t, at)| (*at, &t.key)) {
         return Some(t.clone());
     }
     due(LaneKind::Filler)
-        .min_by_key(|(t, at)| (t.priority(), *at, t.key.clone()))
+        .min_by_key(|(t, at)| (t.priority(), *at, &t.key))
         .map(|(t, _)| t.clone())
 }
 

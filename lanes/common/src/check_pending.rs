@@ -4,7 +4,7 @@
 //! once the wait would pass `max_backoff_hours`: withdrawn (journaled like any outward
 //! action) or simply failed.
 
-use crate::shared::{discover_quietly, lead_profile_id, who};
+use crate::shared::{self, discover_quietly, lead_profile_id, who};
 use crate::text;
 use outlane_sdk::LimitHit;
 use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
@@ -283,19 +283,8 @@ impl Lane for CheckPending {
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
-        let open = crm::open_intents(Action::Withdraw)?;
-        let mut reconciled = Vec::new();
-        for intent in &open {
-            if host::should_stop() {
-                break;
-            }
-            let line = reconcile_one(intent)?;
-            info!(
-                "check-pending: reconciled withdrawal #{}: {line}",
-                intent.id
-            );
-            reconciled.push(line);
-        }
+        let reconciled =
+            shared::settle_open_intents(Action::Withdraw, "withdrawal", reconcile_one)?;
         let mut tally = Tally::default();
         for lead in crm::due_pending(self.config.batch)? {
             if host::should_stop() {

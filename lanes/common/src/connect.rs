@@ -132,25 +132,11 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
 
 /// Settles every open invitation intent. `None` when there was none.
 fn reconcile() -> Result<Option<Report>> {
-    let open = crm::open_intents(Action::Invite)?;
-    if open.is_empty() {
-        return Ok(None);
-    }
     let mut unsent = Attempts::load(UNSENT_KEY);
-    let mut lines = Vec::new();
-    for intent in &open {
-        if host::should_stop() {
-            break;
-        }
-        let line = reconcile_one(intent, &mut unsent)?;
-        info!("connect: reconciled invitation #{}: {line}", intent.id);
-        lines.push(line);
-    }
-    Ok(Some(Report::worked(format!(
-        "reconciled {} unfinished invitation(s): {}",
-        lines.len(),
-        lines.join("; ")
-    ))))
+    let lines = shared::settle_open_intents(Action::Invite, "invitation", |intent| {
+        reconcile_one(intent, &mut unsent)
+    })?;
+    Ok(shared::settled_report(lines, "invitation"))
 }
 
 /// The qualified leads, best first: the model's ranking, or arrival order when it cannot

@@ -91,25 +91,11 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
 
 /// Settles every open message intent. `None` when there was none.
 fn reconcile() -> Result<Option<Report>> {
-    let open = crm::open_intents(Action::Message)?;
-    if open.is_empty() {
-        return Ok(None);
-    }
     let mut unsent = Attempts::load(UNSENT_KEY);
-    let mut lines = Vec::new();
-    for intent in &open {
-        if host::should_stop() {
-            break;
-        }
-        let line = reconcile_one(intent, &mut unsent)?;
-        info!("follow-up: reconciled message #{}: {line}", intent.id);
-        lines.push(line);
-    }
-    Ok(Some(Report::worked(format!(
-        "reconciled {} unfinished message(s): {}",
-        lines.len(),
-        lines.join("; ")
-    ))))
+    let lines = shared::settle_open_intents(Action::Message, "message", |intent| {
+        reconcile_one(intent, &mut unsent)
+    })?;
+    Ok(shared::settled_report(lines, "message"))
 }
 
 impl Lane for FollowUp {

@@ -2,7 +2,7 @@
 //! after a navigation, campaign settings, a lead's profile and the follow-up text.
 
 use crate::text::{self, CampaignSettings, FollowUpTemplate, Person};
-use outlane_sdk::crm::{self, Campaign, Lead, LeadId};
+use outlane_sdk::crm::{self, Action, Campaign, Lead, LeadId, OpenIntent};
 use outlane_sdk::linkedin::{self, Profile, ProfileId};
 use outlane_sdk::prelude::*;
 use serde_json::json;
@@ -174,6 +174,37 @@ impl Attempts {
     fn save(&self) -> Result<()> {
         state::set_json(self.key, &self.counts)
     }
+}
+
+/// Settles every open intent of `action` (begun by a run that stopped before finishing it)
+/// with `settle`, which checks LinkedIn and returns one line saying what it found; each line
+/// is logged as a reconciled `noun`. Stops early when the call must end.
+pub fn settle_open_intents(
+    action: Action,
+    noun: &str,
+    mut settle: impl FnMut(&OpenIntent) -> Result<String>,
+) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for intent in &crm::open_intents(action)? {
+        if host::should_stop() {
+            break;
+        }
+        let line = settle(intent)?;
+        info!("reconciled {noun} #{}: {line}", intent.id);
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// The report of a call that only settled open intents (`None` when there were none).
+pub fn settled_report(lines: Vec<String>, noun: &str) -> Option<Report> {
+    (!lines.is_empty()).then(|| {
+        Report::worked(format!(
+            "reconciled {} unfinished {noun}(s): {}",
+            lines.len(),
+            lines.join("; ")
+        ))
+    })
 }
 
 /// How many times an outward action may be found "not sent" after a stop before the lead
