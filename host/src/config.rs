@@ -27,11 +27,13 @@
 //! [qualifier]
 //! models = "models/minilm"        # model.onnx + tokenizer.json ($OUTLANE_MODELS_DIR)
 //! ort_library = "vendor/ort/libonnxruntime.so.1.31.1"  # ($ORT_DYLIB_PATH)
+//! release_after = "2m"            # unused this long, the embedding model leaves memory
 //! ```
 //!
 //! A missing file at the default location means defaults; a file named with `--config` must
 //! exist. Unknown keys are errors naming the file, line and key.
 
+use crate::units::HumanDuration;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +73,10 @@ pub struct QualifierConfig {
     /// overrides it.
     #[serde(default = "ort_library")]
     pub ort_library: PathBuf,
+    /// How long the loaded embedding model may stay unused before the daemon releases its
+    /// memory (~130 MB); it is loaded again, in ~0.25 s, when a lead needs embedding.
+    #[serde(default = "release_after")]
+    pub release_after: HumanDuration,
 }
 
 impl Default for QualifierConfig {
@@ -78,6 +84,7 @@ impl Default for QualifierConfig {
         QualifierConfig {
             models: models_dir(),
             ort_library: ort_library(),
+            release_after: release_after(),
         }
     }
 }
@@ -93,6 +100,10 @@ impl QualifierConfig {
         }
         self
     }
+}
+
+fn release_after() -> HumanDuration {
+    HumanDuration(crate::lazy_embedder::DEFAULT_IDLE_RELEASE)
 }
 
 fn models_dir() -> PathBuf {
@@ -489,5 +500,25 @@ mod tests {
         std::fs::write(&p, "[lanes]\nmanifest = \"l.toml\"\n").unwrap();
         let c = Config::load(&p, true).unwrap();
         assert_eq!(c.lanes.manifest.unwrap(), dir.path().join("l.toml"));
+    }
+
+    #[test]
+    fn the_model_release_time_is_read_and_checked() {
+        let defaults = Config::load(Path::new("/nonexistent/outlane.toml"), false).unwrap();
+        assert_eq!(
+            defaults.qualifier.release_after.0,
+            crate::lazy_embedder::DEFAULT_IDLE_RELEASE
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("outlane.toml");
+        std::fs::write(&p, "[qualifier]\nrelease_after = \"30s\"\n").unwrap();
+        let c = Config::load(&p, true).unwrap();
+        assert_eq!(
+            c.qualifier.release_after.0,
+            std::time::Duration::from_secs(30)
+        );
+        std::fs::write(&p, "[qualifier]\nrelease_after = \"soon\"\n").unwrap();
+        let e = Config::load(&p, true).unwrap_err().to_string();
+        assert!(e.contains(":2:") && e.contains("\"soon\""), "{e}");
     }
 }

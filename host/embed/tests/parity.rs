@@ -4,7 +4,7 @@
 mod common;
 
 use common::{cosine, load, norm};
-use outlane_embed::{DEFAULT_BATCH_SIZE, DEFAULT_PARALLELISM, Embedder, Parallelism};
+use outlane_embed::{DEFAULT_BATCH_SIZE, DEFAULT_PARALLELISM, Embedder, Footprint, Parallelism};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -101,6 +101,23 @@ fn batching_and_parallelism_give_the_same_vectors() {
             );
         }
     }
+}
+
+#[test]
+fn the_small_footprint_gives_the_same_vectors() {
+    let exp = expected();
+    let texts: Vec<&str> = exp.items.iter().map(|i| i.text.as_str()).collect();
+    let small = Embedder::load_small(common::config()).unwrap();
+    assert_eq!(small.footprint(), Footprint::Small);
+    let reference = load(Parallelism::IntraOp, 1);
+    for (t, item) in texts.iter().zip(&exp.items) {
+        let a = small.embed(&[t]).unwrap().remove(0);
+        let b = reference.embed(&[t]).unwrap().remove(0);
+        let c = cosine(&a, &b);
+        assert!(c >= 0.99999, "small vs fast cosine {c} for {:?}", item.text);
+    }
+    let got = small.embed(&texts).unwrap();
+    check(&small, "small footprint", &got, &exp);
 }
 
 #[test]

@@ -77,7 +77,8 @@ impl Host for LaneState {
                 c.map(|c| Choice {
                     id: c.id,
                     strategy: match c.strategy {
-                        Strategy::ColdStart | Strategy::OnlyCandidate => "cold-start",
+                        Strategy::ColdStart => "cold-start",
+                        Strategy::OnlyCandidate => "only-candidate",
                         Strategy::Exploit => "exploit",
                         Strategy::Explore => "explore",
                     }

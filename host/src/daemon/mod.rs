@@ -15,6 +15,7 @@ pub mod targets;
 use crate::clock::Clock;
 use crate::crm::{lane_status, schedules};
 use crate::manifest::LaneKind;
+use crate::memory::{HeapTrimmer, TRIM_EVERY};
 use crate::runtime::bindings::CallContext;
 use crate::runtime::{CallOutcome, LoadedLane, Registry, runner};
 pub use schedule::{MAX_BACKOFF, Schedule, ScheduleKey, backoff, jittered};
@@ -103,6 +104,7 @@ impl Daemon {
         let mut schedules: HashMap<ScheduleKey, Schedule> = HashMap::new();
         let mut view = CampaignView::default();
         let mut told = Told::default();
+        let mut trimmer = HeapTrimmer::new(TRIM_EVERY);
         loop {
             if *self.shutdown.borrow() {
                 break;
@@ -130,6 +132,7 @@ impl Daemon {
                 {
                     told.sleeping(&targets, at, &self.clock);
                 }
+                trimmer.maybe_trim().await;
                 if let Some(at) = wake
                     && self.clock.skips_idle_time()
                 {
@@ -180,6 +183,7 @@ impl Daemon {
             )
             .await;
             let ended = self.clock.now_ms();
+            trimmer.maybe_trim().await;
             let schedule = schedules
                 .entry(target.key.clone())
                 .or_insert_with(|| Schedule::new(ended, lane.spec.every));

@@ -3,7 +3,7 @@
 //! whatever happens meanwhile. A lane whose new version fails to load keeps its last good one.
 
 use super::Runtime;
-use super::loader::{self, LoadedLane};
+use super::loader::{self, LoadError, LoadedLane};
 use crate::crm::lane_status;
 use crate::manifest::Manifest;
 use arc_swap::ArcSwap;
@@ -127,28 +127,46 @@ impl Registry {
         let current = self.lanes.load_full();
         let mut next = LaneSet::new();
         let mut errors = BTreeMap::new();
-        for spec in &manifest.lanes {
+        // Read and compile every changed lane at once (compilation is most of the start-up
+        // time); the bookkeeping below stays in manifest order.
+        let attempts = futures_util::future::join_all(manifest.lanes.iter().map(|spec| {
             let previous = current.get(&spec.name).cloned();
-            let loaded = match loader::read_component(spec).await {
-                Err(e) => Err(e),
-                Ok((_, digest))
-                    if previous
-                        .as_ref()
-                        .is_some_and(|p| p.digest == digest && p.spec == *spec) =>
-                {
+            let manifest_name = manifest_name.as_str();
+            async move {
+                match loader::read_component(spec).await {
+                    Err(e) => Attempt::Loaded(Box::new(Err(e))),
+                    Ok((_, digest))
+                        if previous
+                            .as_ref()
+                            .is_some_and(|p| p.digest == digest && p.spec == *spec) =>
+                    {
+                        Attempt::Unchanged
+                    }
+                    Ok((bytes, digest)) => {
+                        let reuse = previous
+                            .as_ref()
+                            .filter(|p| p.digest == digest)
+                            .map(|p| p.component.clone());
+                        Attempt::Loaded(Box::new(
+                            loader::load(&self.runtime, spec, manifest_name, bytes, digest, reuse)
+                                .await,
+                        ))
+                    }
+                }
+            }
+        }))
+        .await;
+        for (spec, attempt) in manifest.lanes.iter().zip(attempts) {
+            let previous = current.get(&spec.name).cloned();
+            let loaded = match attempt {
+                Attempt::Unchanged => {
                     report.unchanged.push(spec.name.clone());
                     if let Some(p) = previous {
                         next.insert(spec.name.clone(), p);
                     }
                     continue;
                 }
-                Ok((bytes, digest)) => {
-                    let reuse = previous
-                        .as_ref()
-                        .filter(|p| p.digest == digest)
-                        .map(|p| p.component.clone());
-                    loader::load(&self.runtime, spec, &manifest_name, bytes, digest, reuse).await
-                }
+                Attempt::Loaded(loaded) => *loaded,
             };
             match loaded {
                 Ok(lane) => {
@@ -214,6 +232,10 @@ impl Registry {
             tracing::info!(lane = name.as_str(), "removed from the manifest: unloaded");
         }
         let changed = !report.loaded.is_empty() || !report.removed.is_empty();
+        if !report.loaded.is_empty() {
+            // Compiling leaves tens of MB of freed memory in the compiler threads' heaps.
+            let _ = tokio::task::spawn_blocking(crate::memory::trim_now).await;
+        }
         self.lanes.store(Arc::new(next));
         *self.manifest.lock().unwrap_or_else(|p| p.into_inner()) = Some(manifest);
         *self.errors.lock().unwrap_or_else(|p| p.into_inner()) = errors;
@@ -222,4 +244,12 @@ impl Registry {
         }
         report
     }
+}
+
+/// What reloading one manifest entry came to.
+enum Attempt {
+    /// Same component bytes and same entry as the running lane: kept as it is.
+    Unchanged,
+    /// Read and compiled (or failed to).
+    Loaded(Box<Result<LoadedLane, LoadError>>),
 }
