@@ -159,6 +159,66 @@ fn status_shows_the_funnel_and_limits() {
 }
 
 #[test]
+fn status_watch_refreshes_and_shows_changes_live() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    // A fixed number of text reports, each with its header line.
+    let out = outlane(dir.path(), &["status", "--watch", "100ms", "--count", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("outlane status at ").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("Campaign \"Fintech CTOs\"").count(),
+        3,
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "no screen control codes when not on a terminal"
+    );
+    // --count needs --watch.
+    let out = outlane(dir.path(), &["status", "--count", "2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // Live: a watcher sees leads imported while it runs.
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_outlane"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["status", "--json", "--watch", "200ms"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    let total = |line: &str| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["campaigns"][0]["total"].as_u64().unwrap()
+    };
+    let first = lines.next().unwrap().unwrap();
+    assert_eq!(total(&first), 0);
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        "https://www.linkedin.com/in/a/\nhttps://www.linkedin.com/in/b/\n",
+    )
+    .unwrap();
+    let import = outlane(dir.path(), &["leads", "import", list.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let mut seen = None;
+    for line in lines.by_ref().take(50) {
+        let n = total(&line.unwrap());
+        if n == 2 {
+            seen = Some(n);
+            break;
+        }
+    }
+    watcher.kill().unwrap();
+    let _ = watcher.wait();
+    assert_eq!(seen, Some(2), "the watcher never showed the imported leads");
+}
+
+#[test]
 fn bad_input_exits_with_code_2_and_one_line() {
     let dir = tempfile::tempdir().unwrap();
     with_campaign(dir.path());

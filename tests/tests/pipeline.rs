@@ -462,3 +462,122 @@ async fn faults_are_outlasted_and_a_checkpoint_pauses_for_a_human() {
     let sim = p.world.sim.snapshot();
     check_guarantees(&p, &sim, 3);
 }
+
+/// Invitations the journal shows as done, per campaign id.
+fn invites_per_campaign(p: &Pipeline) -> BTreeMap<u64, u32> {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the database");
+    let mut s = c
+        .prepare(
+            "SELECT campaign_id, count(*) FROM action_journal
+             WHERE action = 'invite' AND result = 'done' GROUP BY campaign_id",
+        )
+        .unwrap();
+    s.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, u32>(1)?))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+/// Two campaigns on one LinkedIn account share it: both make progress, the account's daily
+/// invitation limit holds across them, and a person both campaigns want is invited once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_campaigns_share_one_account_its_limits_and_its_people() {
+    use outlane::crm::{Action, accounts, campaigns, pipeline};
+    const DAILY: u32 = 4;
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 23,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let first = p.campaign;
+    // Campaign B starts from A's seed person and one more.
+    let starters: Vec<String> = p
+        .world
+        .sim
+        .scenario()
+        .people
+        .iter()
+        .filter(|x| x.exists && x.relationship == outlane_simulator::InitialRelationship::None)
+        .take(2)
+        .map(|x| format!("https://www.linkedin.com/in/{}/", x.handle))
+        .collect();
+    assert_eq!(starters.len(), 2);
+    let now = p.world.sim.now_ms();
+    let db = outlane::crm::Db::open(&p.database()).unwrap();
+    let second = db
+        .write_blocking(move |tx| {
+            let account = campaigns::get(tx, first)?.account_id;
+            accounts::set_limit(tx, account, Action::Invite, Some(DAILY), None)?;
+            let second = campaigns::create(
+                tx,
+                &campaigns::NewCampaign {
+                    account_id: account,
+                    name: "Second campaign".into(),
+                    product_docs: "A CRM add-on for revenue teams.".into(),
+                    objective: "Reach heads of sales and founders.".into(),
+                    follow_up_template: String::new(),
+                    booking_link: None,
+                },
+                now,
+            )?;
+            pipeline::discover(tx, second, &starters, &[], "test seed", now)?;
+            Ok(second)
+        })
+        .unwrap();
+    drop(db);
+
+    p.start_daemon().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        let per = invites_per_campaign(&p);
+        let total: u32 = per.values().sum();
+        if per.get(&first).copied().unwrap_or(0) >= 3
+            && per.get(&second).copied().unwrap_or(0) >= 3
+            && total > 2 * DAILY
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "after 10 minutes: invitations per campaign {per:?}\n{}",
+            outlane_tests::pipeline::tail(&p.log(), 40)
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    p.stop_daemon().unwrap();
+
+    let sim = p.world.sim.snapshot();
+    let r = records(&p);
+    // The daily limit is the account's: it held across both campaigns on every day.
+    assert!(r.invites_per_day.len() >= 3, "{:?}", r.invites_per_day);
+    for (day, n) in &r.invites_per_day {
+        assert!(*n <= DAILY, "{n} invitations on {day} (limit {DAILY})");
+    }
+    // One invitation per person, whichever campaign wanted them.
+    let mut invitations: BTreeMap<String, u32> = BTreeMap::new();
+    for inv in &sim.invitations {
+        *invitations.entry(inv.handle.to_lowercase()).or_default() += 1;
+    }
+    for (handle, n) in &invitations {
+        assert_eq!(*n, 1, "{handle} got {n} invitations");
+    }
+    let journaled: u32 = invites_per_campaign(&p).values().sum();
+    assert_eq!(journaled as usize, sim.invitations.len());
+    // The person both campaigns started from has a deal in each, and was invited at most once.
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let shared: u32 = c
+        .query_row(
+            "SELECT count(*) FROM (SELECT lead_id FROM deals GROUP BY lead_id
+             HAVING count(DISTINCT campaign_id) = 2)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(shared >= 1, "no person is in both campaigns");
+    assert_eq!(r.open_intents, 0, "an intent was left open");
+}

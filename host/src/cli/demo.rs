@@ -135,6 +135,10 @@ pub fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             "Seeded one profile; the simulated week starts {} (working hours 09:00-18:00 UTC, Mon-Fri).",
             day_time(clock.now_ms(), clock.now_ms())
         );
+        println!(
+            "Watch it from another terminal: outlane --data-dir {} status --watch",
+            dir.display()
+        );
         let started = Instant::now();
         let start_ms = clock.now_ms();
         let watch = progress(&db, campaign, &clock, start_ms, &args, started);

@@ -7,6 +7,8 @@ use clap::Args;
 use jiff::tz::TimeZone;
 use outlane::clock::Clock;
 use outlane::crm::status::{self, StatusReport};
+use outlane::units::HumanDuration;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 /// Options of `outlane status`.
@@ -15,19 +17,71 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Refresh every INTERVAL (default 2s) until Ctrl-C, redrawing the screen on a terminal.
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "2s",
+          value_parser = HumanDuration::parse)]
+    watch: Option<HumanDuration>,
+    /// With --watch: stop after this many reports.
+    #[arg(long, requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
 }
 
 /// Runs `outlane status`.
 pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let db = open_db(global)?;
+    let Some(HumanDuration(every)) = args.watch else {
+        print_report(&db, args.json, None)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let redraw = !args.json && std::io::stdout().is_terminal();
+    let mut shown = 0u64;
+    loop {
+        if redraw {
+            // Home the cursor and clear the screen, so the report stays in place.
+            print!("\x1b[H\x1b[2J");
+        }
+        print_report(&db, args.json, Some(every))?;
+        std::io::stdout().flush()?;
+        shown += 1;
+        if args.count.is_some_and(|n| shown >= n) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// Reads the database now and prints the report; `watching` adds a line saying when.
+fn print_report(
+    db: &outlane::crm::Db,
+    json: bool,
+    watching: Option<std::time::Duration>,
+) -> anyhow::Result<()> {
     let now = Clock::real().now_ms();
     let report = db.read_blocking(move |c| status::build(c, now))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", render(&report));
+    if json {
+        // One document per line when watching, so that a reader can split the stream.
+        if watching.is_some() {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        return Ok(());
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(every) = watching {
+        let at = jiff::Timestamp::from_millisecond(now as i64)
+            .map(|t| {
+                t.to_zoned(TimeZone::system())
+                    .strftime("%H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        println!(
+            "outlane status at {at} (every {}; Ctrl-C to stop)\n",
+            HumanDuration(every)
+        );
+    }
+    print!("{}", render(&report));
+    Ok(())
 }
 
 fn limit(used: u32, limit: Option<u32>) -> String {
