@@ -371,6 +371,13 @@ fn log_call(target: &Target, outcome: &CallOutcome, schedule: &Schedule, clock: 
             outcome,
             schedule.failures
         );
+    } else if outcome.is_paused_by_limit() {
+        tracing::info!(
+            lane = name,
+            campaign,
+            "waiting for a limit: {} — next run in {next}",
+            outcome.detail()
+        );
     } else if matches!(outcome, CallOutcome::Idle(_)) {
         tracing::debug!(lane = name, campaign, "{outcome} — next run in {next}");
     } else {

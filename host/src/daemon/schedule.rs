@@ -4,8 +4,9 @@
 //! - A call that found nothing to do: the interval doubles per idle run in a row, up to
 //!   [`MAX_IDLE_FACTOR`] times, so an idle pipeline costs almost nothing; work done by another
 //!   lane of the campaign brings idle lanes back to their normal pace ([`Schedule::wake`]).
-//! - A failed call: exponential back-off (interval × 2^failures, at most [`MAX_BACKOFF`]), and
-//!   never before a rate limit the lane reported ends.
+//! - A failed call: exponential back-off (interval × 2^failures, at most [`MAX_BACKOFF`]).
+//! - A call stopped by a rate limit with a known end (a daily or weekly limit): next run when
+//!   the limit ends, or one interval later if that is later; not counted as a failure.
 
 use crate::crm::schedules::StoredSchedule;
 use crate::runtime::CallOutcome;
@@ -90,6 +91,11 @@ impl Schedule {
                 self.failures = 0;
                 self.idle_runs = self.idle_runs.saturating_add(1);
                 jittered(idle_interval(self.every, self.idle_runs))
+            }
+            o if o.is_paused_by_limit() => {
+                self.failures = 0;
+                self.idle_runs = 0;
+                jittered(self.every)
             }
             _ => {
                 self.failures = 0;
@@ -201,7 +207,23 @@ mod tests {
         }));
         s.after_call(&hit, 1000);
         assert_eq!(s.next_due_ms, 1_000_000);
+        // Waiting for a limit is not failing: no back-off builds up.
+        assert_eq!(s.failures, 0);
+        // A limit that ends sooner than the interval: the interval holds.
+        let soon = CallOutcome::LaneError(LaneError::RateLimited(LimitHit {
+            reason: "daily".into(),
+            until_ms: Some(1_001_000),
+        }));
+        s.after_call(&soon, 1_000_000);
+        assert!(s.next_due_ms >= 1_008_000 && s.next_due_ms <= 1_012_000);
+        // A limit of unknown end is a failure with back-off.
+        let unknown = CallOutcome::LaneError(LaneError::RateLimited(LimitHit {
+            reason: "429".into(),
+            until_ms: None,
+        }));
+        s.after_call(&unknown, 1000);
         assert_eq!(s.failures, 1);
+        assert_eq!(s.next_due_ms, 1000 + 20_000);
         s.after_call(&CallOutcome::Worked("ok".into()), 2000);
         assert_eq!(s.failures, 0);
         assert!(s.next_due_ms >= 2000 + 8000 && s.next_due_ms <= 2000 + 12000);

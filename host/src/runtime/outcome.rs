@@ -24,12 +24,13 @@ pub enum CallOutcome {
 }
 
 impl CallOutcome {
-    /// Short class name for logs, status and JSON: "worked", "idle", "lane-error", "denied",
-    /// "trap", "timeout", "out-of-memory".
+    /// Short class name for logs, status and JSON: "worked", "idle", "rate-limited",
+    /// "lane-error", "denied", "trap", "timeout", "out-of-memory".
     pub fn class(&self) -> &'static str {
         match self {
             CallOutcome::Worked(_) => "worked",
             CallOutcome::Idle(_) => "idle",
+            _ if self.is_paused_by_limit() => "rate-limited",
             CallOutcome::LaneError(_) => "lane-error",
             CallOutcome::Denied(_) => "denied",
             CallOutcome::Trap(_) => "trap",
@@ -38,9 +39,16 @@ impl CallOutcome {
         }
     }
 
-    /// Whether the call went wrong (the lane backs off).
+    /// Whether the call went wrong (the lane backs off). A limit with a known end is not a
+    /// failure: the lane simply waits for it.
     pub fn is_failure(&self) -> bool {
-        !matches!(self, CallOutcome::Worked(_) | CallOutcome::Idle(_))
+        !matches!(self, CallOutcome::Worked(_) | CallOutcome::Idle(_)) && !self.is_paused_by_limit()
+    }
+
+    /// Whether the lane stopped at a rate limit whose end it knows (our daily or weekly
+    /// limits, LinkedIn's weekly invitation limit): normal operation, not an error.
+    pub fn is_paused_by_limit(&self) -> bool {
+        self.rate_limited_until().is_some()
     }
 
     /// The detail: the lane's summary or the error.
