@@ -56,8 +56,11 @@ fn print_report(
     json: bool,
     watching: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
-    let now = Clock::real().now_ms();
-    let report = db.read_blocking(move |c| status::build(c, now))?;
+    let wall = Clock::real().now_ms();
+    let (now, report) = db.read_blocking(move |c| {
+        let now = status::report_time(c, wall)?;
+        Ok((now, status::build(c, now)?))
+    })?;
     if json {
         // One document per line when watching, so that a reader can split the stream.
         if watching.is_some() {
@@ -71,12 +74,17 @@ fn print_report(
         let at = jiff::Timestamp::from_millisecond(now as i64)
             .map(|t| {
                 t.to_zoned(TimeZone::system())
-                    .strftime("%H:%M:%S")
+                    .strftime("%Y-%m-%d %H:%M:%S")
                     .to_string()
             })
             .unwrap_or_default();
+        let whose = if now > wall {
+            " on the daemon's clock"
+        } else {
+            ""
+        };
         println!(
-            "outlane status at {at} (every {}; Ctrl-C to stop)\n",
+            "outlane status at {at}{whose} (every {}; Ctrl-C to stop)\n",
             HumanDuration(every)
         );
     }

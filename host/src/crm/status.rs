@@ -77,6 +77,22 @@ pub struct AccountStatus {
     pub recent: Vec<Intent>,
 }
 
+/// The time a status report should be taken at: the wall clock, or the daemon's clock when
+/// that is ahead of it. A daemon on an accelerated clock (the demo, tests) lives days ahead of
+/// the wall clock; "today's" usage is the daemon's today. The daemon's clock is read from the
+/// newest time it wrote: a lane run or an action.
+pub fn report_time(conn: &Connection, wall_ms: u64) -> CrmResult<u64> {
+    let newest: Option<i64> = conn.query_row(
+        "SELECT max(t) FROM (SELECT max(last_run_ms) AS t FROM lane_status
+                             UNION ALL SELECT max(started_ms) FROM action_journal)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(newest
+        .and_then(|t| u64::try_from(t).ok())
+        .map_or(wall_ms, |t| t.max(wall_ms)))
+}
+
 /// Builds the status at `now_ms`.
 pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
     let accounts = accounts::all(conn)?;
@@ -132,4 +148,40 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
         lanes: lane_status::all(conn)?,
         unassigned_leads: pipeline::unassigned(conn)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_taken_on_the_daemons_clock_when_it_is_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::crm::Db::open(&dir.path().join("o.db")).unwrap();
+        let wall = 1_000_000;
+        // Nothing written yet: the wall clock.
+        assert_eq!(
+            db.read_blocking(move |c| report_time(c, wall)).unwrap(),
+            wall
+        );
+        // A daemon running days ahead (the demo): its newest time.
+        db.write_blocking(|tx| {
+            tx.execute(
+                "INSERT INTO lane_status (lane, last_run_ms) VALUES ('connect', 5000000)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            db.read_blocking(move |c| report_time(c, wall)).unwrap(),
+            5_000_000
+        );
+        // A daemon on the wall clock: the wall clock, which is later than its last run.
+        assert_eq!(
+            db.read_blocking(move |c| report_time(c, 9_000_000))
+                .unwrap(),
+            9_000_000
+        );
+    }
 }
