@@ -43,14 +43,24 @@ struct Rss {
     file: f64,
 }
 
+/// A field of `/proc/<pid>/status` in MB.
+fn status_mb(status: &str, name: &str) -> Option<f64> {
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The highest resident memory `pid` ever had (VmHWM, kept by the kernel: no peak between
+/// two samples is missed), in MB.
+fn high_water_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_mb(&status, "VmHWM:")
+}
+
 /// The resident memory of `pid` now.
 fn rss_mb(pid: u32) -> Option<Rss> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<f64> {
-        let line = status.lines().find(|l| l.starts_with(name))?;
-        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb / 1024.0)
-    };
+    let field = |name: &str| status_mb(&status, name);
     Some(Rss {
         total: field("VmRSS:")?,
         file: field("RssFile:")? + field("RssShmem:").unwrap_or(0.0),
@@ -71,7 +81,10 @@ impl std::fmt::Display for Rss {
 
 struct Figures {
     first_call: Duration,
+    /// The largest of the samples taken every 200 ms during the work.
     peak: Rss,
+    /// The kernel's high-water mark at the end of the work (start-up included).
+    high_water: f64,
     calls: usize,
     /// Resident memory once the campaign is paused and the model released.
     rest: Rss,
@@ -125,11 +138,13 @@ async fn measure_with(p: &mut Pipeline, work: Duration, rest: bool) -> Figures {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let calls = p.log().matches(" starts").count();
+    let high_water = high_water_mb(pid).expect("the daemon's memory could not be read");
     let rest = if rest { at_rest(p, pid).await } else { peak };
     p.stop_daemon().expect("stop the daemon");
     Figures {
         first_call,
         peak,
+        high_water,
         calls,
         rest,
     }
@@ -230,23 +245,27 @@ async fn main() {
             }
         );
     }
-    let verdict = |rss: Rss| if rss.total < 60.0 { "met" } else { "MISSED" };
+    let verdict = |mb: f64| if mb < 60.0 { "met" } else { "MISSED" };
     println!(
-        "resident memory, peak over {} s of work ({} lane calls; {} invitations, {} leads qualified or disqualified): {} (baseline, heartbeat only: {}; ratio {:.2}) — target < 60 MB: {}",
+        "resident memory, peak over start-up and {} s of work ({} lane calls; {} invitations, {} leads qualified or disqualified): {:.1} MB (baseline, heartbeat only: {:.1} MB; ratio {:.2}) — target < 60 MB: {}",
         work.as_secs(),
         lanes.calls,
         summary.invitations,
         summary.llm_decisions + summary.model_decisions,
-        lanes.peak,
-        baseline.peak,
-        lanes.peak.total / baseline.peak.total,
-        verdict(lanes.peak)
+        lanes.high_water,
+        baseline.high_water,
+        lanes.high_water / baseline.high_water,
+        verdict(lanes.high_water)
+    );
+    println!(
+        "  largest 200 ms sample during the work: {} (baseline: {})",
+        lanes.peak, baseline.peak
     );
     println!(
         "resident memory at rest (campaign paused, embedding model released): {} (baseline, heartbeat only: {}; ratio {:.2}) — target < 60 MB: {}",
         lanes.rest,
         baseline.peak,
         lanes.rest.total / baseline.peak.total,
-        verdict(lanes.rest)
+        verdict(lanes.rest.total)
     );
 }
