@@ -123,6 +123,48 @@ async fn logs_in_reuses_cookies_and_logs_in_again_once_the_session_expires() {
     s.sim.stop().await;
 }
 
+/// A daemon killed between Chromium's start and writing its pid file leaves a live Chromium
+/// that only its profile lock names. The next launch finds it through the lock, stops it and
+/// starts its own, instead of failing on "SingletonLock: File exists" for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chromium_known_only_by_its_profile_lock_is_stopped_on_the_next_launch() {
+    let s = setup(true).await;
+    let handle = s.sim.scenario().people[0].handle.clone();
+    let mut first = browser(&s);
+    first.goto(&profile_url(&handle)).await.unwrap();
+    let pid_file = s.dir.path().join("browser").join("chromium.pid");
+    let orphan = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let lock = s.dir.path().join("browser/chromium/SingletonLock");
+    let target = std::fs::read_link(&lock).expect("Chromium holds its profile lock");
+    assert!(
+        target.to_string_lossy().ends_with(&format!("-{orphan}")),
+        "{target:?}"
+    );
+    // The daemon "dies": its Chromium keeps running, and the pid file was never written.
+    std::mem::forget(first);
+    std::fs::remove_file(&pid_file).unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{orphan}")).exists());
+
+    let mut next = browser(&s);
+    let visit = next.goto(&profile_url(&handle)).await.unwrap();
+    assert_eq!(visit.status, 200);
+    let fresh = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_ne!(fresh, orphan, "a new Chromium");
+    let cmdline = std::fs::read(format!("/proc/{orphan}/cmdline")).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains("chromium"),
+        "the orphaned Chromium {orphan} still runs"
+    );
+    next.close().await;
+    s.sim.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkpoint_pauses_the_account_and_nothing_is_retried() {
     let s = setup(true).await;

@@ -158,17 +158,48 @@ fn running_as_root() -> bool {
 }
 
 /// A daemon killed with SIGKILL leaves its Chromium running and holding the profile lock, so
-/// the next launch would fail. Stop that process if it still runs on this profile.
+/// the next launch would fail. Stop that process if it still runs on this profile, then remove
+/// the stale lock files. The process is found through the pid file written after launch, or
+/// through the lock itself (a daemon killed between Chromium's start and that write leaves
+/// only the lock).
 fn stop_orphan(profile_dir: &Path, user_data: &Path) {
     let pid_file = profile_dir.join(PID_FILE);
-    let Some(pid) = std::fs::read_to_string(&pid_file)
+    let from_file = std::fs::read_to_string(&pid_file)
         .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok())
-    else {
-        return;
-    };
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    let mut pids: Vec<u32> = from_file.into_iter().collect();
+    if let Some(pid) = lock_holder(user_data)
+        && !pids.contains(&pid)
+    {
+        pids.push(pid);
+    }
+    for pid in pids {
+        if !stop_if_orphaned(pid, user_data) {
+            return;
+        }
+    }
+    let _ = std::fs::remove_file(&pid_file);
+    for lock in ["SingletonLock", "SingletonSocket", "SingletonCookie"] {
+        let _ = std::fs::remove_file(user_data.join(lock));
+    }
+}
+
+/// The pid in Chromium's `SingletonLock` (a symlink to `<hostname>-<pid>`).
+fn lock_holder(user_data: &Path) -> Option<u32> {
+    let target = std::fs::read_link(user_data.join("SingletonLock")).ok()?;
+    let target = target.to_string_lossy();
+    target.rsplit_once('-')?.1.parse().ok()
+}
+
+/// Kills `pid` if it is a Chromium on this profile whose daemon is gone. Returns false when it
+/// belongs to another live outlane process: then the profile must not be touched.
+fn stop_if_orphaned(pid: u32, user_data: &Path) -> bool {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let ours = String::from_utf8_lossy(&cmdline).contains(&*user_data.to_string_lossy());
+    if !ours {
+        // Gone, or the pid now belongs to an unrelated process.
+        return true;
+    }
     // Its daemon is gone when it was re-parented (to init or a subreaper); a live parent is
     // another outlane on the same data directory, whose browser must not be killed.
     let parent_alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -183,30 +214,25 @@ fn stop_orphan(profile_dir: &Path, user_data: &Path) {
                 .unwrap_or(true);
             ppid > 1 && ppid != std::process::id() && !reaper
         });
-    if ours && parent_alive {
+    if parent_alive {
         tracing::warn!(
             pid,
             "another outlane process uses this browser profile; not touching it"
         );
-        return;
+        return false;
     }
-    if ours {
-        tracing::warn!(
-            pid,
-            "stopping the Chromium left running by a previous daemon"
-        );
-        let _ = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status();
-        for _ in 0..50 {
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+    tracing::warn!(
+        pid,
+        "stopping the Chromium left running by a previous daemon"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+    for _ in 0..50 {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = std::fs::remove_file(&pid_file);
-    for lock in ["SingletonLock", "SingletonSocket", "SingletonCookie"] {
-        let _ = std::fs::remove_file(user_data.join(lock));
-    }
+    true
 }

@@ -11,6 +11,12 @@ use outlane_sdk::prelude::*;
 
 /// Lane state key counting messages found unsent after a stop, per lead.
 const UNSENT_KEY: &str = "unsent-messages";
+/// Lane state key counting the calls that could not check a conversation, per lead.
+const UNCHECKED_KEY: &str = "unchecked-messages";
+
+/// Why a lead whose message could never be checked is failed.
+pub const UNCHECKED_REASON: &str = "the follow-up may or may not have gone out: its conversation \
+     could not be checked after a stop; it is never sent again, check LinkedIn by hand";
 
 /// The follow-up lane's configuration: none (the message comes from the campaign's
 /// follow-up template and booking link).
@@ -44,8 +50,15 @@ fn fail(lead: &Lead, reason: &str) -> Result<Report> {
     )))
 }
 
-/// Settles one open message intent by looking for the text in the conversation.
-fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
+/// Settles one open message intent by looking for the text in the conversation. A
+/// conversation that cannot be opened now is looked at again on the next calls (the intent
+/// stays open, so nothing is sent to the lead meanwhile); after [`MAX_UNSENT_ATTEMPTS`] calls
+/// the lead is failed: the message is neither assumed sent nor sent again.
+fn reconcile_one(
+    intent: &OpenIntent,
+    unsent: &mut Attempts,
+    unchecked: &mut Attempts,
+) -> Result<String> {
     let lead = &intent.lead;
     let name = full_name(lead).unwrap_or_default();
     let found = match lead_profile_id(lead) {
@@ -59,17 +72,29 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
                 &ActionResult::Done("found after a restart".into()),
             )?;
             unsent.clear(lead.id)?;
+            unchecked.clear(lead.id)?;
             Ok(format!("{}: sent (found in the conversation)", who(lead)))
         }
         None => {
+            let tries = unchecked.bump(lead.id)?;
+            if tries < MAX_UNSENT_ATTEMPTS {
+                return Ok(format!(
+                    "{}: the conversation cannot be checked now (try {tries} of \
+                     {MAX_UNSENT_ATTEMPTS}); nothing is sent meanwhile",
+                    who(lead)
+                ));
+            }
             crm::finish_action(
                 intent.id,
-                &ActionResult::Done("cannot verify: treated as sent, never resent".into()),
+                &ActionResult::NotDone("the conversation could not be checked".into()),
             )?;
+            crm::set_stage(lead.id, Stage::Failed, UNCHECKED_REASON)?;
+            unchecked.clear(lead.id)?;
             unsent.clear(lead.id)?;
-            Ok(format!("{}: cannot verify, treated as sent", who(lead)))
+            Ok(format!("{}: failed ({UNCHECKED_REASON})", who(lead)))
         }
         Some(false) => {
+            unchecked.clear(lead.id)?;
             let attempts = unsent.bump(lead.id)?;
             crm::finish_action(
                 intent.id,
@@ -92,8 +117,9 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
 /// Settles every open message intent. `None` when there was none.
 fn reconcile() -> Result<Option<Report>> {
     let mut unsent = Attempts::load(UNSENT_KEY);
+    let mut unchecked = Attempts::load(UNCHECKED_KEY);
     let lines = shared::settle_open_intents(Action::Message, "message", |intent| {
-        reconcile_one(intent, &mut unsent)
+        reconcile_one(intent, &mut unsent, &mut unchecked)
     })?;
     Ok(shared::settled_report(lines, "message"))
 }
