@@ -76,7 +76,7 @@ impl LazyEmbedder {
             .map_err(|e| EmbedError::Inference(format!("loading the model failed: {e}")))??;
         let loaded = Arc::new(loaded);
         let loads = {
-            let mut slot = self.state();
+            let mut slot = self.inner.state();
             slot.loaded = Some(loaded.clone());
             slot.last_used = Some(Instant::now());
             slot.loads += 1;
@@ -94,29 +94,19 @@ impl LazyEmbedder {
 
     /// Whether the model is in memory now.
     pub fn is_loaded(&self) -> bool {
-        self.state().loaded.is_some()
+        self.inner.state().loaded.is_some()
     }
 
     /// How many times the model has been loaded so far.
     pub fn loads(&self) -> u64 {
-        self.state().loads
+        self.inner.state().loads
     }
 
     fn touch(&self) -> Option<Arc<Embedder>> {
-        let mut slot = self.state();
+        let mut slot = self.inner.state();
         let e = slot.loaded.clone()?;
         slot.last_used = Some(Instant::now());
         Some(e)
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, Slot> {
-        self.inner.state()
-    }
-}
-
-impl Inner {
-    fn state(&self) -> std::sync::MutexGuard<'_, Slot> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -131,6 +121,10 @@ enum Watch {
 }
 
 impl Inner {
+    fn state(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn watch(&self) -> Watch {
         let mut slot = self.state();
         let Some(last) = slot.last_used else {

@@ -125,11 +125,6 @@ impl QualifierService {
         }
     }
 
-    /// The embedding model, loaded on demand.
-    pub fn embedder(&self) -> &LazyEmbedder {
-        &self.embedder
-    }
-
     /// The embeddings of `ids`, computing (in one batch) and storing those not stored yet.
     pub async fn embeddings(&self, ids: &[u64]) -> Result<Vec<(u64, Vec<f32>)>, QualifierError> {
         let model = self.model_name.clone();

@@ -112,19 +112,10 @@ async fn start(p: &mut Pipeline) -> Duration {
     }
 }
 
-/// [`measure`] without the rest figure (the heartbeat baseline has no campaign lanes and no
-/// model).
-async fn measure_plain(p: &mut Pipeline, work: Duration) -> Figures {
-    measure_with(p, work, false).await
-}
-
 /// Starts the daemon of `p`, waits for its first lane call, then samples its memory for
-/// `work`, then at rest.
-async fn measure(p: &mut Pipeline, work: Duration) -> Figures {
-    measure_with(p, work, true).await
-}
-
-async fn measure_with(p: &mut Pipeline, work: Duration, rest: bool) -> Figures {
+/// `work`, then (with `rest`) at rest. The heartbeat baseline has no campaign and no model,
+/// so it has no rest figure.
+async fn measure(p: &mut Pipeline, work: Duration, rest: bool) -> Figures {
     let first_call = start(p).await;
     let pid = p.daemon_pid().expect("pid");
     let mut peak = Rss::default();
@@ -211,7 +202,7 @@ async fn main() {
         heartbeat.display()
     ))
     .expect("manifest");
-    let baseline = measure_plain(&mut base, Duration::from_secs(10)).await;
+    let baseline = measure(&mut base, Duration::from_secs(10), false).await;
     drop(base);
     // The default lanes doing real work.
     let mut full = Pipeline::start(DemoOptions::default())
@@ -223,7 +214,7 @@ async fn main() {
         .map_or(WORK, Duration::from_secs);
     full.set_config("qualifier", &format!("release_after = \"{RELEASE_AFTER}\""))
         .expect("config");
-    let lanes = measure(&mut full, work).await;
+    let lanes = measure(&mut full, work, true).await;
     let summary = full.summary().expect("summary");
     // A restart: same data directory, so the compiled lanes come from the cache.
     set_active(&full, true);

@@ -196,19 +196,18 @@ impl Pipeline {
         self.dir.path().join("outlane.db")
     }
 
-    /// Waits (real time) until `done` holds for the summary, checking every half second; fails
-    /// after `timeout` or if the daemon exits.
-    pub async fn wait_for(
+    /// Polls `done` every 500 ms until it holds. Fails, with the log's tail, if the daemon
+    /// exits meanwhile or `timeout` passes.
+    pub async fn wait_until(
         &mut self,
         what: &str,
         timeout: Duration,
-        done: impl Fn(&DemoSummary) -> bool,
-    ) -> anyhow::Result<DemoSummary> {
+        mut done: impl FnMut(&Pipeline) -> bool,
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
-            let summary = self.summary()?;
-            if done(&summary) {
-                return Ok(summary);
+            if done(self) {
+                return Ok(());
             }
             if self.daemon.is_some() && !self.daemon_alive() {
                 anyhow::bail!(
@@ -217,14 +216,33 @@ impl Pipeline {
                 );
             }
             if Instant::now() > deadline {
-                anyhow::bail!(
-                    "timed out waiting for {what}; funnel {:?}\n{}",
-                    summary.stages,
-                    tail(&self.log(), 60)
-                );
+                anyhow::bail!("timed out waiting for {what}\n{}", tail(&self.log(), 60));
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    }
+
+    /// [`Pipeline::wait_until`] the campaign's summary satisfies `done`; returns that summary.
+    /// A timeout names the funnel it ended at.
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&DemoSummary) -> bool,
+    ) -> anyhow::Result<DemoSummary> {
+        // A summary that cannot be read ends the wait with its error.
+        let mut last = self.summary();
+        let waited = self
+            .wait_until(what, timeout, |p| {
+                last = p.summary();
+                last.as_ref().map_or(true, &done)
+            })
+            .await;
+        if let Err(e) = waited {
+            let funnel = last.map(|s| s.stages).unwrap_or_default();
+            return Err(e.context(format!("funnel {funnel:?}")));
+        }
+        last
     }
 }
 

@@ -303,19 +303,12 @@ async fn swapping_the_connect_lane_mid_run_adds_the_note_to_later_invitations() 
     let swapped = manifest.replace(&*old.to_string_lossy(), &noted.to_string_lossy());
     let before = p.world.sim.snapshot().invitations.len();
     p.write_manifest(&swapped).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    loop {
+    p.wait_until("3 invitations with a note", Duration::from_secs(600), |p| {
         let sim = p.world.sim.snapshot();
-        if sim.invitations.iter().filter(|i| i.note.is_some()).count() >= 3 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no noted invitations after the swap:\n{}",
-            outlane_tests::pipeline::tail(&p.log(), 40)
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        sim.invitations.iter().filter(|i| i.note.is_some()).count() >= 3
+    })
+    .await
+    .unwrap();
     p.stop_daemon().unwrap();
     let sim = p.world.sim.snapshot();
     let people = p.world.sim.scenario().people;
@@ -426,15 +419,11 @@ async fn faults_are_outlasted_and_a_checkpoint_pauses_for_a_human() {
             auto_solve_ms: None,
         }));
     p.world.sim.expire_sessions();
-    let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    while paused_reason(&p).is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the account never paused:\n{}",
-            outlane_tests::pipeline::tail(&p.log(), 40)
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    p.wait_until("the account to pause", Duration::from_secs(300), |p| {
+        paused_reason(p).is_some()
+    })
+    .await
+    .unwrap();
     // A call that was already past its browser work may still finish; then silence.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let frozen = journal_rows(&p);
@@ -553,23 +542,19 @@ async fn two_campaigns_share_one_account_its_limits_and_its_people() {
     drop(db);
 
     p.start_daemon().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    loop {
-        let per = invites_per_campaign(&p);
-        let total: u32 = per.values().sum();
-        if per.get(&first).copied().unwrap_or(0) >= 3
-            && per.get(&second).copied().unwrap_or(0) >= 3
-            && total > 2 * DAILY
-        {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "after 10 minutes: invitations per campaign {per:?}\n{}",
-            outlane_tests::pipeline::tail(&p.log(), 40)
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    p.wait_until(
+        "3 invitations in each campaign and more than two days' worth",
+        Duration::from_secs(600),
+        |p| {
+            let per = invites_per_campaign(p);
+            let total: u32 = per.values().sum();
+            per.get(&first).copied().unwrap_or(0) >= 3
+                && per.get(&second).copied().unwrap_or(0) >= 3
+                && total > 2 * DAILY
+        },
+    )
+    .await
+    .unwrap();
     p.stop_daemon().unwrap();
 
     let sim = p.world.sim.snapshot();

@@ -113,8 +113,7 @@ fn reconcile_one(intent: &OpenIntent) -> Result<String> {
     let id = match lead_profile_id(lead) {
         Ok(id) => id,
         Err(why) => {
-            crm::finish_action(intent.id, &ActionResult::NotDone(why.clone()))?;
-            crm::set_stage(lead.id, Stage::Failed, &why)?;
+            shared::not_done_and_fail("check-pending", intent.id, lead, &why)?;
             return Ok(format!("{}: failed ({why})", who(lead)));
         }
     };
@@ -144,8 +143,7 @@ fn reconcile_one(intent: &OpenIntent) -> Result<String> {
             "accepted".to_string()
         }
         Connection::Unavailable(why) => {
-            crm::finish_action(intent.id, &ActionResult::NotDone(why.clone()))?;
-            crm::set_stage(lead.id, Stage::Failed, &why)?;
+            shared::not_done_and_fail("check-pending", intent.id, lead, &why)?;
             format!("failed ({why})")
         }
     };

@@ -8,9 +8,7 @@
 //! journals the intent), send and verify, `finish_action`. Anything that sent nothing gives
 //! the limit unit back and takes the lead out of the queue, so one lead can never block it.
 
-use crate::shared::{
-    self, Attempts, MAX_UNSENT_ATTEMPTS, discover_quietly, lead_profile, lead_profile_id, who,
-};
+use crate::shared::{self, Attempts, MAX_UNSENT_ATTEMPTS, lead_profile, lead_profile_id, who};
 use crate::text;
 use outlane_sdk::crm::{self, Action, ActionResult, ExhaustedUntil, Lead, OpenIntent};
 use outlane_sdk::linkedin::connect::{self, Invite, MAX_NOTE_CHARS};
@@ -66,21 +64,13 @@ impl Connect {
     }
 }
 
-/// Closes `intent` as not done and fails its lead with `reason`.
-fn not_done_and_fail(intent: u64, lead: &Lead, reason: &str) -> Result<()> {
-    crm::finish_action(intent, &ActionResult::NotDone(reason.to_string()))?;
-    crm::set_stage(lead.id, Stage::Failed, reason)?;
-    warn!("connect: {}: {reason}", who(lead));
-    Ok(())
-}
-
 /// Settles one open invitation intent; returns what was found, for the report.
 fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
     let lead = &intent.lead;
     let id = match lead_profile_id(lead) {
         Ok(id) => id,
         Err(why) => {
-            not_done_and_fail(intent.id, lead, &why)?;
+            shared::not_done_and_fail("connect", intent.id, lead, &why)?;
             return Ok(format!("{}: failed ({why})", who(lead)));
         }
     };
@@ -107,7 +97,7 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
             let attempts = unsent.bump(lead.id)?;
             if attempts >= MAX_UNSENT_ATTEMPTS {
                 let why = format!("{attempts} invitation attempts did not go through");
-                not_done_and_fail(intent.id, lead, &why)?;
+                shared::not_done_and_fail("connect", intent.id, lead, &why)?;
                 unsent.clear(lead.id)?;
                 return Ok(format!("{}: failed ({why})", who(lead)));
             }
@@ -122,7 +112,7 @@ fn reconcile_one(intent: &OpenIntent, unsent: &mut Attempts) -> Result<String> {
             ));
         }
         Connection::Unavailable(why) => {
-            not_done_and_fail(intent.id, lead, &why)?;
+            shared::not_done_and_fail("connect", intent.id, lead, &why)?;
             format!("failed ({why})")
         }
     };
@@ -277,27 +267,20 @@ impl Lane for Connect {
             }
             Invite::Refused(why) => {
                 let why = format!("invitation refused: {why}");
-                not_done_and_fail(intent, &lead, &why)?;
+                shared::not_done_and_fail("connect", intent, &lead, &why)?;
                 format!("did not invite {name}: {why}; failed")
             }
             Invite::NoConnectControl => {
                 let why = "the profile offers no way to connect";
-                not_done_and_fail(intent, &lead, why)?;
+                shared::not_done_and_fail("connect", intent, &lead, why)?;
                 format!("did not invite {name}: {why}; failed")
             }
             Invite::Unavailable(why) => {
-                not_done_and_fail(intent, &lead, &why)?;
+                shared::not_done_and_fail("connect", intent, &lead, &why)?;
                 format!("did not invite {name}: {why}; failed")
             }
         };
-        let new = discover_quietly()?;
-        let discovered = if new > 0 {
-            format!("; {new} new people discovered")
-        } else {
-            String::new()
-        };
-        info!("connect: {summary}");
-        Ok(Report::worked(format!("{summary}{discovered}")))
+        shared::action_report("connect", &summary)
     }
 }
 

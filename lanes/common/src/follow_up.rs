@@ -2,9 +2,7 @@
 //! has waited longest, through the journal. A done message is stored and completes the lead;
 //! a lead that cannot be messaged fails, so it never blocks the others.
 
-use crate::shared::{
-    self, Attempts, MAX_UNSENT_ATTEMPTS, discover_quietly, lead_profile, lead_profile_id, who,
-};
+use crate::shared::{self, Attempts, MAX_UNSENT_ATTEMPTS, lead_profile, lead_profile_id, who};
 use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
 use outlane_sdk::linkedin::message::{self, Channel, MAX_MESSAGE_CHARS, Sent};
 use outlane_sdk::prelude::*;
@@ -84,11 +82,7 @@ fn reconcile_one(
                     who(lead)
                 ));
             }
-            crm::finish_action(
-                intent.id,
-                &ActionResult::NotDone("the conversation could not be checked".into()),
-            )?;
-            crm::set_stage(lead.id, Stage::Failed, UNCHECKED_REASON)?;
+            shared::not_done_and_fail("follow-up", intent.id, lead, UNCHECKED_REASON)?;
             unchecked.clear(lead.id)?;
             unsent.clear(lead.id)?;
             Ok(format!("{}: failed ({UNCHECKED_REASON})", who(lead)))
@@ -207,19 +201,11 @@ impl Lane for FollowUp {
                 format!("messaged {name} via {how} (unconfirmed, treated as sent)")
             }
             Sent::Failed(why) => {
-                crm::finish_action(intent, &ActionResult::NotDone(why.clone()))?;
-                crm::set_stage(lead.id, Stage::Failed, &format!("message not sent: {why}"))?;
-                warn!("follow-up: {name}: message not sent: {why}");
+                let reason = format!("message not sent: {why}");
+                shared::not_done_and_fail("follow-up", intent, &lead, &reason)?;
                 format!("did not message {name}: {why}; failed")
             }
         };
-        let new = discover_quietly()?;
-        let discovered = if new > 0 {
-            format!("; {new} new people discovered")
-        } else {
-            String::new()
-        };
-        info!("follow-up: {summary}");
-        Ok(Report::worked(format!("{summary}{discovered}")))
+        shared::action_report("follow-up", &summary)
     }
 }

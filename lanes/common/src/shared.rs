@@ -2,7 +2,7 @@
 //! after a navigation, campaign settings, a lead's profile and the follow-up text.
 
 use crate::text::{self, CampaignSettings, FollowUpTemplate, Person};
-use outlane_sdk::crm::{self, Action, Campaign, Lead, LeadId, OpenIntent};
+use outlane_sdk::crm::{self, Action, ActionResult, Campaign, Lead, LeadId, OpenIntent};
 use outlane_sdk::linkedin::{self, Profile, ProfileId};
 use outlane_sdk::prelude::*;
 use serde_json::json;
@@ -69,6 +69,28 @@ pub fn discover_quietly() -> Result<u32> {
             Ok(0)
         }
     }
+}
+
+/// Closes `intent` as not done and fails its lead with `reason` (logged as
+/// `lane: who: reason`).
+pub fn not_done_and_fail(lane: &str, intent: u64, lead: &Lead, reason: &str) -> Result<()> {
+    crm::finish_action(intent, &ActionResult::NotDone(reason.to_string()))?;
+    crm::set_stage(lead.id, Stage::Failed, reason)?;
+    warn!("{lane}: {}: {reason}", who(lead));
+    Ok(())
+}
+
+/// The report of an outward action: `summary` (logged as `lane: summary`), plus the people
+/// discovered on the page the action left the browser on.
+pub fn action_report(lane: &str, summary: &str) -> Result<Report> {
+    let new = discover_quietly()?;
+    let discovered = if new > 0 {
+        format!("; {new} new people discovered")
+    } else {
+        String::new()
+    };
+    info!("{lane}: {summary}");
+    Ok(Report::worked(format!("{summary}{discovered}")))
 }
 
 /// The current campaign's settings (see [`CampaignSettings::parse`]).

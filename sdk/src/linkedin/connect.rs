@@ -1,7 +1,7 @@
 //! Sending a connection request, directly or through the More menu, with an optional note,
 //! and confirming it (the Pending state on the page, else the Voyager profile).
 
-use super::page::{self, ERROR_TOAST, LIMIT_ALERT, MORE_BUTTONS, REACTION_MS, attr_value};
+use super::page::{self, ERROR_TOAST, LIMIT_ALERT, MenuItem, REACTION_MS, attr_value};
 use super::status::{Connection, page_status};
 use super::voyager::fetch_profile;
 use crate::browser::{self, css};
@@ -138,26 +138,12 @@ fn open_invite(card: &str, name: &str) -> Result<bool> {
         browser::click(&unlabelled)?;
         return Ok(true);
     }
-    let more = page::in_card(card, MORE_BUTTONS);
-    if !browser::exists(&more)? {
-        return Ok(false);
-    }
-    browser::click(&more)?;
-    crate::host::pause(500, 1500);
-    // The menu may be rendered outside the card (a portal): search the page, but only for
-    // an item that names this person.
     let who = attr_value(name);
-    let item = css(&format!(
+    let item = format!(
         "div[role=\"button\"][aria-label^=\"Invite\"][aria-label*=\" to connect\"][aria-label*=\"{who}\"], \
          [role=\"menuitem\"][aria-label*=\"Connect\"][aria-label*=\"{who}\"]"
-    ))
-    .visible();
-    if !browser::wait_for(&item, 3000)? {
-        let _ = browser::press("Escape");
-        return Ok(false);
-    }
-    browser::click(&item)?;
-    Ok(true)
+    );
+    Ok(page::click_more_menu_item(card, &item)? == MenuItem::Clicked)
 }
 
 /// Adds the note and sends. `Some` when LinkedIn does not offer a note box (free accounts
@@ -288,28 +274,17 @@ fn open_withdraw(card: &str, name: &str) -> Result<bool> {
         browser::click(&direct)?;
         return Ok(true);
     }
-    let more = page::in_card(card, MORE_BUTTONS);
-    if !browser::exists(&more)? || name.is_empty() {
+    if name.is_empty() {
         return Ok(false);
     }
-    browser::click(&more)?;
-    crate::host::pause(500, 1500);
-    // The menu may be rendered outside the card: search the page for an item naming this
-    // person only.
     let who = attr_value(name);
-    let item = css(&format!(
+    let item = format!(
         "[role=\"button\"][aria-label^=\"Pending\"][aria-label*=\"{who}\"], \
          [role=\"menuitem\"][aria-label^=\"Pending\"][aria-label*=\"{who}\"], \
          [role=\"button\"][aria-label*=\"withdraw invitation\" i][aria-label*=\"{who}\"], \
          [role=\"menuitem\"][aria-label*=\"withdraw invitation\" i][aria-label*=\"{who}\"]"
-    ))
-    .visible();
-    if !browser::wait_for(&item, 3000)? {
-        let _ = browser::press("Escape");
-        return Ok(false);
-    }
-    browser::click(&item)?;
-    Ok(true)
+    );
+    Ok(page::click_more_menu_item(card, &item)? == MenuItem::Clicked)
 }
 
 /// After Withdraw: the Pending control must disappear from the page (it may reload), and

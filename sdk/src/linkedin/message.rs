@@ -2,7 +2,7 @@
 //! second. A message is `Delivered` once a new copy of it shows in the conversation; once Send
 //! has been clicked it is never reported as "not sent", so a lane never sends it twice.
 
-use super::page::{self, MORE_BUTTONS, REACTION_MS, attr_value};
+use super::page::{self, MenuItem, REACTION_MS, attr_value};
 use crate::browser::{self, Target, css};
 use crate::{Error, Result};
 use outlane_linkedin::ProfileId;
@@ -86,24 +86,19 @@ fn open_popup(id: &ProfileId, full_name: &str) -> Result<Result<String, String>>
     if browser::exists(&direct)? {
         browser::click(&direct)?;
     } else {
-        let more = page::in_card(card, MORE_BUTTONS);
-        if !browser::exists(&more)? {
-            return Ok(Err("no Message button and no More menu".into()));
-        }
-        browser::click(&more)?;
-        crate::host::pause(500, 1500);
         let name = attr_value(full_name.trim());
-        let item = css(&format!(
+        let item = format!(
             "div[aria-label$=\"to message\"][aria-label*=\"{name}\"], [role=\"menuitem\"][aria-label*=\"Message\"][aria-label*=\"{name}\"]"
-        ))
-        .visible();
-        if !browser::wait_for(&item, 3000)? {
-            let _ = browser::press("Escape");
-            return Ok(Err(
-                "no Message item for this person in the More menu".into()
-            ));
+        );
+        match page::click_more_menu_item(card, &item)? {
+            MenuItem::Clicked => {}
+            MenuItem::NoMenu => return Ok(Err("no Message button and no More menu".into())),
+            MenuItem::NoItem => {
+                return Ok(Err(
+                    "no Message item for this person in the More menu".into()
+                ));
+            }
         }
-        browser::click(&item)?;
     }
     // The conversation window of this person (LinkedIn keeps others open beside it).
     let named = format!(

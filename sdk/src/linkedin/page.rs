@@ -75,6 +75,36 @@ pub fn in_card(card: &str, selector: &str) -> Target {
     css(selector).visible().within(card)
 }
 
+/// What [`click_more_menu_item`] came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    /// The top card has no More button.
+    NoMenu,
+    /// The menu opened without the item; it was closed again.
+    NoItem,
+    /// The item was clicked.
+    Clicked,
+}
+
+/// Opens the More menu of the top card `card` and clicks `item`. The menu may be rendered
+/// outside the card (a portal), so `item` is searched on the whole page and should name the
+/// person it is for.
+pub fn click_more_menu_item(card: &str, item: &str) -> Result<MenuItem> {
+    let more = in_card(card, MORE_BUTTONS);
+    if !browser::exists(&more)? {
+        return Ok(MenuItem::NoMenu);
+    }
+    browser::click(&more)?;
+    crate::host::pause(500, 1500);
+    let item = css(item).visible();
+    if !browser::wait_for(&item, 3000)? {
+        let _ = browser::press("Escape");
+        return Ok(MenuItem::NoItem);
+    }
+    browser::click(&item)?;
+    Ok(MenuItem::Clicked)
+}
+
 /// Opens the profile page of `id`; `None` when LinkedIn says the profile does not exist.
 pub fn open_profile(id: &ProfileId) -> Result<Option<browser::Page>> {
     let page = browser::goto(&id.canonical_url())?;
