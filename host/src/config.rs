@@ -36,6 +36,16 @@
 use crate::units::HumanDuration;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Largest configuration file read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// The range `llm.timeout` and `browser.timeout` may take.
+pub const TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(600));
+/// The range `qualifier.release_after` may take.
+pub const RELEASE_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(7 * 24 * 3600));
 
 /// The daemon's configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -141,7 +151,7 @@ pub struct LlmConfig {
     #[serde(default = "key_env")]
     pub api_key_env: String,
     /// Longest wait for one completion.
-    #[serde(default = "sixty_seconds", with = "humantime_serde")]
+    #[serde(default = "sixty_seconds", with = "crate::units::duration")]
     pub timeout: std::time::Duration,
     /// Extra attempts after a 429 or 5xx answer.
     #[serde(default = "two")]
@@ -265,7 +275,7 @@ pub struct BrowserConfig {
     #[serde(default = "one")]
     pub pace: f64,
     /// Longest wait for one browser operation or page load.
-    #[serde(default = "thirty_seconds", with = "humantime_serde")]
+    #[serde(default = "thirty_seconds", with = "crate::units::duration")]
     pub timeout: std::time::Duration,
 }
 
@@ -286,18 +296,6 @@ fn yes() -> bool {
 
 fn thirty_seconds() -> std::time::Duration {
     std::time::Duration::from_secs(30)
-}
-
-mod humantime_serde {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_duration(&text).map_err(|e| {
-            serde::de::Error::custom(format!("`{text}` is not a duration like \"30s\": {e}"))
-        })
-    }
 }
 
 /// `[lanes]`.
@@ -361,7 +359,7 @@ pub enum ConfigError {
 impl Config {
     /// Loads `path`. When `required` is false a missing file yields the defaults.
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::files::read_text(path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Config::default());
@@ -421,12 +419,19 @@ impl Config {
                 config.llm.base_url
             )));
         }
-        if config.llm.timeout.is_zero() {
-            return Err(invalid("key `llm.timeout`: must be more than 0".into()));
-        }
-        if config.browser.timeout.is_zero() {
-            return Err(invalid("key `browser.timeout`: must be more than 0".into()));
-        }
+        let in_range = |key: &str, value: Duration, (min, max): (Duration, Duration)| {
+            HumanDuration(value)
+                .within(min, max)
+                .map(|_| ())
+                .map_err(|e| invalid(format!("key `{key}`: {e}")))
+        };
+        in_range("llm.timeout", config.llm.timeout, TIMEOUT_RANGE)?;
+        in_range("browser.timeout", config.browser.timeout, TIMEOUT_RANGE)?;
+        in_range(
+            "qualifier.release_after",
+            config.qualifier.release_after.0,
+            RELEASE_RANGE,
+        )?;
         Ok(config)
     }
 }
@@ -461,6 +466,12 @@ impl DataDir {
     /// The directory itself.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Creates the directory if needed and makes it private to the daemon's user (0700):
+    /// it holds the sealed password, the browser profiles and every lead.
+    pub fn create(&self) -> std::io::Result<()> {
+        crate::files::private_dir(&self.root)
     }
 
     /// The SQLite database.
@@ -520,5 +531,25 @@ mod tests {
         std::fs::write(&p, "[qualifier]\nrelease_after = \"soon\"\n").unwrap();
         let e = Config::load(&p, true).unwrap_err().to_string();
         assert!(e.contains(":2:") && e.contains("\"soon\""), "{e}");
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("outlane.toml");
+        std::fs::write(&p, "[browser]\ntimeout = \"1ns\"\n").unwrap();
+        let e = Config::load(&p, true).unwrap_err().to_string();
+        assert!(e.contains("browser.timeout") && e.contains("out of range"), "{e}");
+        std::fs::write(&p, "[llm]\ntimeout = \"500000000000years\"\n").unwrap();
+        let e = Config::load(&p, true).unwrap_err().to_string();
+        assert!(e.contains(":2:") && e.contains("too long"), "{e}");
+    }
+
+    #[test]
+    fn a_device_is_not_read_as_a_configuration() {
+        let e = Config::load(Path::new("/dev/zero"), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a device"), "{e}");
     }
 }

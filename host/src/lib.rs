@@ -5,6 +5,7 @@
 //! - [`memory`]: handing freed heap memory back to the operating system;
 //! - [`manifest`]: `lanes.toml`, the list of lanes with their schedule, grants and limits;
 //! - [`config`]: `outlane.toml` and the data directory;
+//! - [`files`]: bounded reads of the files an operator names (never a FIFO or a device);
 //! - [`runtime`]: wasmtime engine, loader, per-call sandbox, hot reload;
 //! - [`browser`]: headless Chromium per account (login, cookies, page operations, Voyager);
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
@@ -26,6 +27,7 @@ pub mod config;
 pub mod crm;
 pub mod daemon;
 pub mod demo;
+pub mod files;
 pub mod guest_build;
 pub mod lazy_embedder;
 pub mod llm;

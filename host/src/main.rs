@@ -75,7 +75,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) if e.downcast_ref::<cli::UsageError>().is_some() => {
+        Err(e) if is_bad_input(&e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
@@ -84,4 +84,14 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether `e` was caused by what the user gave (a flag, the configuration, the manifest):
+/// such errors exit with 2, failures at run time with 1.
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.is::<cli::UsageError>()
+            || cause.is::<outlane::config::ConfigError>()
+            || cause.is::<outlane::manifest::ManifestError>()
+    })
 }

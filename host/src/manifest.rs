@@ -35,6 +35,27 @@ pub const DEFAULT_CPU: Duration = Duration::from_secs(5);
 pub const DEFAULT_MEMORY: u64 = 128 << 20;
 /// Default wall-clock bound of one call, host waits (page loads, LLM calls) included.
 pub const DEFAULT_WALL: Duration = Duration::from_secs(600);
+/// Default cap on everything a lane keeps in its persistent state (keys and values, all
+/// scopes together).
+pub const DEFAULT_STATE: u64 = 16 << 20;
+
+/// The range `every` may take: a lane runs at most ten times a second, at least monthly.
+pub const EVERY_RANGE: (Duration, Duration) = (
+    Duration::from_millis(100),
+    Duration::from_secs(30 * 24 * 3600),
+);
+/// The range `limits.cpu` may take.
+pub const CPU_RANGE: (Duration, Duration) =
+    (Duration::from_millis(1), Duration::from_secs(3600));
+/// The range `limits.wall` may take.
+pub const WALL_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 3600));
+/// The range `limits.memory` may take.
+pub const MEMORY_RANGE: (u64, u64) = (1 << 20, 4 << 30);
+/// The range `limits.state` may take.
+pub const STATE_RANGE: (u64, u64) = (4 << 10, 1 << 30);
+/// Largest manifest file read.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
 /// How the scheduler treats a lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -65,6 +86,8 @@ pub struct SandboxLimits {
     pub memory: u64,
     /// Wall-clock bound of one call.
     pub wall: Duration,
+    /// Most bytes the lane may keep in its persistent state (keys and values, every scope).
+    pub state: u64,
 }
 
 impl Default for SandboxLimits {
@@ -73,6 +96,7 @@ impl Default for SandboxLimits {
             cpu: DEFAULT_CPU,
             memory: DEFAULT_MEMORY,
             wall: DEFAULT_WALL,
+            state: DEFAULT_STATE,
         }
     }
 }
@@ -172,14 +196,17 @@ struct RawLimits {
     cpu: Option<Spanned<HumanDuration>>,
     memory: Option<Spanned<ByteSize>>,
     wall: Option<Spanned<HumanDuration>>,
+    state: Option<Spanned<ByteSize>>,
 }
 
 impl Manifest {
     /// Reads and validates the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::files::read_text(path, MAX_MANIFEST_BYTES).map_err(|source| {
+            ManifestError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Manifest::parse(path, &text)
     }
@@ -240,14 +267,11 @@ impl Manifest {
             }
             let component = base.join(component_text);
 
-            let every = raw_lane.every.get_ref().0;
-            if every.is_zero() {
-                return Err(lane_err(
-                    raw_lane.every.span().start,
-                    "every",
-                    "must be longer than zero".into(),
-                ));
-            }
+            let every = raw_lane
+                .every
+                .get_ref()
+                .within(EVERY_RANGE.0, EVERY_RANGE.1)
+                .map_err(|e| lane_err(raw_lane.every.span().start, "every", e))?;
 
             let mut capabilities: Vec<Capability> =
                 raw_lane.grants.iter().map(|g| *g.get_ref()).collect();
@@ -293,34 +317,39 @@ impl Manifest {
 
             let mut limits = SandboxLimits::default();
             if let Some(cpu) = &raw_lane.limits.cpu {
-                limits.cpu = cpu.get_ref().0;
-                if limits.cpu.is_zero() {
-                    return Err(lane_err(
-                        cpu.span().start,
-                        "limits.cpu",
-                        "must be longer than zero".into(),
-                    ));
-                }
-            }
-            if let Some(memory) = &raw_lane.limits.memory {
-                limits.memory = memory.get_ref().0;
-                if limits.memory < (1 << 20) {
-                    return Err(lane_err(
-                        memory.span().start,
-                        "limits.memory",
-                        "must be at least 1MiB".into(),
-                    ));
-                }
+                limits.cpu = cpu
+                    .get_ref()
+                    .within(CPU_RANGE.0, CPU_RANGE.1)
+                    .map_err(|e| lane_err(cpu.span().start, "limits.cpu", e))?;
             }
             if let Some(wall) = &raw_lane.limits.wall {
-                limits.wall = wall.get_ref().0;
-                if limits.wall.is_zero() {
-                    return Err(lane_err(
-                        wall.span().start,
-                        "limits.wall",
-                        "must be longer than zero".into(),
-                    ));
+                limits.wall = wall
+                    .get_ref()
+                    .within(WALL_RANGE.0, WALL_RANGE.1)
+                    .map_err(|e| lane_err(wall.span().start, "limits.wall", e))?;
+            }
+            let size_in = |value: &Spanned<ByteSize>, key: &str, (min, max): (u64, u64)| {
+                let bytes = value.get_ref().0;
+                if (min..=max).contains(&bytes) {
+                    Ok(bytes)
+                } else {
+                    Err(lane_err(
+                        value.span().start,
+                        key,
+                        format!(
+                            "{} is out of range: it must be from {} to {}",
+                            ByteSize(bytes),
+                            ByteSize(min),
+                            ByteSize(max)
+                        ),
+                    ))
                 }
+            };
+            if let Some(memory) = &raw_lane.limits.memory {
+                limits.memory = size_in(memory, "limits.memory", MEMORY_RANGE)?;
+            }
+            if let Some(state) = &raw_lane.limits.state {
+                limits.state = size_in(state, "limits.state", STATE_RANGE)?;
             }
 
             let config_json = serde_json::to_string(&raw_lane.config).map_err(|e| {
@@ -535,9 +564,43 @@ every = "10s"
         let e = err(
             "[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\nevery = \"0s\"\n",
         );
-        assert!(e.contains("longer than zero"), "{e}");
+        assert!(e.contains("out of range"), "{e}");
         let e = err("[[lanes]]\nname = \"a\"\n");
         assert!(e.contains("lanes") && e.contains(":1:"), "{e}");
+    }
+
+    #[test]
+    fn every_duration_and_size_is_bounded_at_parse_time() {
+        let entry = |extra: &str| {
+            format!("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\n{extra}")
+        };
+        let e = err(&entry("every = \"1ns\"\n"));
+        assert!(e.contains(":5:") && e.contains("every") && e.contains("out of range"), "{e}");
+        let e = err(&entry(
+            "every = \"1s\"\n[lane.limits]\nwall = \"500000000000years\"\n",
+        ));
+        assert!(e.contains(":7:") && e.contains("too long"), "{e}");
+        let e = err(&entry("every = \"1s\"\n[lane.limits]\nwall = \"48h\"\n"));
+        assert!(e.contains("limits.wall") && e.contains("from 1s to 1day"), "{e}");
+        let e = err(&entry("every = \"1s\"\n[lane.limits]\nmemory = -1\n"));
+        assert!(
+            e.contains(":7:") && e.contains("-1 is negative") && !e.contains("untagged"),
+            "{e}"
+        );
+        let e = err(&entry("every = \"1s\"\n[lane.limits]\nstate = \"2GiB\"\n"));
+        assert!(e.contains("limits.state") && e.contains("out of range"), "{e}");
+        let ok = parse(&entry("every = \"1s\"\n[lane.limits]\nstate = \"1MiB\"\n")).unwrap();
+        assert_eq!(ok.lanes[0].limits.state, 1 << 20);
+        assert_eq!(
+            parse(&entry("every = \"1s\"\n")).unwrap().lanes[0].limits.state,
+            DEFAULT_STATE
+        );
+    }
+
+    #[test]
+    fn a_fifo_or_device_is_not_read_as_a_manifest() {
+        let e = Manifest::load(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("a device"), "{e}");
     }
 
     #[test]

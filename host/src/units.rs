@@ -1,9 +1,17 @@
 //! Human-readable quantities used in configuration files: durations ("120s", "1h30m") and
 //! byte sizes ("64MiB").
+//!
+//! Every duration Outlane reads is bounded: [`HumanDuration::parse`] refuses anything longer
+//! than [`MAX_DURATION`] (so no deadline computed from it can overflow), and each setting
+//! checks its own range with [`HumanDuration::within`], so that a typo such as `every = "1ns"`
+//! or `wall = "500000000000years"` is a clear error when the file is read, not a failure later.
 
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::time::Duration;
+
+/// The longest duration any setting accepts (one year).
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// A duration written for people: "500ms", "120s", "2m", "1h30m", "24h".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -11,16 +19,35 @@ pub struct HumanDuration(pub Duration);
 
 impl HumanDuration {
     /// Parses "120s", "1h 30m" and the like. A bare number is rejected: the unit is required.
+    /// Durations over [`MAX_DURATION`] are refused.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
             return Err("empty duration: write e.g. \"120s\", \"5m\" or \"24h\"".into());
         }
-        humantime::parse_duration(text)
-            .map(HumanDuration)
-            .map_err(|e| {
-                format!("invalid duration {text:?} ({e}): write e.g. \"120s\", \"5m\" or \"24h\"")
-            })
+        let parsed = humantime::parse_duration(text).map_err(|e| {
+            format!("invalid duration {text:?} ({e}): write e.g. \"120s\", \"5m\" or \"24h\"")
+        })?;
+        if parsed > MAX_DURATION {
+            return Err(format!(
+                "duration {text:?} is too long: at most {}",
+                humantime::format_duration(MAX_DURATION)
+            ));
+        }
+        Ok(HumanDuration(parsed))
+    }
+
+    /// `Ok` when the duration lies in `min..=max`; else a message saying the allowed range.
+    pub fn within(self, min: Duration, max: Duration) -> Result<Duration, String> {
+        if self.0 < min || self.0 > max {
+            return Err(format!(
+                "{} is out of range: it must be from {} to {}",
+                humantime::format_duration(self.0),
+                humantime::format_duration(min),
+                humantime::format_duration(max)
+            ));
+        }
+        Ok(self.0)
     }
 }
 
@@ -32,8 +59,42 @@ impl fmt::Display for HumanDuration {
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        HumanDuration::parse(&text).map_err(serde::de::Error::custom)
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = HumanDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"120s\", \"5m\" or \"24h\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<HumanDuration, E> {
+                HumanDuration::parse(text).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<HumanDuration, E> {
+                Err(E::custom(format!(
+                    "{n} has no unit: write a duration such as \"{n}s\" or \"{n}m\""
+                )))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<HumanDuration, E> {
+                self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<HumanDuration, E> {
+                Err(E::custom(format!(
+                    "{n} has no unit: write a duration such as \"90s\" or \"1m30s\""
+                )))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+/// Reads a [`std::time::Duration`] written as a [`HumanDuration`] (for `#[serde(with)]`).
+pub mod duration {
+    use super::HumanDuration;
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    /// The duration, parsed like [`HumanDuration::parse`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        HumanDuration::deserialize(d).map(|h| h.0)
     }
 }
 
@@ -91,16 +152,32 @@ impl fmt::Display for ByteSize {
 
 impl<'de> Deserialize<'de> for ByteSize {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Bytes(u64),
-            Text(String),
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a size such as \"64MiB\" or a number of bytes")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<ByteSize, E> {
+                u64::try_from(n).map(ByteSize).map_err(|_| {
+                    E::custom(format!(
+                        "{n} is negative: write a size such as \"64MiB\" or a number of bytes"
+                    ))
+                })
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<ByteSize, E> {
+                Err(E::custom(format!(
+                    "{n} is not a whole number of bytes: write a size such as \"64MiB\""
+                )))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(text).map_err(E::custom)
+            }
         }
-        match Raw::deserialize(deserializer)? {
-            Raw::Bytes(b) => Ok(ByteSize(b)),
-            Raw::Text(t) => ByteSize::parse(&t).map_err(serde::de::Error::custom),
-        }
+        deserializer.deserialize_any(Visit)
     }
 }
 
@@ -125,6 +202,41 @@ mod tests {
         assert!(HumanDuration::parse("120").is_err());
         assert!(HumanDuration::parse("").is_err());
         assert!(HumanDuration::parse("soon").is_err());
+        let huge = HumanDuration::parse("500000000000years").unwrap_err();
+        assert!(huge.contains("too long"), "{huge}");
+        let range = HumanDuration::parse("1ns")
+            .unwrap()
+            .within(Duration::from_secs(1), Duration::from_secs(60))
+            .unwrap_err();
+        assert!(range.contains("from 1s to 1m"), "{range}");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct SizeField {
+        #[allow(dead_code)]
+        size: ByteSize,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Timed {
+        #[allow(dead_code)]
+        every: HumanDuration,
+    }
+
+    #[test]
+    fn bad_values_say_what_to_write() {
+        let e = toml::from_str::<SizeField>("size = -1").unwrap_err().to_string();
+        assert!(e.contains("-1 is negative") && !e.contains("untagged"), "{e}");
+        let e = toml::from_str::<SizeField>("size = 1.5").unwrap_err().to_string();
+        assert!(e.contains("whole number"), "{e}");
+        let e = toml::from_str::<SizeField>("size = true").unwrap_err().to_string();
+        assert!(e.contains("64MiB"), "{e}");
+        assert_eq!(
+            toml::from_str::<SizeField>("size = 4096").unwrap().size,
+            ByteSize(4096)
+        );
+        let e = toml::from_str::<Timed>("every = 30").unwrap_err().to_string();
+        assert!(e.contains("\"30s\""), "{e}");
     }
 
     #[test]

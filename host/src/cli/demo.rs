@@ -179,7 +179,7 @@ fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
         }
         std::fs::remove_dir_all(dir).with_context(|| format!("cannot wipe {}", dir.display()))?;
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    outlane::files::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(
         dir.join(MARKER),
         "made by `outlane demo`; wiped by the next demo\n",

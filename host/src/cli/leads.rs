@@ -2,7 +2,6 @@
 
 use super::table::{Table, clean};
 use super::{Global, UsageError, local_time, open_db};
-use anyhow::Context as _;
 use clap::Subcommand;
 use jiff::tz::TimeZone;
 use outlane::clock::Clock;
@@ -19,7 +18,8 @@ use std::process::ExitCode;
 /// `outlane leads ...`
 #[derive(Subcommand)]
 pub enum LeadsCommand {
-    /// Import profile URLs from FILE: one URL per line, or a CSV with a `url` column.
+    /// Import profile URLs from FILE (`-` reads standard input): one URL per line, or a CSV
+    /// with a `url` column.
     /// Bad rows are reported by line and do not stop the import.
     Import {
         /// The file.
@@ -100,16 +100,16 @@ fn import_file(
     key: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        UsageError(format!(
-            "{}: not UTF-8 text (byte {}); save it as UTF-8 CSV or plain text",
-            file.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let parsed =
-        import::parse(&text).map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    // Standard input with `-`; otherwise only a regular file (a FIFO or a device would block
+    // or never end). Either way the file is read as a stream with bounded lines.
+    let parsed = if file.as_os_str() == "-" {
+        import::parse_reader(std::io::stdin().lock())
+    } else {
+        let input = outlane::files::open_regular(file)
+            .map_err(|e| UsageError(format!("{}: cannot read it: {e}", file.display())))?;
+        import::parse_reader(input)
+    }
+    .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
     let target = match campaign(db, key)? {
         Some(c) => Some(c),
         None => match db.read_blocking(campaigns::only_active) {

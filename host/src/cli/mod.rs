@@ -63,7 +63,7 @@ pub fn open_host(
 ) -> anyhow::Result<(Arc<Registry>, Db)> {
     let config = global.config()?;
     let data = global.data_dir();
-    std::fs::create_dir_all(data.root())
+    data.create()
         .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
     let db = Db::open(&data.database())?;
     let site = SiteMap::new(&config.linkedin.base_url)?;
@@ -93,7 +93,7 @@ pub fn open_host(
 /// Opens (creating if needed) the database of the data directory.
 pub fn open_db(global: &Global) -> anyhow::Result<Db> {
     let data = global.data_dir();
-    std::fs::create_dir_all(data.root())
+    data.create()
         .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
     Ok(Db::open(&data.database())?)
 }

@@ -75,7 +75,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let report = registry.reload().await;
     if let Some(e) = &report.manifest_error {
-        anyhow::bail!("{e}");
+        return Err(super::UsageError(e.to_string()).into());
     }
     let _watcher = reload::spawn(registry.clone()).context("cannot watch the lane files")?;
     tracing::info!(

@@ -5,8 +5,18 @@
 
 use super::error::CrmResult;
 use super::{leads, pipeline};
+use crate::files::Bounded;
 use outlane_linkedin::ProfileId;
+use outlane_linkedin::text::clean_line;
 use rusqlite::Connection;
+use std::io::{BufRead, BufReader, Cursor, Read};
+
+/// Largest import read (from a file or standard input).
+pub const MAX_IMPORT_BYTES: u64 = 256 << 20;
+/// Longest line of an import: no list of profile URLs has lines this long.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
+/// Names and headlines are cut to this many characters.
+const MAX_TEXT_CHARS: usize = 300;
 
 const URL_COLUMNS: [&str; 6] = [
     "url",
@@ -70,40 +80,90 @@ pub enum ImportError {
     /// The header itself is unreadable.
     #[error("line 1: cannot read the CSV header: {0}")]
     BadHeader(String),
+    /// The input could not be read, or is not an import file at all (too large, a line far
+    /// longer than any URL).
+    #[error("{0}")]
+    Read(String),
 }
 
 /// Parses the text of an import file.
 pub fn parse(text: &str) -> Result<ParsedImport, ImportError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = first_line(text);
+    parse_reader(text.as_bytes())
+}
+
+/// Parses an import file as it is read: nothing is held but the rows, the whole input is
+/// capped at [`MAX_IMPORT_BYTES`] and every line at [`MAX_LINE_BYTES`], so a stream of zeros
+/// ends with an error instead of filling memory.
+pub fn parse_reader<R: Read>(input: R) -> Result<ParsedImport, ImportError> {
+    let mut reader = BufReader::new(Bounded::new(input, MAX_IMPORT_BYTES, MAX_LINE_BYTES));
+    // Read up to the first line that is neither blank nor a comment: it tells a CSV header
+    // from a URL. The lines read are replayed in front of the rest.
+    let mut prefix = Vec::new();
+    let mut first = String::new();
+    loop {
+        let mut line = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| ImportError::Read(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        if prefix.is_empty() && line.starts_with("\u{feff}".as_bytes()) {
+            line.drain(..3);
+        }
+        prefix.extend_from_slice(&line);
+        let text = String::from_utf8_lossy(&line);
+        let trimmed = text.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            first = trimmed.to_string();
+            break;
+        }
+    }
     let is_csv = first.contains(',')
         || first.contains(';') && !first.contains("://")
-        || URL_COLUMNS.contains(&first.trim().to_ascii_lowercase().as_str());
+        || URL_COLUMNS.contains(&first.to_ascii_lowercase().as_str());
+    let rest = Cursor::new(prefix).chain(reader);
     if is_csv {
-        parse_csv(text)
+        parse_csv(rest, &first)
     } else {
-        Ok(parse_lines(text))
+        parse_lines(BufReader::new(rest))
     }
 }
 
-/// The first line that is neither blank nor a `#` comment.
-fn first_line(text: &str) -> &str {
-    text.lines()
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .unwrap_or("")
-}
-
-fn parse_lines(text: &str) -> ParsedImport {
+fn parse_lines(mut reader: impl BufRead) -> Result<ParsedImport, ImportError> {
     let mut parsed = ParsedImport::default();
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i as u64 + 1;
+    let mut line_no = 0;
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| ImportError::Read(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let Ok(line) = std::str::from_utf8(&raw) else {
+            parsed.bad.push(BadRow {
+                line: line_no,
+                reason: "not valid UTF-8".into(),
+            });
+            continue;
+        };
         let url = line.trim();
         if url.is_empty() || url.starts_with('#') {
             continue;
         }
         push(&mut parsed, line_no, url, None, None);
     }
-    parsed
+    Ok(parsed)
+}
+
+/// A name or headline from a file: control and text-direction characters removed, cut to
+/// [`MAX_TEXT_CHARS`]; nothing if nothing is left.
+fn clean_text(text: Option<String>) -> Option<String> {
+    let cleaned: String = clean_line(&text?).chars().take(MAX_TEXT_CHARS).collect();
+    (!cleaned.is_empty()).then_some(cleaned)
 }
 
 fn push(
@@ -117,8 +177,8 @@ fn push(
         Ok(profile) => parsed.rows.push(ImportRow {
             line,
             profile,
-            full_name,
-            headline,
+            full_name: clean_text(full_name),
+            headline: clean_text(headline),
         }),
         Err(e) => parsed.bad.push(BadRow {
             line,
@@ -127,8 +187,7 @@ fn push(
     }
 }
 
-fn parse_csv(text: &str) -> Result<ParsedImport, ImportError> {
-    let header = first_line(text);
+fn parse_csv(input: impl Read, header: &str) -> Result<ParsedImport, ImportError> {
     let delimiter = if !header.contains(',') && header.contains(';') {
         b';'
     } else {
@@ -139,10 +198,13 @@ fn parse_csv(text: &str) -> Result<ParsedImport, ImportError> {
         .comment(Some(b'#'))
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| ImportError::BadHeader(e.to_string()))?
+        .map_err(|e| match e.kind() {
+            csv::ErrorKind::Io(io) => ImportError::Read(io.to_string()),
+            _ => ImportError::BadHeader(e.to_string()),
+        })?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -185,6 +247,9 @@ fn parse_csv(text: &str) -> Result<ParsedImport, ImportError> {
                 }
             }
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(ImportError::Read(io.to_string()));
+                }
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 let reason = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
@@ -287,6 +352,38 @@ mod tests {
         assert_eq!(parsed.rows.len(), 1);
         assert_eq!(parsed.rows[0].full_name.as_deref(), Some("Ann"));
         assert_eq!(parsed.rows[0].line, 4);
+    }
+
+    #[test]
+    fn names_lose_control_and_direction_characters() {
+        let text = "name,url,headline\n\
+                    \"Jane\0 Doe\",https://www.linkedin.com/in/jane-doe/,\"CTO\u{202E}evil\"\n\
+                    Bob,https://www.linkedin.com/in/bob%E2%80%AE/,x\n";
+        let parsed = parse(text).unwrap();
+        assert_eq!(parsed.rows.len(), 1);
+        assert_eq!(parsed.rows[0].full_name.as_deref(), Some("Jane Doe"));
+        assert_eq!(parsed.rows[0].headline.as_deref(), Some("CTOevil"));
+        assert_eq!(parsed.bad.len(), 1);
+        assert!(parsed.bad[0].reason.contains("text-direction"), "{:?}", parsed.bad);
+    }
+
+    #[test]
+    fn endless_input_ends_with_an_error() {
+        let zeros = std::io::repeat(0).take(10 << 20);
+        let e = parse_reader(zeros).unwrap_err().to_string();
+        assert!(e.contains("line 1 is longer than 64KiB"), "{e}");
+        let csv_then_zeros = "url,name\n"
+            .as_bytes()
+            .chain(std::io::repeat(b'x').take(10 << 20));
+        let e = parse_reader(csv_then_zeros).unwrap_err().to_string();
+        assert!(e.contains("line 2 is longer"), "{e}");
+    }
+
+    #[test]
+    fn me_is_not_a_lead() {
+        let parsed = parse("https://www.linkedin.com/in/me/\nhttps://www.linkedin.com/in/ann/\n").unwrap();
+        assert_eq!(parsed.rows.len(), 1);
+        assert!(parsed.bad[0].reason.contains("signed-in member"), "{:?}", parsed.bad);
     }
 
     #[test]

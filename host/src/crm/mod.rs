@@ -64,6 +64,21 @@ pub enum DbError {
     /// A blocking task failed to run.
     #[error("database task failed: {0}")]
     Task(String),
+    /// The file could not be created or made private.
+    #[error("database {path}: {message}")]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// `path` with `suffix` appended to its file name (`outlane.db-wal`).
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// A handle on the database. Cheap to clone; queries run on tokio's blocking pool.
@@ -81,10 +96,17 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// The file and its `-wal` and `-shm` companions are made private to the daemon's user
+    /// (mode 0600): they hold the sealed password and every lead.
     pub fn open(path: &Path) -> Result<Db, DbError> {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        let io = |e: std::io::Error| DbError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        crate::files::create_private_file(path).map_err(io)?;
         let wrap = |source| DbError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -99,6 +121,9 @@ impl Db {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(wrap)?;
         migrate::apply(&mut conn, path)?;
+        for companion in [path.to_path_buf(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            crate::files::private_file(&companion).map_err(io)?;
+        }
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),

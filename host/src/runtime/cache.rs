@@ -70,11 +70,11 @@ fn engine_key(engine: &Engine) -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// Writes the compiled component, private to the daemon's user (0600 in a 0700 directory):
+/// it is machine code the daemon will map and run.
 fn store(component: &Component, dir: &Path, path: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    crate::files::private_dir(dir)?;
     let bytes = component.serialize().map_err(anyhow::Error::from)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
+    crate::files::write_private(path, &bytes)?;
     Ok(())
 }

@@ -116,17 +116,92 @@ pub enum LoadError {
     },
 }
 
-/// Reads the component file of `spec`. Returns its bytes and digest.
+/// Largest component file loaded (the default lanes are well under 2 MiB).
+pub const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+
+/// Reads the component file of `spec`. Returns its bytes and digest. Only a regular file is
+/// read (a FIFO or a device is refused at once), its size is checked first and its header
+/// before the rest is read.
 pub async fn read_component(spec: &LaneSpec) -> Result<(Vec<u8>, String), LoadError> {
-    let bytes = tokio::fs::read(&spec.component)
+    let path = spec.component.clone();
+    let lane = spec.name.clone();
+    tokio::task::spawn_blocking(move || read_component_file(&lane, &path))
         .await
         .map_err(|e| LoadError::Read {
             lane: spec.name.clone(),
             path: spec.component.clone(),
             message: e.to_string(),
-        })?;
+        })?
+}
+
+fn read_component_file(lane: &str, path: &std::path::Path) -> Result<(Vec<u8>, String), LoadError> {
+    use std::io::Read as _;
+    let read_error = |message: String| LoadError::Read {
+        lane: lane.to_string(),
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut file = crate::files::open_regular(path).map_err(|e| read_error(e.to_string()))?;
+    let size = file
+        .metadata()
+        .map_err(|e| read_error(e.to_string()))?
+        .len();
+    if size > MAX_COMPONENT_BYTES {
+        return Err(read_error(format!(
+            "it is {}, larger than the {} a lane component may be",
+            crate::units::ByteSize(size),
+            crate::units::ByteSize(MAX_COMPONENT_BYTES)
+        )));
+    }
+    let head = crate::files::read_head(&mut file, 8).map_err(|e| read_error(e.to_string()))?;
+    if let Err(message) = check_header(&head) {
+        return Err(LoadError::Compile {
+            lane: lane.to_string(),
+            path: path.to_path_buf(),
+            message,
+        });
+    }
+    let mut bytes = head;
+    file.take(MAX_COMPONENT_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(e.to_string()))?;
+    if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+        return Err(read_error("it grew past the size limit while being read".into()));
+    }
     let digest = cache::digest(&bytes);
     Ok((bytes, digest))
+}
+
+/// Checks the first 8 bytes: the WebAssembly magic, then the component layer. Says what the
+/// file looks like instead when it is not a component.
+fn check_header(head: &[u8]) -> Result<(), String> {
+    const MAGIC: &[u8; 4] = b"\0asm";
+    if head.len() < 8 || &head[..4] != MAGIC {
+        let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let guess = match head {
+            [0x7f, b'E', b'L', b'F', ..] => " (a native executable or library)",
+            [b'P', b'K', ..] => " (a zip archive)",
+            [0x1f, 0x8b, ..] => " (a gzip archive)",
+            [b'(', ..] => " (WebAssembly text: compile it first)",
+            [] => " (the file is empty)",
+            _ => "",
+        };
+        return Err(format!(
+            "not a WebAssembly component: it starts with {}{guess} instead of 00 61 73 6d (\"\\0asm\")",
+            if shown.is_empty() { "nothing".to_string() } else { shown.join(" ") }
+        ));
+    }
+    match (head[6], head[7]) {
+        (1, 0) => Ok(()),
+        (0, 0) => Err(
+            "it is a core WebAssembly module, not a component: build the lane for the \
+             wasm32-wasip2 target (`outlane lanes build`)"
+                .into(),
+        ),
+        (a, b) => Err(format!(
+            "unknown WebAssembly layer {a:02x} {b:02x} (expected a component, layer 01 00)"
+        )),
+    }
 }
 
 /// Loads `spec` from `bytes` (whose sha256 is `digest`). `reuse` is a compiled component with
@@ -235,6 +310,18 @@ fn api_compatible(found: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn headers_say_what_the_file_is() {
+        assert!(super::check_header(b"\0asm\x0d\x00\x01\x00").is_ok());
+        let core = super::check_header(b"\0asm\x01\x00\x00\x00").unwrap_err();
+        assert!(core.contains("core WebAssembly module"), "{core}");
+        let elf = super::check_header(b"\x7fELF\x02\x01\x01\x00").unwrap_err();
+        assert!(elf.contains("7f 45 4c 46 (a native executable"), "{elf}");
+        assert!(!elf.contains('['), "no byte arrays: {elf}");
+        let empty = super::check_header(b"").unwrap_err();
+        assert!(empty.contains("empty"), "{empty}");
+    }
+
     #[test]
     fn api_versions() {
         assert!(super::api_compatible("0.1.0"));

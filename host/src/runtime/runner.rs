@@ -22,6 +22,7 @@ pub const DESCRIBE_LIMITS: SandboxLimits = SandboxLimits {
     cpu: Duration::from_secs(1),
     memory: 64 << 20,
     wall: Duration::from_secs(10),
+    state: 0,
 };
 
 /// A store for one call of `env` under `limits`.

@@ -8,12 +8,15 @@
 //!   (names, headline, location, industry, positions, educations, connection degree);
 //! - [`discovery`]: which profiles a page links to ([`profile_links`]);
 //! - [`profile_text`](mod@profile_text): the text a profile is embedded from
-//!   ([`profile_text()`]).
+//!   ([`profile_text()`]);
+//! - [`text`]: cleaning text from outside (names, headlines) of control and text-direction
+//!   characters.
 #![deny(missing_docs)]
 
 pub mod discovery;
 pub mod profile_id;
 pub mod profile_text;
+pub mod text;
 pub mod voyager;
 
 pub use discovery::profile_links;

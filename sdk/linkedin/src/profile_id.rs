@@ -115,8 +115,20 @@ impl ProfileId {
         }
         if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(ProfileIdError::BadId(
-                id.to_string(),
+                id.escape_debug().to_string(),
                 "contains spaces or control characters",
+            ));
+        }
+        if id.chars().any(crate::text::is_invisible) {
+            return Err(ProfileIdError::BadId(
+                id.escape_unicode().to_string(),
+                "contains invisible or text-direction characters (such as U+202E)",
+            ));
+        }
+        if id.eq_ignore_ascii_case("me") {
+            return Err(ProfileIdError::BadId(
+                id.to_string(),
+                "`me` stands for the signed-in member, not for a person",
             ));
         }
         if id.contains(['/', '?', '#', '%', '&', '"', '<', '>', '\\']) {
@@ -349,6 +361,34 @@ mod tests {
             (
                 "https://www.linkedin.com/in/%FF/",
                 BadId("%FF".into(), "not UTF-8"),
+            ),
+            (
+                "https://www.linkedin.com/in/jane%00doe/",
+                BadId(
+                    "jane\\0doe".into(),
+                    "contains spaces or control characters",
+                ),
+            ),
+            (
+                "https://www.linkedin.com/in/gpj%E2%80%AEexe/",
+                BadId(
+                    "\\u{67}\\u{70}\\u{6a}\\u{202e}\\u{65}\\u{78}\\u{65}".into(),
+                    "contains invisible or text-direction characters (such as U+202E)",
+                ),
+            ),
+            (
+                "https://www.linkedin.com/in/me/",
+                BadId(
+                    "me".into(),
+                    "`me` stands for the signed-in member, not for a person",
+                ),
+            ),
+            (
+                "linkedin.com/in/ME",
+                BadId(
+                    "ME".into(),
+                    "`me` stands for the signed-in member, not for a person",
+                ),
             ),
         ];
         for (input, want) in table {
