@@ -20,7 +20,7 @@
 //! api_key_env = "OUTLANE_LLM_API_KEY"  # the key is only ever read from the environment
 //! timeout = "60s"
 //! retries = 2                     # extra attempts on 429 and 5xx, with back-off
-//! daily_calls = 500               # per campaign and local day
+//! daily_calls = 500               # HTTP requests per campaign and local day (retries count)
 //! daily_tokens = 1000000          # per campaign and local day
 //! structured = "json_schema"      # or "instructions" for servers without response_format
 //! prompts = "prompts"             # prompt templates, relative to this file
@@ -156,7 +156,7 @@ pub struct LlmConfig {
     /// Extra attempts after a 429 or 5xx answer.
     #[serde(default = "two")]
     pub retries: u32,
-    /// Completions per campaign and local day.
+    /// HTTP requests to the provider per campaign and local day, retries and repairs included.
     #[serde(default = "five_hundred")]
     pub daily_calls: u64,
     /// Tokens (prompt + completion) per campaign and local day.

@@ -181,7 +181,7 @@ async fn the_daily_budget_is_enforced() {
     let e = decide(&s, "CFO").await.unwrap_err();
     match e {
         LlmError::Budget { reason, until_ms } => {
-            assert!(reason.contains("2 of 2 calls"), "{reason}");
+            assert!(reason.contains("2 of 2 requests"), "{reason}");
             assert!(until_ms > Clock::real().now_ms());
         }
         other => panic!("expected the budget, got {other}"),
@@ -197,6 +197,62 @@ async fn the_daily_budget_is_enforced() {
         decide(&tokens, "CFO").await,
         Err(LlmError::Budget { .. })
     ));
+}
+
+async fn usage_today(s: &Setup) -> llm_usage::DayUsage {
+    let campaign = s.campaign;
+    s.db.read(move |c| {
+        let (day, _) = llm_usage::day_of(c, campaign, Clock::real().now_ms())?;
+        llm_usage::get(c, campaign, &day)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_request_that_reached_the_provider_counts_failed_ones_too() {
+    let s = setup(|c| c.retries = 2).await;
+    s.stub.add_fault(Fault::always(FaultKind::Status {
+        code: 500,
+        retry_after: None,
+    }));
+    for _ in 0..20 {
+        assert!(decide(&s, "CFO").await.is_err());
+    }
+    assert_eq!(s.stub.requests().len(), 60, "1 + 2 retries each");
+    assert_eq!(usage_today(&s).await.calls, 60, "the 500s were billed requests");
+    s.stub.clear_faults();
+    s.stub.clear_requests();
+    s.stub.add_fault(Fault::always(FaultKind::MalformedJson));
+    for _ in 0..15 {
+        assert!(decide(&s, "CFO").await.is_err());
+    }
+    assert_eq!(s.stub.requests().len(), 30, "each with its one repair");
+    assert_eq!(usage_today(&s).await.calls, 90);
+}
+
+#[tokio::test]
+async fn a_broken_provider_cannot_spend_past_the_budget() {
+    let s = setup(|c| {
+        c.retries = 2;
+        c.daily_calls = 10;
+    })
+    .await;
+    s.stub.add_fault(Fault::always(FaultKind::Status {
+        code: 503,
+        retry_after: None,
+    }));
+    let mut stopped = false;
+    for _ in 0..20 {
+        if let Err(LlmError::Budget { .. }) = decide(&s, "CFO").await {
+            stopped = true;
+            break;
+        }
+    }
+    assert!(stopped, "the budget stopped the calls");
+    let sent = s.stub.requests().len() as u64;
+    assert_eq!(sent, 10, "not one request past the daily 10, retries included");
+    assert_eq!(usage_today(&s).await.calls, sent);
 }
 
 #[tokio::test]

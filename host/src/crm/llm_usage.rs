@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// One campaign's LLM usage on one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DayUsage {
-    /// Completions asked.
+    /// HTTP requests that reached the provider (retries and repairs included).
     pub calls: u64,
     /// Prompt tokens the model reported.
     pub prompt_tokens: u64,
@@ -50,7 +50,7 @@ pub fn get(conn: &Connection, campaign: u64, day: &str) -> CrmResult<DayUsage> {
         .unwrap_or_default())
 }
 
-/// Adds one call with its tokens to the campaign's usage on `day`.
+/// Adds one request with its tokens to the campaign's usage on `day`.
 pub fn record(
     conn: &Connection,
     campaign: u64,

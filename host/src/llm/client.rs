@@ -16,10 +16,39 @@ use std::time::Duration;
 /// Tokens spent, summed over the HTTP calls of one completion (repairs included).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spent {
+    /// HTTP requests that reached the server (retries and repairs included).
+    pub requests: u64,
     /// Prompt tokens.
     pub prompt_tokens: u64,
     /// Completion tokens.
     pub completion_tokens: u64,
+}
+
+/// Counts what the client spends, one HTTP request at a time: [`admit`](Self::admit) before
+/// a request is sent (a spent budget stops it), [`record`](Self::record) after it reached the
+/// server, whatever the answer (an error status or an unusable body cost money too).
+pub trait RequestMeter {
+    /// `Ok` if one more request may be sent.
+    fn admit(&mut self) -> impl Future<Output = Result<(), LlmError>> + Send;
+    /// One request reached the server; the tokens it reported (0 when it said nothing).
+    fn record(
+        &mut self,
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    ) -> impl Future<Output = Result<(), LlmError>> + Send;
+}
+
+/// A meter without a budget: it only adds up (for tests and tools).
+impl RequestMeter for Spent {
+    async fn admit(&mut self) -> Result<(), LlmError> {
+        Ok(())
+    }
+    async fn record(&mut self, prompt_tokens: u64, completion_tokens: u64) -> Result<(), LlmError> {
+        self.requests += 1;
+        self.prompt_tokens += prompt_tokens;
+        self.completion_tokens += completion_tokens;
+        Ok(())
+    }
 }
 
 /// A completion.
@@ -73,10 +102,10 @@ impl ChatClient {
         &self,
         prompt: &str,
         temperature: f64,
-        spent: &mut Spent,
+        meter: &mut impl RequestMeter,
     ) -> Result<ChatReply, LlmError> {
         let messages = vec![json!({"role": "user", "content": prompt})];
-        self.chat(&messages, temperature, None, spent).await
+        self.chat(&messages, temperature, None, meter).await
     }
 
     /// A completion whose reply must be JSON valid against `schema`; one repair attempt.
@@ -85,14 +114,14 @@ impl ChatClient {
         prompt: &str,
         schema: &Value,
         temperature: f64,
-        spent: &mut Spent,
+        meter: &mut impl RequestMeter,
     ) -> Result<(Value, ChatReply), LlmError> {
         let use_format = self.mode == StructuredMode::JsonSchema
             && !self.no_response_format.load(Ordering::Relaxed);
         let mut messages =
             vec![json!({"role": "user", "content": with_instructions(prompt, schema)})];
         let first = match self
-            .chat(&messages, temperature, use_format.then_some(schema), spent)
+            .chat(&messages, temperature, use_format.then_some(schema), meter)
             .await
         {
             Err(LlmError::Status { status: 400, body }) if use_format && mentions_format(&body) => {
@@ -100,7 +129,7 @@ impl ChatClient {
                     "the LLM server does not take response_format: asking with instructions only"
                 );
                 self.no_response_format.store(true, Ordering::Relaxed);
-                self.chat(&messages, temperature, None, spent).await
+                self.chat(&messages, temperature, None, meter).await
             }
             other => other,
         };
@@ -122,7 +151,7 @@ impl ChatClient {
         )}));
         let use_format = use_format && !self.no_response_format.load(Ordering::Relaxed);
         let second = match self
-            .chat(&messages, temperature, use_format.then_some(schema), spent)
+            .chat(&messages, temperature, use_format.then_some(schema), meter)
             .await
         {
             Err(LlmError::Malformed(why)) => {
@@ -145,7 +174,7 @@ impl ChatClient {
         messages: &[Value],
         temperature: f64,
         schema: Option<&Value>,
-        spent: &mut Spent,
+        meter: &mut impl RequestMeter,
     ) -> Result<ChatReply, LlmError> {
         let mut body = json!({
             "model": self.model,
@@ -160,14 +189,24 @@ impl ChatClient {
         }
         let mut attempt = 0;
         loop {
+            meter.admit().await?;
             let mut request = self.http.post(&self.url).json(&body);
             if let Some(key) = &self.key {
                 request = request.bearer_auth(key);
             }
             let response = match request.send().await {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => return Err(LlmError::Timeout),
-                Err(e) => return Err(LlmError::Transport(without_url(&e))),
+                Err(e) if e.is_timeout() => {
+                    // It was sent: the server may be working on it, and billing it.
+                    meter.record(0, 0).await?;
+                    return Err(LlmError::Timeout);
+                }
+                Err(e) => {
+                    if !e.is_connect() {
+                        meter.record(0, 0).await?;
+                    }
+                    return Err(LlmError::Transport(without_url(&e)));
+                }
             };
             let status = response.status().as_u16();
             let retry_after = response
@@ -179,9 +218,16 @@ impl ChatClient {
                 .map(Duration::from_secs_f64);
             let text = match response.text().await {
                 Ok(t) => t,
-                Err(e) if e.is_timeout() => return Err(LlmError::Timeout),
-                Err(e) => return Err(LlmError::Transport(without_url(&e))),
+                Err(e) => {
+                    meter.record(0, 0).await?;
+                    if e.is_timeout() {
+                        return Err(LlmError::Timeout);
+                    }
+                    return Err(LlmError::Transport(without_url(&e)));
+                }
             };
+            let (prompt_tokens, completion_tokens) = reported_tokens(&text);
+            meter.record(prompt_tokens, completion_tokens).await?;
             if status == 429 || (500..600).contains(&status) {
                 if attempt < self.retries {
                     let wait = retry_after
@@ -204,7 +250,7 @@ impl ChatClient {
                     body: clip(&text),
                 });
             }
-            return parse_envelope(&text, spent);
+            return parse_envelope(&text);
         }
     }
 }
@@ -250,14 +296,23 @@ fn parse_checked(text: &str, schema: &Value) -> Result<Value, String> {
     }
 }
 
-fn parse_envelope(text: &str, spent: &mut Spent) -> Result<ChatReply, LlmError> {
+/// The tokens an answer body reports (`usage`), 0 when it reports none or is not JSON.
+fn reported_tokens(text: &str) -> (u64, u64) {
+    let Ok(envelope) = serde_json::from_str::<Value>(text) else {
+        return (0, 0);
+    };
+    let n = |k: &str| {
+        envelope
+            .pointer(&format!("/usage/{k}"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    (n("prompt_tokens"), n("completion_tokens"))
+}
+
+fn parse_envelope(text: &str) -> Result<ChatReply, LlmError> {
     let envelope: Value = serde_json::from_str(text)
         .map_err(|e| LlmError::Malformed(format!("the answer is not JSON: {e}")))?;
-    if let Some(usage) = envelope.get("usage") {
-        let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0);
-        spent.prompt_tokens += n("prompt_tokens");
-        spent.completion_tokens += n("completion_tokens");
-    }
     let content = envelope
         .pointer("/choices/0/message/content")
         .and_then(Value::as_str)
@@ -280,22 +335,16 @@ mod tests {
 
     #[test]
     fn envelopes_and_fenced_json() {
-        let mut spent = Spent::default();
         let ok = r#"{"model":"m","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#;
-        assert_eq!(parse_envelope(ok, &mut spent).unwrap().text, "hi");
-        assert_eq!(
-            spent,
-            Spent {
-                prompt_tokens: 3,
-                completion_tokens: 1
-            }
-        );
+        assert_eq!(parse_envelope(ok).unwrap().text, "hi");
+        assert_eq!(reported_tokens(ok), (3, 1));
+        assert_eq!(reported_tokens("<html>"), (0, 0));
         assert!(matches!(
-            parse_envelope("<html>", &mut spent),
+            parse_envelope("<html>"),
             Err(LlmError::Malformed(_))
         ));
         assert!(matches!(
-            parse_envelope(r#"{"choices":[]}"#, &mut spent),
+            parse_envelope(r#"{"choices":[]}"#),
             Err(LlmError::Malformed(_))
         ));
         let schema = json!({"type": "object", "required": ["qualified"], "properties": {"qualified": {"type": "boolean"}}});

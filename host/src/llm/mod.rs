@@ -90,6 +90,56 @@ pub struct Llm {
 /// Sampling temperature of every completion (the reference's 0.7).
 const TEMPERATURE: f64 = 0.7;
 
+/// A campaign's daily budget, checked before and counted after every HTTP request (retries
+/// and repairs included), so that a provider answering errors or unusable replies cannot
+/// spend money without bound. Each request is recorded at once: an interrupted call still
+/// counts what it sent.
+struct Budget<'a> {
+    db: &'a Db,
+    campaign: u64,
+    day: String,
+    until_ms: u64,
+    calls: u64,
+    tokens: u64,
+    spent: Spent,
+}
+
+impl client::RequestMeter for Budget<'_> {
+    async fn admit(&mut self) -> Result<(), LlmError> {
+        let (campaign, day) = (self.campaign, self.day.clone());
+        let used = self
+            .db
+            .read(move |c| llm_usage::get(c, campaign, &day))
+            .await?;
+        if used.calls >= self.calls || used.tokens() >= self.tokens {
+            return Err(LlmError::Budget {
+                reason: format!(
+                    "the campaign's LLM budget for today is spent ({} of {} requests, {} of {} tokens)",
+                    used.calls,
+                    self.calls,
+                    used.tokens(),
+                    self.tokens
+                ),
+                until_ms: self.until_ms,
+            });
+        }
+        Ok(())
+    }
+
+    async fn record(&mut self, prompt_tokens: u64, completion_tokens: u64) -> Result<(), LlmError> {
+        self.spent.requests += 1;
+        self.spent.prompt_tokens += prompt_tokens;
+        self.spent.completion_tokens += completion_tokens;
+        let (campaign, day) = (self.campaign, self.day.clone());
+        self.db
+            .write(move |tx| {
+                llm_usage::record(tx, campaign, &day, prompt_tokens, completion_tokens)
+            })
+            .await?;
+        Ok(())
+    }
+}
+
 impl Llm {
     /// The LLM service for `config` (environment overrides applied by the caller).
     pub fn new(config: LlmConfig, db: Db, clock: Clock) -> Result<Llm, LlmError> {
@@ -133,52 +183,31 @@ impl Llm {
     ) -> Result<Completion, LlmError> {
         let prompt = self.prompts.render(name, vars)?;
         let now = self.clock.now_ms();
-        let (calls, tokens) = (self.config.daily_calls, self.config.daily_tokens);
-        let day = self
+        let (day, until_ms) = self
             .db
-            .read(move |c| {
-                let (day, until) = llm_usage::day_of(c, campaign, now)?;
-                let used = llm_usage::get(c, campaign, &day)?;
-                Ok((day, until, used))
-            })
+            .read(move |c| llm_usage::day_of(c, campaign, now))
             .await?;
-        let (day, until_ms, used) = day;
-        if used.calls >= calls || used.tokens() >= tokens {
-            return Err(LlmError::Budget {
-                reason: format!(
-                    "the campaign's LLM budget for today is spent ({} of {calls} calls, {} of {tokens} tokens)",
-                    used.calls,
-                    used.tokens()
-                ),
-                until_ms,
-            });
-        }
-        let mut spent = Spent::default();
+        let mut budget = Budget {
+            db: &self.db,
+            campaign,
+            day,
+            until_ms,
+            calls: self.config.daily_calls,
+            tokens: self.config.daily_tokens,
+            spent: Spent::default(),
+        };
         let result = match schema {
             Some(schema) => self
                 .client
-                .structured(&prompt, schema, TEMPERATURE, &mut spent)
+                .structured(&prompt, schema, TEMPERATURE, &mut budget)
                 .await
                 .map(|(value, reply)| ChatReply {
                     text: value.to_string(),
                     model: reply.model,
                 }),
-            None => self.client.text(&prompt, TEMPERATURE, &mut spent).await,
+            None => self.client.text(&prompt, TEMPERATURE, &mut budget).await,
         };
-        // Tokens the server billed count even when the reply was unusable.
-        if spent != Spent::default() || result.is_ok() {
-            self.db
-                .write(move |tx| {
-                    llm_usage::record(
-                        tx,
-                        campaign,
-                        &day,
-                        spent.prompt_tokens,
-                        spent.completion_tokens,
-                    )
-                })
-                .await?;
-        }
+        let spent = budget.spent;
         let reply = result?;
         Ok(Completion {
             text: reply.text.trim().to_string(),
