@@ -108,6 +108,11 @@ impl TestHost {
 
     /// One call of `lane` (can-execute, then execute), for the only active campaign.
     pub async fn call(&self, lane: &str) -> CallOutcome {
+        self.call_for(lane, None).await
+    }
+
+    /// One call of `lane` for `campaign` (`None`: the only active one), as the daemon makes it.
+    pub async fn call_for(&self, lane: &str, campaign: Option<u64>) -> CallOutcome {
         let loaded = self
             .registry
             .get(lane)
@@ -117,7 +122,7 @@ impl TestHost {
             CallContext {
                 lane: lane.into(),
                 run_id: 1,
-                campaign_id: None,
+                campaign_id: campaign,
                 now_ms: 0,
             },
         )
@@ -156,6 +161,24 @@ pub fn fast_browser() -> BrowserConfig {
 /// The passphrase tests seal stored passwords with (set for the whole test process).
 pub const TEST_PASSPHRASE: &str = "test passphrase, not a secret";
 
+/// Creates an active campaign `name` for `account`; returns its id.
+pub fn add_campaign(db: &Db, account: u64, name: &str) -> u64 {
+    use outlane::crm::campaigns::{self, NewCampaign};
+    let name = name.to_string();
+    db.write_blocking(move |tx| {
+        campaigns::create(
+            tx,
+            &NewCampaign {
+                account_id: account,
+                name,
+                ..NewCampaign::default()
+            },
+            0,
+        )
+    })
+    .unwrap()
+}
+
 /// Creates an account with `login`/`password` (sealed) and an active campaign for it;
 /// returns (account id, campaign id). Sets `OUTLANE_PASSPHRASE` for the process.
 pub fn account_with_campaign(db: &Db, login: &str, password: &str) -> (u64, u64) {
@@ -174,7 +197,13 @@ pub fn account_with_campaign(db: &Db, login: &str, password: &str) -> (u64, u64)
             tx,
             &NewCampaign {
                 account_id: account,
-                name: "Browser tests".into(),
+                // The first account's campaign keeps the historical name; more accounts in
+                // one database get one each.
+                name: if account == 1 {
+                    "Browser tests".into()
+                } else {
+                    format!("Campaign of {login}")
+                },
                 ..NewCampaign::default()
             },
             0,

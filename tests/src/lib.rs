@@ -39,6 +39,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-llm-user",
     "fixture-qualifier-user",
     "fixture-connect-note",
+    "fixture-hostile",
     "lane-enrich",
     "lane-qualify",
     "lane-connect",

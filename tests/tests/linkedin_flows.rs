@@ -99,7 +99,19 @@ async fn host(sim: &Simulator) -> TestHost {
 }
 
 async fn flow(host: &TestHost, request: Value) -> Value {
-    lane_state::set(&host.db, LANE, "request", &request.to_string(), 0)
+    let text = request.to_string();
+    host.db
+        .write(move |tx| {
+            lane_state::set(
+                tx,
+                LANE,
+                lane_state::Scope::Lane,
+                "request",
+                &text,
+                u64::MAX,
+                0,
+            )
+        })
         .await
         .unwrap();
     match host.call(LANE).await {

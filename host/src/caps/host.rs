@@ -1,8 +1,8 @@
 //! `outlane:lanes/host`: logging, clock, pauses, configuration and lane-scoped state.
 
-use crate::crm::lane_state::{self, MAX_KEY_BYTES, MAX_VALUE_BYTES};
-use crate::runtime::bindings::outlane::lanes::host::Host;
-use crate::runtime::bindings::{LaneError, Level};
+use crate::crm::lane_state::{self, MAX_KEY_BYTES, MAX_VALUE_BYTES, Scope};
+use crate::runtime::bindings::outlane::lanes::host::{Host, StateScope};
+use crate::runtime::bindings::{LaneError, Level, LimitHit};
 use crate::runtime::state::LaneState;
 use std::time::{Duration, Instant};
 
@@ -55,18 +55,29 @@ impl Host for LaneState {
 
     async fn state_get(
         &mut self,
+        scope: StateScope,
         key: String,
     ) -> wasmtime::Result<Result<Option<String>, LaneError>> {
         if let Err(e) = check_key(&key) {
             return Ok(Err(e));
         }
-        Ok(lane_state::get(&self.env.services.db, &self.env.name, &key)
+        let scope = match self.state_scope(scope).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let lane = self.env.name.clone();
+        Ok(self
+            .env
+            .services
+            .db
+            .read(move |c| lane_state::get(c, &lane, scope, &key))
             .await
             .map_err(|e| LaneError::Internal(e.to_string())))
     }
 
     async fn state_set(
         &mut self,
+        scope: StateScope,
         key: String,
         value: String,
     ) -> wasmtime::Result<Result<(), LaneError>> {
@@ -79,23 +90,97 @@ impl Host for LaneState {
                 value.len()
             ))));
         }
+        let bytes = (key.len() + value.len()) as u64;
+        if let Err(wait) = self.env.services.state_writes.take(&self.env.name, bytes) {
+            return Ok(Err(LaneError::RateLimited(LimitHit {
+                reason: format!(
+                    "the lane writes its state faster than the host allows (about 1 MiB a second); \
+                     try again in {} ms",
+                    wait.as_millis()
+                ),
+                until_ms: None,
+            })));
+        }
+        let scope = match self.state_scope(scope).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
         let now = self.env.services.clock.now_ms();
-        Ok(
-            lane_state::set(&self.env.services.db, &self.env.name, &key, &value, now)
-                .await
-                .map_err(|e| LaneError::Internal(e.to_string())),
-        )
+        let (lane, cap) = (self.env.name.clone(), self.env.state_limit);
+        Ok(self
+            .env
+            .services
+            .db
+            .write(move |tx| lane_state::set(tx, &lane, scope, &key, &value, cap, now))
+            .await
+            .map_err(state_error))
     }
 
-    async fn state_delete(&mut self, key: String) -> wasmtime::Result<Result<(), LaneError>> {
+    async fn state_delete(
+        &mut self,
+        scope: StateScope,
+        key: String,
+    ) -> wasmtime::Result<Result<(), LaneError>> {
         if let Err(e) = check_key(&key) {
             return Ok(Err(e));
         }
-        Ok(
-            lane_state::delete(&self.env.services.db, &self.env.name, &key)
-                .await
-                .map_err(|e| LaneError::Internal(e.to_string())),
-        )
+        let scope = match self.state_scope(scope).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let lane = self.env.name.clone();
+        Ok(self
+            .env
+            .services
+            .db
+            .write(move |tx| lane_state::delete(tx, &lane, scope, &key))
+            .await
+            .map_err(state_error))
+    }
+}
+
+fn state_error(e: crate::crm::CrmError) -> LaneError {
+    match e {
+        crate::crm::CrmError::Invalid(m) => LaneError::Invalid(m),
+        other => LaneError::Internal(other.to_string()),
+    }
+}
+
+impl LaneState {
+    /// The stored scope a lane's `scope` names for this call. The campaign is the call's (for
+    /// a campaign-bound lane called without one, the only active campaign); a call without a
+    /// campaign keeps campaign-scoped state lane-wide and has no account.
+    async fn state_scope(&mut self, scope: StateScope) -> Result<Scope, LaneError> {
+        if scope == StateScope::Lane {
+            return Ok(Scope::Lane);
+        }
+        let campaign = match self.campaign {
+            Some(id) => Some(id),
+            None if crate::daemon::targets::is_campaign_bound(&self.env.grants) => {
+                self.call_campaign().await.ok().map(|c| c.id)
+            }
+            None => None,
+        };
+        match (scope, campaign) {
+            (StateScope::Campaign, Some(id)) => Ok(Scope::Campaign(id)),
+            (StateScope::Campaign, None) => Ok(Scope::Lane),
+            (StateScope::Account, Some(id)) => {
+                let account = self
+                    .env
+                    .services
+                    .db
+                    .read(move |c| crate::crm::campaigns::get(c, id).map(|c| c.account_id))
+                    .await
+                    .map_err(|e| LaneError::NotFound(e.to_string()))?;
+                Ok(Scope::Account(account))
+            }
+            (StateScope::Account, None) => Err(LaneError::Invalid(
+                "this call runs for no campaign, so it has no account to keep state for; \
+                 use the campaign or lane scope"
+                    .into(),
+            )),
+            (StateScope::Lane, _) => Ok(Scope::Lane),
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub struct HostServices {
     pub llm: Option<Arc<Llm>>,
     /// Embeddings and the per-campaign models; `None` in a host without the qualifier.
     pub qualifier: Option<Arc<QualifierService>>,
+    /// How fast each lane may write its persistent state.
+    pub state_writes: Arc<crate::runtime::write_rate::WriteRate>,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
@@ -47,6 +49,7 @@ impl HostServices {
             browsers: None,
             llm: None,
             qualifier: None,
+            state_writes: Arc::default(),
             shutdown: Arc::new(watch::channel(false).0),
         }
     }

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_lane_schedules.sql",
         include_str!("../../../migrations/0005_lane_schedules.sql"),
     ),
+    (
+        6,
+        "0006_lane_state_scopes.sql",
+        include_str!("../../../migrations/0006_lane_state_scopes.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -120,7 +120,12 @@ impl Target {
 
 /// Whether a lane works for a campaign (uses a campaign-scoped capability).
 pub fn is_campaign_scoped(lane: &LoadedLane) -> bool {
-    Capability::ALL.iter().any(|c| lane.spec.grants.allows(*c))
+    is_campaign_bound(&lane.spec.grants)
+}
+
+/// Whether a lane with `grants` works for campaigns (it holds a campaign-scoped capability).
+pub fn is_campaign_bound(grants: &crate::runtime::grants::Grants) -> bool {
+    Capability::ALL.iter().any(|c| grants.allows(*c))
 }
 
 /// Every target for the loaded `lanes` and the campaign `view`.

@@ -254,6 +254,7 @@ pub async fn load(
         name: spec.name.clone(),
         grants: spec.grants.clone(),
         config_json: spec.config_json.clone(),
+        state_limit: spec.limits.state,
         services: runtime.services().clone(),
     });
     let info = runner::describe(runtime.engine(), &pre, env.clone())

@@ -17,6 +17,7 @@ pub mod registry;
 pub mod reload;
 pub mod runner;
 pub mod state;
+pub mod write_rate;
 
 pub use cache::ComponentCache;
 pub use loader::{LoadError, LoadedLane};

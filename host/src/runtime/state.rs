@@ -23,6 +23,8 @@ pub struct LaneEnv {
     pub grants: Grants,
     /// `[lane.config]` as JSON.
     pub config_json: String,
+    /// Most bytes the lane may keep in its persistent state (`limits.state`).
+    pub state_limit: u64,
     /// Shared host services (database, clock...).
     pub services: HostServices,
 }

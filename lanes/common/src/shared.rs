@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 pub const OWN_IDS_KEY: &str = "own-ids";
 
 /// The account's own ids (vanity and member id), from its Voyager profile. Fetched once per
-/// lane and kept in the lane's state under [`OWN_IDS_KEY`]. Empty (and not kept) when
-/// LinkedIn does not answer with the profile.
+/// lane and account and kept in the account's scope of the lane's state under
+/// [`OWN_IDS_KEY`] (they are facts about the account, not about a campaign). Empty (and not
+/// kept) when LinkedIn does not answer with the profile.
 pub fn own_ids() -> Result<Vec<ProfileId>> {
     // A value that cannot be read is fetched again rather than trusted.
-    if let Ok(Some(stored)) = state::get_json::<Vec<String>>(OWN_IDS_KEY) {
+    if let Ok(Some(stored)) = state::account().get_json::<Vec<String>>(OWN_IDS_KEY) {
         let ids: Vec<ProfileId> = stored
             .iter()
             .filter_map(|s| ProfileId::from_identifier(s).ok())
@@ -32,7 +33,7 @@ pub fn own_ids() -> Result<Vec<ProfileId>> {
     let ids = text::own_ids_of(&fetched.profile);
     if !ids.is_empty() {
         let stored: Vec<&str> = ids.iter().map(ProfileId::as_str).collect();
-        state::set_json(OWN_IDS_KEY, &stored)?;
+        state::account().set_json(OWN_IDS_KEY, &stored)?;
     }
     Ok(ids)
 }
