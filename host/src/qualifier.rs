@@ -9,7 +9,7 @@
 use crate::clock::Clock;
 use crate::config::QualifierConfig as Paths;
 use crate::crm::learning::{self, LabelSource};
-use crate::crm::{CrmError, Db, leads};
+use crate::crm::{CrmError, Db, leads, pipeline};
 use crate::lazy_embedder::LazyEmbedder;
 use outlane_embed::EmbedConfig;
 use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
@@ -126,7 +126,13 @@ impl QualifierService {
     }
 
     /// The embeddings of `ids`, computing (in one batch) and storing those not stored yet.
-    pub async fn embeddings(&self, ids: &[u64]) -> Result<Vec<(u64, Vec<f32>)>, QualifierError> {
+    /// Every id must be a lead of `campaign`: a lead of another campaign is `not-found`, as if
+    /// it did not exist (nothing about it is told, not even its profile id).
+    pub async fn embeddings(
+        &self,
+        campaign: u64,
+        ids: &[u64],
+    ) -> Result<Vec<(u64, Vec<f32>)>, QualifierError> {
         let model = self.model_name.clone();
         let wanted = ids.to_vec();
         let (known, missing) = self
@@ -135,6 +141,12 @@ impl QualifierService {
                 let mut known = HashMap::new();
                 let mut missing = Vec::new();
                 for id in wanted {
+                    pipeline::get(c, campaign, id).map_err(|e| match e {
+                        CrmError::NotFound(_) => {
+                            CrmError::NotFound(format!("lead {id} is not in this campaign"))
+                        }
+                        other => other,
+                    })?;
                     match learning::embedding(c, id, &model)? {
                         Some(v) => {
                             known.insert(id, v);
@@ -232,9 +244,9 @@ impl QualifierService {
         result
     }
 
-    /// Computes and stores the lead's embedding (no-op when stored).
-    pub async fn embed(&self, lead: u64) -> Result<(), QualifierError> {
-        self.embeddings(&[lead]).await.map(|_| ())
+    /// Computes and stores the embedding of `campaign`'s lead (no-op when stored).
+    pub async fn embed(&self, campaign: u64, lead: u64) -> Result<(), QualifierError> {
+        self.embeddings(campaign, &[lead]).await.map(|_| ())
     }
 
     /// The campaign model's prediction for a lead; `None` before the model can fit.
@@ -243,7 +255,7 @@ impl QualifierService {
         campaign: u64,
         lead: u64,
     ) -> Result<Option<Prediction>, QualifierError> {
-        let (_, v) = self.embeddings(&[lead]).await?.remove(0);
+        let (_, v) = self.embeddings(campaign, &[lead]).await?.remove(0);
         self.with_model(campaign, move |q| Ok(q.predict(&v)?)).await
     }
 
@@ -256,7 +268,7 @@ impl QualifierService {
         if ids.is_empty() {
             return Ok(None);
         }
-        let candidates = self.embeddings(ids).await?;
+        let candidates = self.embeddings(campaign, ids).await?;
         self.with_model(campaign, move |q| Ok(q.choose(&candidates)?))
             .await
     }
@@ -270,7 +282,7 @@ impl QualifierService {
         reason: &str,
         source: LabelSource,
     ) -> Result<(), QualifierError> {
-        let (_, v) = self.embeddings(&[lead]).await?.remove(0);
+        let (_, v) = self.embeddings(campaign, &[lead]).await?.remove(0);
         let now = self.clock.now_ms();
         let reason = reason.to_string();
         self.db
@@ -294,7 +306,7 @@ impl QualifierService {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let candidates = self.embeddings(ids).await?;
+        let candidates = self.embeddings(campaign, ids).await?;
         self.with_model(campaign, move |q| Ok(q.rank(&candidates)?))
             .await
     }

@@ -21,7 +21,9 @@ fn hostile(attack: &str, extra_config: &str, limits: &str) -> String {
         "hostile",
         "{guest:fixture-hostile}",
         &format!(
-            "grants = [\"crm\"]\n{limits}\n[lane.config]\nattack = \"{attack}\"\n{extra_config}"
+            "grants = [\"crm\", \"qualifier\", \"browser\"]\n\
+             [lane.browser]\norigins = [\"https://www.linkedin.com\"]\n\
+             {limits}\n[lane.config]\nattack = \"{attack}\"\n{extra_config}"
         ),
     )
 }
@@ -81,4 +83,111 @@ async fn lane_state_is_capped_in_total_and_in_write_rate() {
         .map(|m| m.len())
         .sum();
     assert!(grown < 16 << 20, "the database grew by {grown} bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_qualifier_is_scoped_to_the_campaign_and_only_people_label_as_human() {
+    use outlane::crm::{leads, pipeline};
+    use outlane_linkedin::ProfileId;
+    let manifest = hostile("qualifier-foreign", "lead = 0\nown = 0", "");
+    let host = TestHost::with_qualifier(&manifest).await;
+    let (account, a) = account_with_campaign(&host.db, "one@example.com", "pw");
+    let b = add_campaign(&host.db, account, "The other campaign");
+    let (theirs, ours) = host
+        .db
+        .write_blocking(move |tx| {
+            let mut ids = Vec::new();
+            for (vanity, campaign) in [("secret-vanity-of-b", b), ("ours-in-a", a)] {
+                let (id, _) = leads::ensure(tx, &ProfileId::Vanity(vanity.into()), 0)?;
+                pipeline::attach(tx, campaign, id, "test", 0)?;
+                let profile = serde_json::json!({
+                    "public_identifier": vanity, "full_name": "Someone",
+                    "headline": "Head of Sales at Acme",
+                });
+                leads::save_profile(tx, id, &profile.to_string(), None, None, "test", 0)?;
+                ids.push(id);
+            }
+            Ok((ids[0], ids[1]))
+        })
+        .unwrap();
+    host.write_manifest(&hostile(
+        "qualifier-foreign",
+        &format!("lead = {theirs}\nown = {ours}"),
+        "",
+    ));
+    assert!(!host.registry.reload().await.has_errors());
+    let answers = report(host.call_for("hostile", Some(a)).await);
+    for op in ["embed", "predict", "label", "choose", "rank"] {
+        let text = answers[op]["error"].as_str().unwrap_or_default();
+        assert!(text.starts_with("Error::NotFound("), "{op}: {answers}");
+        assert!(!text.contains("secret-vanity-of-b"), "{op} reveals the id: {text}");
+    }
+    let human = answers["human"]["error"].as_str().unwrap_or_default();
+    assert!(human.starts_with("Error::Denied(") && human.contains("human"), "{answers}");
+    let labels: i64 = host
+        .db
+        .call_blocking(|c| c.query_row("SELECT count(*) FROM labels", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(labels, 0, "no label was written");
+    let embedded: i64 = host
+        .db
+        .call_blocking(move |c| {
+            c.query_row("SELECT count(*) FROM embeddings WHERE lead_id = ?1", [theirs], |r| r.get(0))
+        })
+        .unwrap();
+    assert_eq!(embedded, 0, "the other campaign's lead was not embedded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_of_one_campaign_cannot_merge_away_read_or_rename_another_campaigns_lead() {
+    use outlane::crm::{import, pipeline};
+    const MEMBER: &str = "ACoAABobsMemberIdForTheTest01";
+    let victim_url = "https://www.linkedin.com/in/bob/";
+    let manifest = hostile(
+        "crm-isolation",
+        &format!(
+            "member_url = \"https://www.linkedin.com/in/{MEMBER}/\"\nvictim_url = \"{victim_url}\""
+        ),
+        "",
+    );
+    let host = TestHost::new(&manifest).await;
+    let (account, a) = account_with_campaign(&host.db, "one@example.com", "pw");
+    let b = add_campaign(&host.db, account, "Campaign B");
+    let csv = format!("url,name,headline\n{victim_url},Bob From B's CSV,B's secret headline\n");
+    let bob = host
+        .db
+        .write_blocking(move |tx| {
+            import::apply(tx, import::parse(&csv).unwrap(), Some(b), 0)?;
+            Ok(pipeline::in_stage(tx, b, outlane::crm::Stage::Discovered, 10)?[0].lead.id)
+        })
+        .unwrap();
+    assert!(!host.registry.reload().await.has_errors());
+    let answers = report(host.call_for("hostile", Some(a)).await);
+
+    let merge = answers["merge"]["error"].as_str().unwrap_or_default();
+    assert!(merge.starts_with("Error::Invalid(") && merge.contains("may not merge"), "{answers}");
+    assert!(!merge.contains("bob"), "the refusal names nothing of B's: {merge}");
+    assert_eq!(answers["visible_before_discovery"], Value::Null);
+    assert_eq!(answers["seen_name"], Value::Null, "B's imported name leaked: {answers}");
+    assert_eq!(answers["seen_headline"], Value::Null, "{answers}");
+    assert!(answers["rename"]["ok"].is_string(), "a first profile may be saved: {answers}");
+    let replace = answers["replace"]["error"].as_str().unwrap_or_default();
+    assert!(replace.contains("another campaign shares"), "{answers}");
+
+    // B's lead is whole: the same row, its deal, its history, its own name.
+    let (deal, history) = host
+        .db
+        .read_blocking(move |c| {
+            let deal = pipeline::get(c, b, bob)?;
+            let history = pipeline::history(c, deal.deal_id)?;
+            Ok((deal, history))
+        })
+        .unwrap();
+    assert_eq!(deal.lead.full_name.as_deref(), Some("Bob From B's CSV"));
+    assert_eq!(deal.lead.headline.as_deref(), Some("B's secret headline"));
+    assert_eq!(deal.lead.member_id, None, "not merged with the member-id lead");
+    assert!(
+        history.iter().all(|h| h.actor != "hostile" || h.reason == "profile saved"),
+        "{history:?}"
+    );
 }

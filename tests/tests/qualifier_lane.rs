@@ -56,7 +56,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
                     .unwrap(),
                 )?
                 .unwrap();
-                leads::save_profile(tx, id, &profile_json(p).to_string(), None, "test", 2)?;
+                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
             }
             Ok(())
         })

@@ -196,7 +196,7 @@ impl Host for LaneState {
     ) -> Answer<()> {
         self.crm(move |tx, c, lane, now| {
             pipeline::get(tx, c.id, id)?;
-            leads::save_profile(tx, id, &profile_json, raw_json.as_deref(), lane, now)
+            leads::save_profile(tx, id, &profile_json, raw_json.as_deref(), Some(c.id), lane, now)
         })
         .await
     }

@@ -48,11 +48,13 @@ impl LaneState {
 
 impl Host for LaneState {
     async fn embed(&mut self, id: u64) -> Answer<()> {
-        let (q, _) = match self.qualifier().await {
+        let (q, campaign) = match self.qualifier().await {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(q.embed(id).await.map_err(|e| lane_error(&self.env.name, e)))
+        Ok(q.embed(campaign, id)
+            .await
+            .map_err(|e| lane_error(&self.env.name, e)))
     }
 
     async fn predict(&mut self, id: u64) -> Answer<Option<Prediction>> {
@@ -105,7 +107,13 @@ impl Host for LaneState {
         let source = match source {
             LabelSource::Llm => StoredSource::Llm,
             LabelSource::Model => StoredSource::Model,
-            LabelSource::Human => StoredSource::Human,
+            LabelSource::Human => {
+                return Ok(Err(self.deny(format!(
+                    "lane `{}` may not label as `human`: only a person does, from the CLI or the \
+                     console; a lane labels as `llm` or `model`",
+                    self.env.name
+                ))));
+            }
         };
         Ok(q.label(campaign, id, qualified, &reason, source)
             .await

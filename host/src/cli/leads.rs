@@ -234,6 +234,12 @@ struct CampaignView {
 
 #[derive(serde::Serialize)]
 struct DealSummary {
+    /// The name as this campaign knows it (its own import first, then the profile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// The headline as this campaign knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headline: Option<String>,
     stage: Stage,
     reason: Option<String>,
     stage_changed_ms: u64,
@@ -266,6 +272,8 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
                             .unwrap_or_default(),
                         history: pipeline::history(c, d.deal_id)?,
                         deal: DealSummary {
+                            name: d.lead.full_name,
+                            headline: d.lead.headline,
                             stage: d.stage,
                             reason: d.reason,
                             stage_changed_ms: d.stage_changed_ms,
@@ -290,9 +298,20 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
     let tz = TimeZone::system();
     let l = &detail.lead;
     println!("Lead {} — {}", l.id, l.url);
+    // The profile's name, else the one the first campaign imported; a campaign that knows
+    // the person by another name says so in its own section below.
+    let first = detail.campaigns.first().map(|c| &c.deal);
+    let name = l
+        .full_name
+        .as_deref()
+        .or(first.and_then(|d| d.name.as_deref()));
+    let headline = l
+        .headline
+        .as_deref()
+        .or(first.and_then(|d| d.headline.as_deref()));
     for (label, value) in [
-        ("name", l.full_name.as_deref()),
-        ("headline", l.headline.as_deref()),
+        ("name", name),
+        ("headline", headline),
         ("company", l.company.as_deref()),
         ("member id", l.member_id.as_deref()),
     ] {
@@ -318,6 +337,9 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
                 .map(|t| format!(" (next check {})", local_time(t, &tz)))
                 .unwrap_or_default()
         );
+        if let Some(own) = c.deal.name.as_deref().filter(|n| Some(*n) != name) {
+            println!("  known as {}", clean(own));
+        }
         let mut table = Table::new(&["WHEN", "FROM", "TO", "BY", "REASON"]);
         for h in &c.history {
             table.row(vec![

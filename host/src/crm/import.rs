@@ -279,15 +279,19 @@ pub fn apply(
     };
     for row in parsed.rows {
         let (lead, new) = leads::ensure(conn, &row.profile, now_ms)?;
-        leads::set_known_details(
-            conn,
-            lead,
-            row.full_name.as_deref(),
-            row.headline.as_deref(),
-        )?;
+        let (name, headline) = (row.full_name.as_deref(), row.headline.as_deref());
+        // A campaign's import is that campaign's knowledge; without a campaign it is kept on
+        // the lead for the campaign that takes it later.
         let added = match campaign {
-            Some(c) => pipeline::attach(conn, c, lead, "import", now_ms)?,
-            None => false,
+            Some(c) => {
+                let added = pipeline::attach(conn, c, lead, "import", now_ms)?;
+                pipeline::set_known_details(conn, c, lead, name, headline)?;
+                added
+            }
+            None => {
+                leads::set_known_details(conn, lead, name, headline)?;
+                false
+            }
         };
         report.new_leads += u32::from(new);
         report.added_to_campaign += u32::from(added);

@@ -221,11 +221,20 @@ fn company_id(conn: &Connection, name: &str, urn: Option<&str>, now_ms: u64) -> 
 
 /// Stores the parsed profile (and the raw Voyager JSON) of lead `id`, reconciles its ids
 /// with other leads, and moves its `discovered` deals to `enriched`. Run it in a transaction.
+///
+/// The profile must be the lead's own: each id it names must match the id of that kind the
+/// lead already has (vanity or member), and at least one must match. Nothing is written
+/// otherwise.
+///
+/// `caller` is the campaign of the lane saving it (`None` for the host itself). A lane may
+/// change only what its campaign owns: it may not merge away a lead that another campaign
+/// holds, nor replace a profile that another campaign shares.
 pub fn save_profile(
     conn: &Connection,
     id: u64,
     profile_json: &str,
     raw_json: Option<&str>,
+    caller: Option<u64>,
     actor: &str,
     now_ms: u64,
 ) -> CrmResult<()> {
@@ -244,31 +253,59 @@ pub fn save_profile(
     let mut lead = get(conn, id)?;
     let facts = facts(&profile);
     // The profile must be of this lead's person: one of its ids must be an id the lead
-    // already has. Otherwise a wrong parse (or a wrong lane) would merge two people.
+    // already has, and none may contradict one it has. Otherwise a wrong parse (or a wrong
+    // lane) would merge two people or rename one.
     let known = |p: &ProfileId| match p {
         ProfileId::Vanity(v) => lead.public_id.as_deref() == Some(v.as_str()),
         ProfileId::Member(m) => lead.member_id.as_deref() == Some(m.as_str()),
+    };
+    let contradicts = |p: &ProfileId| match p {
+        ProfileId::Vanity(v) => lead.public_id.as_deref().is_some_and(|have| have != v),
+        ProfileId::Member(m) => lead.member_id.as_deref().is_some_and(|have| have != m),
     };
     let ids: Vec<&ProfileId> = [&facts.vanity, &facts.member]
         .into_iter()
         .flatten()
         .collect();
-    if !ids.is_empty() && !ids.iter().any(|p| known(p)) {
+    if !ids.is_empty() && (!ids.iter().any(|p| known(p)) || ids.iter().any(|p| contradicts(p))) {
         return Err(CrmError::Invalid(format!(
-            "the profile is of {}, not of lead {id} ({}): not saved",
-            ids[0],
+            "the profile names {}, which is not lead {id} ({}): not saved",
+            ids.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" / "),
             lead.key()
         )));
     }
-    for identity in ids {
+    if let Some(campaign) = caller
+        && lead.profile_json.is_some()
+        && pipeline::in_other_campaigns(conn, id, campaign)?
+    {
+        return Err(CrmError::Invalid(format!(
+            "lead {id} ({}) already has a profile that another campaign shares: a lane of one \
+             campaign may not replace it",
+            lead.key()
+        )));
+    }
+    let mut merges = Vec::new();
+    for identity in &ids {
         if let Some(other) = find(conn, identity)?
             && other != id
         {
-            let gone = get(conn, other)?;
-            merge(conn, id, other)?;
-            lead.public_id = lead.public_id.or(gone.public_id);
-            lead.member_id = lead.member_id.or(gone.member_id);
+            if let Some(campaign) = caller
+                && pipeline::in_other_campaigns(conn, other, campaign)?
+            {
+                // Say nothing of the other lead: it is another campaign's.
+                return Err(CrmError::Invalid(format!(
+                    "the profile of lead {id} names a person another campaign holds under \
+                     another lead; a lane of one campaign may not merge them: not saved"
+                )));
+            }
+            merges.push(other);
         }
+    }
+    for other in merges {
+        let gone = get(conn, other)?;
+        merge(conn, id, other)?;
+        lead.public_id = lead.public_id.or(gone.public_id);
+        lead.member_id = lead.member_id.or(gone.member_id);
     }
     let public_id = facts
         .vanity

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_lane_state_scopes.sql",
         include_str!("../../../migrations/0006_lane_state_scopes.sql"),
     ),
+    (
+        7,
+        "0007_deal_known_facts.sql",
+        include_str!("../../../migrations/0007_deal_known_facts.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

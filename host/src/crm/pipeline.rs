@@ -63,13 +63,21 @@ pub struct DiscoverReport {
 const COLUMNS: &str = concat!(
     leads::lead_columns!(),
     ", d.id, d.campaign_id, d.stage, d.reason, d.stage_changed_ms, d.next_check_ms, \
-     d.backoff_hours"
+     d.backoff_hours, d.known_name, d.known_headline"
 );
 
+/// The lead as the deal's campaign sees it: what the campaign's own import said of the
+/// person first (a lane of another campaign cannot change it), then the fetched profile (or
+/// an import made before any campaign existed). Another campaign's import is never part of it.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<DealLead> {
     let base = leads::LEAD_COLUMNS;
+    let mut lead = leads::from_row(r)?;
+    let known_name: Option<String> = r.get(base + 7)?;
+    let known_headline: Option<String> = r.get(base + 8)?;
+    lead.full_name = known_name.or(lead.full_name);
+    lead.headline = known_headline.or(lead.headline);
     Ok(DealLead {
-        lead: leads::from_row(r)?,
+        lead,
         deal_id: r.get(base)?,
         campaign_id: r.get(base + 1)?,
         stage: r.get(base + 2)?,
@@ -129,6 +137,33 @@ pub fn attach(
         record_change(conn, deal, None, stage, "discovered", actor, now_ms)?;
     }
     Ok(inserted == 1)
+}
+
+/// Records what `campaign`'s import file says of `lead` (kept if the deal already has it):
+/// only that campaign sees it.
+pub fn set_known_details(
+    conn: &Connection,
+    campaign: u64,
+    lead: u64,
+    full_name: Option<&str>,
+    headline: Option<&str>,
+) -> CrmResult<()> {
+    conn.execute(
+        "UPDATE deals SET known_name = coalesce(known_name, ?3),
+             known_headline = coalesce(known_headline, ?4)
+         WHERE campaign_id = ?1 AND lead_id = ?2",
+        params![campaign, lead, full_name, headline],
+    )?;
+    Ok(())
+}
+
+/// Whether `lead` has a deal in a campaign other than `campaign`.
+pub fn in_other_campaigns(conn: &Connection, lead: u64, campaign: u64) -> CrmResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM deals WHERE lead_id = ?1 AND campaign_id != ?2)",
+        params![lead, campaign],
+        |r| r.get(0),
+    )?)
 }
 
 /// Adds profile URLs to `campaign`: known people are not duplicated, bad URLs are reported.

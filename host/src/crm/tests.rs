@@ -199,7 +199,7 @@ fn member_and_vanity_ids_are_reconciled_on_save() {
     })
     .to_string();
     f.db.write_blocking(move |tx| {
-        leads::save_profile(tx, by_member, &profile, Some("{}"), "enrich", MONDAY + HOUR)
+        leads::save_profile(tx, by_member, &profile, Some("{}"), None, "enrich", MONDAY + HOUR)
     })
     .unwrap();
     let (lead, count) =
@@ -234,7 +234,7 @@ fn save_profile_enriches_and_rejects_bad_json() {
     assert_eq!(f.stage(lead), Stage::Discovered);
     let err = f
         .db
-        .write_blocking(move |tx| leads::save_profile(tx, lead, "[1,2", None, "enrich", MONDAY))
+        .write_blocking(move |tx| leads::save_profile(tx, lead, "[1,2", None, None, "enrich", MONDAY))
         .unwrap_err();
     assert!(matches!(err, CrmError::Invalid(_)), "{err}");
     assert_eq!(f.stage(lead), Stage::Discovered);
@@ -243,6 +243,7 @@ fn save_profile_enriches_and_rejects_bad_json() {
             tx,
             lead,
             r#"{"public_identifier":"bob"}"#,
+            None,
             None,
             "enrich",
             MONDAY,
@@ -588,6 +589,7 @@ fn a_profile_of_someone_else_is_refused() {
                 amy,
                 r#"{"public_identifier":"zed"}"#,
                 None,
+                None,
                 "enrich",
                 MONDAY,
             )
@@ -595,7 +597,7 @@ fn a_profile_of_someone_else_is_refused() {
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("the profile is of zed, not of lead"),
+            .contains("the profile names zed, which is not lead"),
         "{err}"
     );
     assert_eq!(f.stage(zed), Stage::Qualified, "zed was not merged away");

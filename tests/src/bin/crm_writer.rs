@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
                     id.as_str(),
                     "x".repeat(400)
                 );
-                leads::save_profile(tx, lead, &profile, Some(&profile), "writer", now)?;
+                leads::save_profile(tx, lead, &profile, Some(&profile), None, "writer", now)?;
                 first.get_or_insert(lead);
             }
             Ok(first.expect("non-empty batch"))
