@@ -40,6 +40,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-qualifier-user",
     "fixture-connect-note",
     "fixture-hostile",
+    "fixture-hostile-browser",
     "lane-enrich",
     "lane-qualify",
     "lane-connect",

@@ -45,6 +45,7 @@ fn browser(s: &Setup) -> AccountBrowser {
         s.dir.path().join("browser"),
         s.db.clone(),
         Clock::real(),
+        outlane::browser::RequestGuard::default(),
     )
 }
 
@@ -316,6 +317,7 @@ async fn mid_session_checkpoints_error_pages_and_slow_pages() {
         s.dir.path().join("browser-2"),
         s.db.clone(),
         Clock::real(),
+        outlane::browser::RequestGuard::default(),
     );
     impatient
         .goto(&profile_url(&people[0].handle))
@@ -394,6 +396,14 @@ async fn typing_replaces_a_draft_and_newlines_are_never_enter() {
         s.sim.snapshot().messages.is_empty(),
         "a typed newline sent nothing"
     );
+    // What begin-action would hand out: one message to this friend.
+    b.guard().grant(outlane::browser::outward::Permit {
+        intent: 1,
+        call: 0,
+        action: outlane::crm::Action::Message,
+        ids: vec![outlane_linkedin::ProfileId::from_identifier(&friend).unwrap()],
+        used: false,
+    });
     b.press("Enter").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let sent = s.sim.snapshot().messages;

@@ -191,3 +191,266 @@ async fn a_lane_of_one_campaign_cannot_merge_away_read_or_rename_another_campaig
         "{history:?}"
     );
 }
+
+// ---- the browser: journal, popups, control API ------------------------------------------
+
+use outlane_simulator::{InitialRelationship, MessageVariant, Scenario, Simulator, UiVariant};
+
+/// A simulated LinkedIn where everyone can be invited directly and the last three are
+/// connections with a Message button. Returns the scenario, people to invite and connections.
+fn world() -> (Scenario, Vec<String>, Vec<(String, String)>) {
+    let mut s = Scenario::generate(33, 12);
+    for p in &mut s.people {
+        p.ui_variant = UiVariant::DirectConnect;
+        p.message_variant = MessageVariant::DirectButton;
+        p.relationship = InitialRelationship::None;
+        p.accept_after_ms = None;
+        p.decline_after_ms = None;
+        p.email_required = false;
+        p.restricted = false;
+        p.exists = true;
+        p.canonical_handle = None;
+    }
+    let n = s.people.len();
+    for p in &mut s.people[n - 3..] {
+        p.relationship = InitialRelationship::Connected;
+    }
+    let invite = s.people[..n - 3].iter().map(|p| p.handle.clone()).collect();
+    let friends = s.people[n - 3..]
+        .iter()
+        .map(|p| (p.handle.clone(), p.full_name()))
+        .collect();
+    (s, invite, friends)
+}
+
+/// A host whose lane `hostile` is `component`, granted `grants`, with browsers on `sim`.
+async fn browser_host(sim: &Simulator, component: &str, grants: &str, config: &str, origins: &str) -> TestHost {
+    let manifest = lane_entry(
+        "hostile",
+        component,
+        &format!(
+            "grants = [{grants}]\n[lane.browser]\norigins = [\"https://www.linkedin.com\"{origins}]\n[lane.config]\n{config}"
+        ),
+    );
+    let host = TestHost::with_site(&manifest, &sim.base_url()).await;
+    let viewer = sim.scenario().viewer;
+    account_with_campaign(&host.db, &viewer.email, &viewer.password);
+    let loaded = host.registry.reload().await;
+    assert!(!loaded.has_errors(), "{loaded:?}");
+    host
+}
+
+/// Posts the simulator received to its page endpoints (invite, message, withdraw).
+fn action_posts(sim: &Simulator) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/__sim/ui/"))
+        .map(|r| r.path)
+        .collect()
+}
+
+fn toml_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("{i:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_without_the_journal_sends_nothing_even_with_the_sdk_flows() {
+    let (scenario, invite, friends) = world();
+    let sim = Simulator::start(scenario).await.unwrap();
+    let friends_toml = friends
+        .iter()
+        .map(|(h, n)| format!("[{h:?}, {n:?}]"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config = format!(
+        "attack = \"send-without-journal\"\ninvite = [{}]\nmessage = [{friends_toml}]",
+        toml_list(&invite[..4])
+    );
+    let host = browser_host(&sim, "{guest:fixture-hostile-browser}", "\"browser\"", &config, "").await;
+    let answers = report(host.call("hostile").await);
+    let snapshot = sim.snapshot();
+    assert!(snapshot.invitations.is_empty(), "{:?}\n{answers}", snapshot.invitations);
+    assert!(snapshot.messages.is_empty(), "{:?}\n{answers}", snapshot.messages);
+    assert_eq!(action_posts(&sim), Vec::<String>::new(), "nothing reached the endpoints");
+    let text = answers.to_string();
+    assert!(
+        text.matches("holds no unused journal intent").count() >= 4 + friends.len(),
+        "every attempt was refused with the reason: {answers}"
+    );
+    let counted: i64 = host
+        .db
+        .call_blocking(|c| c.query_row("SELECT count(*) FROM rate_counters", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(counted, 0, "no limit was spent");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_intent_lets_one_request_through_for_its_own_person() {
+    use outlane::crm::{Stage, leads, pipeline};
+    use outlane_linkedin::ProfileId;
+    let (scenario, invite, friends) = world();
+    let sim = Simulator::start(scenario).await.unwrap();
+    let (friend, friend_name) = friends[0].clone();
+    let config = format!(
+        "attack = \"send-twice\"\ninvite = {:?}\nother = {:?}\nmessage = [{friend:?}, {friend_name:?}]",
+        invite[0], invite[1]
+    );
+    let host = browser_host(
+        &sim,
+        "{guest:fixture-hostile}",
+        "\"crm\", \"browser\", \"qualifier\"",
+        &config,
+        "",
+    )
+    .await;
+    let targets = [
+        (invite[0].clone(), Stage::Qualified),
+        (invite[1].clone(), Stage::Qualified),
+        (friend.clone(), Stage::Connected),
+    ];
+    host.db
+        .write_blocking(move |tx| {
+            for (handle, stage) in &targets {
+                let (id, _) = leads::ensure(tx, &ProfileId::from_identifier(handle).unwrap(), 0)?;
+                pipeline::attach(tx, 1, id, "test", 0)?;
+                let profile = serde_json::json!({ "public_identifier": handle });
+                leads::save_profile(tx, id, &profile.to_string(), None, None, "test", 0)?;
+                pipeline::set_stage(tx, 1, id, Stage::Qualified, "test", "test", 0)?;
+                if *stage == Stage::Connected {
+                    pipeline::set_stage(tx, 1, id, Stage::Connected, "test", "test", 0)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    let answers = report(host.call("hostile").await);
+    let snapshot = sim.snapshot();
+    let invited: Vec<&str> = snapshot.invitations.iter().map(|i| i.handle.as_str()).collect();
+    assert_eq!(invited, vec![invite[0].as_str()], "only the person of the intent: {answers}");
+    let messages: Vec<(&str, &str)> = snapshot
+        .messages
+        .iter()
+        .map(|m| (m.to_handle.as_str(), m.text.as_str()))
+        .collect();
+    assert_eq!(messages, vec![(friend.as_str(), "Hello, once")], "one message per intent: {answers}");
+    assert!(answers["other"].to_string().contains("holds no unused journal intent"), "{answers}");
+    assert!(answers["second"].to_string().contains("holds no unused journal intent"), "{answers}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tabs_and_windows_are_closed_before_their_first_request() {
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    let (scenario, _, _) = world();
+    let sim = Simulator::start(scenario).await.unwrap();
+    // The canary: a foreign origin that records every request it gets.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let canary = outlane_local_server::LocalServer::start(
+        0,
+        axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(uri.to_string());
+                "canary"
+            }
+        }),
+        "canary",
+    )
+    .await
+    .unwrap();
+    let canary_url = format!("http://{}", canary.addr());
+    // The page the lane may open: links and a button that open new tabs.
+    let own: Arc<Mutex<Vec<String>>> = Arc::default();
+    let own_log = own.clone();
+    let html = format!(
+        "<html><body>\
+         <a id=\"blank\" href=\"{canary_url}/popup?leak=1\" target=\"_blank\">a new tab</a><br>\
+         <button id=\"open\" onclick=\"window.open('{canary_url}/popup?leak=2')\">a window</button><br>\
+         <a id=\"blank-same-origin\" href=\"/other\" target=\"_blank\">same origin, new tab</a>\
+         </body></html>"
+    );
+    let pages = outlane_local_server::LocalServer::start(
+        0,
+        axum::Router::new()
+            .route(
+                "/page",
+                get(move || {
+                    let html = html.clone();
+                    async move { axum::response::Html(html) }
+                }),
+            )
+            .fallback(move |uri: axum::http::Uri| {
+                let log = own_log.clone();
+                async move {
+                    log.lock().unwrap().push(uri.to_string());
+                    "other"
+                }
+            }),
+        "pages",
+    )
+    .await
+    .unwrap();
+    let pages_url = format!("http://{}", pages.addr());
+    let config = format!("attack = \"popups\"\npage = \"{pages_url}/page\"");
+    let host = browser_host(
+        &sim,
+        "{guest:fixture-hostile-browser}",
+        "\"browser\"",
+        &config,
+        &format!(", \"{pages_url}\""),
+    )
+    .await;
+    let answers = report(host.call("hostile").await);
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        Vec::<String>::new(),
+        "the canary got a request: {answers}"
+    );
+    let own_requests: Vec<String> = own
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|u| *u != "/favicon.ico")
+        .cloned()
+        .collect();
+    assert_eq!(own_requests, Vec::<String>::new(), "a same-origin popup too: {answers}");
+    for t in answers["tries"].as_array().unwrap() {
+        // The refusal reaches the lane with the click, or with its next operation.
+        assert!(
+            t.to_string().contains("popups are refused") && !t.to_string().contains("NotFound"),
+            "the lane was told: {t}"
+        );
+    }
+    canary.stop().await;
+    pages.stop().await;
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_never_reach_the_control_api() {
+    let (scenario, _, _) = world();
+    let password = scenario.viewer.password.clone();
+    let sim = Simulator::start(scenario).await.unwrap();
+    let host = browser_host(
+        &sim,
+        "{guest:fixture-hostile-browser}",
+        "\"browser\"",
+        "attack = \"control-api\"",
+        "",
+    )
+    .await;
+    let answers = report(host.call("hostile").await);
+    for key in ["api_state", "api_dotted", "goto_state", "goto_scenario"] {
+        let text = answers[key]["error"].as_str().unwrap_or_default();
+        assert!(text.starts_with("Error::Denied(") && text.contains("control API"), "{key}: {answers}");
+    }
+    assert!(!answers.to_string().contains(&password), "the password leaked: {answers}");
+    sim.stop().await;
+}

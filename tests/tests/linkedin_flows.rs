@@ -86,7 +86,8 @@ fn scenario() -> (Scenario, People) {
 }
 
 async fn host(sim: &Simulator) -> TestHost {
-    let extra = "grants = [\"browser\"]\n[lane.browser]\norigins = [\"https://www.linkedin.com\"]";
+    let extra =
+        "grants = [\"browser\", \"crm\"]\n[lane.browser]\norigins = [\"https://www.linkedin.com\"]";
     let host = TestHost::with_site(
         &lane_entry(LANE, "{guest:fixture-linkedin-flows}", extra),
         &sim.base_url(),

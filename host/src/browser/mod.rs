@@ -4,7 +4,10 @@
 //! - [`launch`]: starting Chromium with a profile directory per account;
 //! - [`session`]: login, saved cookies, checkpoint and expiry handling, navigation;
 //! - [`dom`] and [`input`]: element queries, clicks and keystrokes;
-//! - [`guard`]: the lane's origin allow-list applied to every document request;
+//! - [`devtools`]: the host's own DevTools connection to the browser target;
+//! - [`guard`]: every request of the browser checked: one tab (popups refused), no control
+//!   paths, the lane's origin allow-list, and outward actions only with a journal permit;
+//! - [`outward`]: which requests invite, message or withdraw, and the permits for them;
 //! - [`api`]: Voyager calls signed with the session's csrf token;
 //! - [`cookies`]: the saved session (Playwright `storage_state` format).
 //!
@@ -13,15 +16,17 @@
 
 pub mod api;
 pub mod cookies;
+pub mod devtools;
 pub mod dom;
 pub mod guard;
 pub mod input;
 pub mod launch;
+pub mod outward;
 pub mod session;
 pub mod site;
 
 pub use dom::Query;
-pub use guard::{Allow, NavigationGuard};
+pub use guard::{Allow, RequestGuard};
 pub use session::{AccountBrowser, Visit};
 pub use site::{SiteError, SiteMap};
 
@@ -82,7 +87,9 @@ pub struct Browsers {
     data: DataDir,
     db: Db,
     clock: Clock,
+    rules: Vec<outward::OutwardRule>,
     sessions: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<AccountBrowser>>>>,
+    guards: Mutex<HashMap<u64, RequestGuard>>,
 }
 
 impl std::fmt::Debug for Browsers {
@@ -94,7 +101,8 @@ impl std::fmt::Debug for Browsers {
 }
 
 impl Browsers {
-    /// Browsers for LinkedIn at `site`, with profiles under `data`.
+    /// Browsers for LinkedIn at `site`, with profiles under `data`; outward actions are
+    /// known by the default rules.
     pub fn new(
         settings: BrowserConfig,
         site: SiteMap,
@@ -102,14 +110,49 @@ impl Browsers {
         db: Db,
         clock: Clock,
     ) -> Arc<Browsers> {
+        Browsers::with_rules(settings, site, data, db, clock, Vec::new())
+    }
+
+    /// Like [`Browsers::new`], with `extra` outward-action rules (`[[linkedin.outward]]`)
+    /// besides the default ones.
+    pub fn with_rules(
+        settings: BrowserConfig,
+        site: SiteMap,
+        data: DataDir,
+        db: Db,
+        clock: Clock,
+        extra: Vec<outward::OutwardRule>,
+    ) -> Arc<Browsers> {
+        let mut rules = outward::default_rules();
+        rules.extend(extra);
         Arc::new(Browsers {
             settings,
             site,
             data,
             db,
             clock,
+            rules,
             sessions: Mutex::new(HashMap::new()),
+            guards: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The request guard of `account`'s browser (it exists before the browser starts, so
+    /// `begin-action` can hand out permits without waiting for the tab).
+    pub fn guard(&self, account: u64) -> RequestGuard {
+        let mut guards = self.guards.lock().unwrap_or_else(|p| p.into_inner());
+        guards
+            .entry(account)
+            .or_insert_with(|| RequestGuard::new(self.rules.clone()))
+            .clone()
+    }
+
+    /// Withdraws every permit lane call `call` was given, on every account (the call ended).
+    pub fn revoke_call(&self, call: u64) {
+        let guards = self.guards.lock().unwrap_or_else(|p| p.into_inner());
+        for guard in guards.values() {
+            guard.revoke_call(call);
+        }
     }
 
     /// Where LinkedIn is served.
@@ -119,6 +162,7 @@ impl Browsers {
 
     /// The browser of `account` (not started until its first operation).
     pub fn session(&self, account: u64) -> Arc<tokio::sync::Mutex<AccountBrowser>> {
+        let guard = self.guard(account);
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         sessions
             .entry(account)
@@ -130,6 +174,7 @@ impl Browsers {
                     self.data.browser_profile(account),
                     self.db.clone(),
                     self.clock.clone(),
+                    guard,
                 )))
             })
             .clone()

@@ -4,7 +4,7 @@
 use super::BrowserError;
 use super::cookies::StorageState;
 use super::dom::{self, ClickSpot, Query};
-use super::guard::NavigationGuard;
+use super::guard::RequestGuard;
 use super::input::{self, Pace};
 use super::launch::{self, Chrome};
 use super::site::SiteMap;
@@ -86,12 +86,13 @@ pub struct AccountBrowser {
     verified: bool,
     logins: VecDeque<Instant>,
     last_saved: Option<Instant>,
-    guard: NavigationGuard,
+    guard: RequestGuard,
     guard_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl AccountBrowser {
-    /// The (not yet started) browser of `account`, with its profile in `profile_dir`.
+    /// The (not yet started) browser of `account`, with its profile in `profile_dir`, whose
+    /// every request passes `guard`.
     pub fn new(
         account: u64,
         settings: BrowserConfig,
@@ -99,6 +100,7 @@ impl AccountBrowser {
         profile_dir: PathBuf,
         db: Db,
         clock: Clock,
+        guard: RequestGuard,
     ) -> AccountBrowser {
         AccountBrowser {
             account,
@@ -111,7 +113,7 @@ impl AccountBrowser {
             verified: false,
             logins: VecDeque::new(),
             last_saved: None,
-            guard: NavigationGuard::default(),
+            guard,
             guard_task: None,
         }
     }
@@ -121,8 +123,9 @@ impl AccountBrowser {
         self.account
     }
 
-    /// The allow-list checked on every document request of the tab.
-    pub fn guard(&self) -> &NavigationGuard {
+    /// The rules every request of the browser passes (allow-list, popups, control paths,
+    /// outward-action permits).
+    pub fn guard(&self) -> &RequestGuard {
         &self.guard
     }
 
@@ -236,25 +239,30 @@ impl AccountBrowser {
 
     async fn start(&mut self) -> Result<(), BrowserError> {
         let chrome = launch::launch(&self.settings, &self.profile_dir).await?;
-        if let Some(state) = StorageState::load(&self.cookie_file())? {
-            // Cookie expiry is wall-clock time, whatever the daemon clock says.
-            let cookies = state.to_params(&self.site, unix_now_s());
-            if !cookies.is_empty() {
-                chrome
-                    .page
-                    .execute(SetCookiesParams::new(cookies))
-                    .await
-                    .map_err(|e| {
-                        BrowserError::Page(format!("cannot restore the saved cookies: {e}"))
-                    })?;
-            }
-        }
-        match self.guard.install(&chrome.page, self.site.clone()).await {
+        // The guard first: no request of this browser leaves it unchecked.
+        let ws = chrome.browser.websocket_address().clone();
+        let tab = chrome.page.target_id().as_ref().to_string();
+        match self.guard.install(&ws, &tab, self.site.clone()).await {
             Ok(task) => self.guard_task = Some(task),
             Err(e) => {
                 chrome.close().await;
                 return Err(BrowserError::Launch(format!(
-                    "cannot guard the tab's navigations: {e}"
+                    "cannot guard the browser's requests: {e}"
+                )));
+            }
+        }
+        if let Some(state) = StorageState::load(&self.cookie_file())? {
+            // Cookie expiry is wall-clock time, whatever the daemon clock says.
+            let cookies = state.to_params(&self.site, unix_now_s());
+            if !cookies.is_empty()
+                && let Err(e) = chrome.page.execute(SetCookiesParams::new(cookies)).await
+            {
+                if let Some(task) = self.guard_task.take() {
+                    task.abort();
+                }
+                chrome.close().await;
+                return Err(BrowserError::Page(format!(
+                    "cannot restore the saved cookies: {e}"
                 )));
             }
         }

@@ -2,7 +2,8 @@
 //! ([`crate::browser`]). The account is the one of the call's campaign (or of the only active
 //! campaign).
 
-use crate::browser::{AccountBrowser, Allow, BrowserError, Query};
+use crate::browser::guard::BlockReason;
+use crate::browser::{AccountBrowser, Allow, BrowserError, Query, outward};
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
 use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
@@ -63,23 +64,47 @@ impl LaneState {
         let env = self.env.clone();
         let allow: Allow =
             Arc::new(move |url: &str| env.grants.check_navigation(&env.name, url).is_ok());
-        browser.guard().set(&self.env.name, allow);
+        browser.guard().set(&self.env.name, self.call_id, allow);
         let result = op(&mut browser).await;
         let blocked = browser.guard().take_blocked();
-        if let Some(url) = blocked.first() {
-            let msg = self
-                .env
-                .grants
-                .check_navigation(&self.env.name, url)
-                .err()
-                .unwrap_or_default();
+        let refused = browser.guard().take_refused();
+        if let Some(b) = blocked.first() {
+            let url = &b.url;
+            let msg = match b.reason {
+                BlockReason::Popup => {
+                    return Ok(Err(self.deny(format!(
+                        "the page opened a new tab or window for {url}: it was closed before its \
+                         first request, popups are refused"
+                    ))));
+                }
+                BlockReason::ControlApi => {
+                    "it is the site's control API, which no lane reaches".to_string()
+                }
+                BlockReason::OffAllowList => self
+                    .env
+                    .grants
+                    .check_navigation(&self.env.name, url)
+                    .err()
+                    .unwrap_or_default(),
+            };
             browser.blank().await;
             return Ok(Err(self.deny(format!(
                 "the tab was about to open {url}, which was blocked: {msg}"
             ))));
         }
+        if let Some(why) = refused.first() {
+            return Ok(Err(self.deny(why.clone())));
+        }
         Ok(result.map_err(|e| lane_error(&self.env.name, e)))
     }
+}
+
+/// Whether `url` (canonical form) is on the site's control API.
+fn is_control(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.origin().ascii_serialization() == outlane_linkedin::CANONICAL_BASE
+            && outward::is_control_path(u.path())
+    })
 }
 
 impl Host for LaneState {
@@ -91,6 +116,12 @@ impl Host for LaneState {
             Ok(u) => u,
             Err(msg) => return Ok(Err(self.deny(msg))),
         };
+        if is_control(parsed.as_str()) {
+            return Ok(Err(self.deny(format!(
+                "lane `{}` may not open {url}: it is the site's control API, which no lane reaches",
+                self.env.name
+            ))));
+        }
         self.browser(async move |b| {
             let visit = b.goto(&parsed).await?;
             Ok(Page {
@@ -151,6 +182,13 @@ impl Host for LaneState {
         let canonical = format!("{}{}", outlane_linkedin::CANONICAL_BASE, path);
         if let Err(msg) = self.env.grants.check_navigation(&self.env.name, &canonical) {
             return Ok(Err(self.deny(msg)));
+        }
+        if is_control(&canonical) {
+            return Ok(Err(self.deny(format!(
+                "lane `{}` may not call {path}: only the site's API is reachable, never its \
+                 control API",
+                self.env.name
+            ))));
         }
         self.browser(async move |b| {
             let answer = b.api_get(&path).await?;

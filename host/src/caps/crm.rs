@@ -13,6 +13,7 @@ use crate::runtime::bindings::outlane::lanes::crm::{
 use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use crate::browser::outward::Permit;
 use outlane_linkedin::ProfileId;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
@@ -275,10 +276,33 @@ impl Host for LaneState {
     }
 
     async fn begin_action(&mut self, id: u64, action: Action, detail: String) -> Answer<u64> {
-        self.crm(move |tx, c, lane, now| {
-            journal::begin(tx, c, id, action_in(action), &detail, lane, now)
-        })
-        .await
+        let begun = self
+            .crm(move |tx, c, lane, now| {
+                let intent = journal::begin(tx, c, id, action_in(action), &detail, lane, now)?;
+                let lead = leads::get(tx, id)?;
+                let ids: Vec<ProfileId> = [
+                    lead.public_id.map(ProfileId::Vanity),
+                    lead.member_id.map(ProfileId::Member),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                Ok((intent, c.account_id, ids))
+            })
+            .await?;
+        Ok(begun.map(|(intent, account, ids)| {
+            // The one request this intent allows, for this call only (see browser::outward).
+            if let Some(browsers) = &self.env.services.browsers {
+                browsers.guard(account).grant(Permit {
+                    intent,
+                    call: self.call_id,
+                    action: action_in(action),
+                    ids,
+                    used: false,
+                });
+            }
+            intent
+        }))
     }
 
     async fn finish_action(&mut self, intent: u64, outcome: ActionResult) -> Answer<()> {
@@ -286,10 +310,17 @@ impl Host for LaneState {
             ActionResult::Done(text) => Outcome::Done(text),
             ActionResult::NotDone(text) => Outcome::NotDone(text),
         };
-        self.crm(move |tx, c, lane, now| {
-            journal::finish(tx, intent, Some(c.id), &outcome, lane, now)
-        })
-        .await
+        let finished = self
+            .crm(move |tx, c, lane, now| {
+                journal::finish(tx, intent, Some(c.id), &outcome, lane, now)?;
+                Ok(c.account_id)
+            })
+            .await?;
+        Ok(finished.map(|account| {
+            if let Some(browsers) = &self.env.services.browsers {
+                browsers.guard(account).revoke_intent(intent);
+            }
+        }))
     }
 
     async fn open_intents(&mut self, action: Action) -> Answer<Vec<OpenIntent>> {

@@ -203,11 +203,16 @@ pub fn finish(
     lane: &str,
     now_ms: u64,
 ) -> CrmResult<()> {
-    let intent = get(conn, id)?;
+    // Another campaign's intent and one that does not exist get the same answer, so that a
+    // lane learns nothing about ids outside its campaign.
+    let not_here = || CrmError::NotFound(format!("no journal entry {id} in this campaign"));
+    let intent = match get(conn, id) {
+        Ok(intent) => intent,
+        Err(CrmError::NotFound(_)) => return Err(not_here()),
+        Err(e) => return Err(e),
+    };
     if campaign.is_some_and(|c| c != intent.campaign_id) {
-        return Err(CrmError::NotFound(format!(
-            "no journal entry {id} in this campaign"
-        )));
+        return Err(not_here());
     }
     if let Some(result) = &intent.result {
         return Err(CrmError::Invalid(format!(

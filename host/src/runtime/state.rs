@@ -14,6 +14,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 /// Bytes of guest stderr kept per call (panic messages end up here).
 const STDERR_CAPACITY: usize = 64 * 1024;
 
+/// The next call id (see [`LaneState::call_id`]).
+static NEXT_CALL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// What a lane is, for the host functions it calls.
 #[derive(Debug)]
 pub struct LaneEnv {
@@ -82,6 +85,9 @@ pub struct LaneState {
     /// The campaign this call runs for (from the call context); `None` means the only active
     /// campaign.
     pub campaign: Option<u64>,
+    /// A number unique to this store in the daemon's life: what the browser's outward-action
+    /// permits are bound to, so that none outlives the call that was given it.
+    pub call_id: u64,
     stderr: MemoryOutputPipe,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -106,6 +112,7 @@ impl LaneState {
             denials: Vec::new(),
             host_only: false,
             campaign: None,
+            call_id: NEXT_CALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             stderr,
             wasi,
             table: ResourceTable::new(),
@@ -117,6 +124,15 @@ impl LaneState {
         String::from_utf8_lossy(&self.stderr.contents())
             .trim()
             .to_string()
+    }
+}
+
+impl Drop for LaneState {
+    /// The call is over: whatever permits to act it was given and did not use are withdrawn.
+    fn drop(&mut self) {
+        if let Some(browsers) = &self.env.services.browsers {
+            browsers.revoke_call(self.call_id);
+        }
     }
 }
 
