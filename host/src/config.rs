@@ -9,6 +9,12 @@
 //!                                 # simulator's clock and skip idle time with it
 //! [linkedin]
 //! base_url = "https://www.linkedin.com"  # the simulator's address in tests and the demo
+//! [[linkedin.outward]]            # more requests that act (besides the built-in ones): the
+//! action = "invite"               # browser lets them out only with a journal intent
+//! path = "/voyager/api/newInvitationEndpoint"
+//! method = "POST"                 # default
+//! query = "action=create"         # optional: text the query must contain
+//! target = "urn"                  # how it names the person: "urn", "json:<field>" or "none"
 //! [browser]
 //! executable = "/usr/bin/chromium" # default: $OUTLANE_CHROMIUM, then chromium on PATH
 //! headless = true
@@ -246,12 +252,17 @@ pub struct LinkedinConfig {
     /// always see `https://www.linkedin.com` URLs; the host maps them onto this address.
     #[serde(default = "linkedin_site")]
     pub base_url: String,
+    /// More requests that invite, message or withdraw, besides the built-in ones (for when
+    /// LinkedIn changes its endpoints): the browser lets them out only with a journal intent.
+    #[serde(default)]
+    pub outward: Vec<crate::browser::outward::OutwardRule>,
 }
 
 impl Default for LinkedinConfig {
     fn default() -> Self {
         LinkedinConfig {
             base_url: linkedin_site(),
+            outward: Vec::new(),
         }
     }
 }
@@ -543,6 +554,27 @@ mod tests {
         std::fs::write(&p, "[llm]\ntimeout = \"500000000000years\"\n").unwrap();
         let e = Config::load(&p, true).unwrap_err().to_string();
         assert!(e.contains(":2:") && e.contains("too long"), "{e}");
+    }
+
+    #[test]
+    fn more_outward_actions_can_be_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("outlane.toml");
+        std::fs::write(
+            &p,
+            "[[linkedin.outward]]\naction = \"invite\"\npath = \"/voyager/api/x\"\ntarget = \"json:member\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&p, true).unwrap();
+        assert_eq!(c.linkedin.outward.len(), 1);
+        assert_eq!(c.linkedin.outward[0].method, "POST");
+        std::fs::write(
+            &p,
+            "[[linkedin.outward]]\naction = \"invite\"\npath = \"/x\"\ntarget = \"json:\"\n",
+        )
+        .unwrap();
+        let e = Config::load(&p, true).unwrap_err().to_string();
+        assert!(e.contains("json:<field>"), "{e}");
     }
 
     #[test]

@@ -454,3 +454,99 @@ async fn lanes_never_reach_the_control_api() {
     assert!(!answers.to_string().contains(&password), "the password leaked: {answers}");
     sim.stop().await;
 }
+
+// ---- shutdown ---------------------------------------------------------------------------
+
+/// `outlane run` over a manifest with one lane that never returns (CPU and wall limits of an
+/// hour), started in a data directory of its own. Returns the child and the directory.
+fn daemon_in_an_endless_call() -> (std::process::Child, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("lanes.toml");
+    std::fs::write(
+        &manifest,
+        outlane_tests::host::expand(
+            &lane_entry(
+                "spin",
+                "{guest:fixture-spin}",
+                "[lane.limits]\ncpu = \"1h\"\nwall = \"1h\"",
+            ),
+            dir.path(),
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("outlane.toml");
+    std::fs::write(&config, "").unwrap();
+    let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+    let child = std::process::Command::new(outlane_tests::pipeline::outlane_bin())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg("--manifest")
+        .arg(&manifest)
+        .env("RUST_LOG", "info,outlane=debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // Wait until the endless call has started.
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(dir.path().join("daemon.log"))
+        .unwrap_or_default()
+        .contains("call 1 starts")
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the daemon never called");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (child, dir)
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits up to `limit` for `child` to exit; kills it and fails if it does not.
+fn exits_within(child: &mut std::process::Child, limit: std::time::Duration, dir: &std::path::Path) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the daemon did not exit within {limit:?}; its log:\n{}",
+                std::fs::read_to_string(dir.join("daemon.log")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_call_that_does_not_end_cannot_hold_up_shutdown() {
+    let (mut child, dir) = daemon_in_an_endless_call();
+    sigterm(&child);
+    // The grace is 10 s; a little more for the process to wind down.
+    let status = exits_within(&mut child, std::time::Duration::from_secs(30), dir.path());
+    assert!(status.success(), "{status}");
+    let log = std::fs::read_to_string(dir.path().join("daemon.log")).unwrap();
+    assert!(log.contains("did not finish within 10s of shutdown"), "{log}");
+}
+
+#[test]
+fn a_second_signal_stops_at_once() {
+    let (mut child, dir) = daemon_in_an_endless_call();
+    sigterm(&child);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    sigterm(&child);
+    let status = exits_within(&mut child, std::time::Duration::from_secs(5), dir.path());
+    assert_eq!(status.code(), Some(130), "{status}");
+}

@@ -184,6 +184,32 @@ fn stop_orphan(profile_dir: &Path, user_data: &Path) {
     }
 }
 
+/// Kills, at once, every Chromium recorded in the profile directories under `profiles`
+/// (`browser/account-*/chromium.pid`) that still runs on its profile: for a daemon that must
+/// stop now (a second signal), not a moment later.
+pub fn kill_recorded(profiles: &Path) {
+    let Ok(dirs) = std::fs::read_dir(profiles) else {
+        return;
+    };
+    for dir in dirs.flatten() {
+        let profile = dir.path();
+        let Some(pid) = std::fs::read_to_string(profile.join(PID_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let user_data = profile.join("chromium");
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(&*user_data.to_string_lossy()) {
+            // SAFETY: kill(2) on a pid we just checked runs Chromium on our own profile.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// The pid in Chromium's `SingletonLock` (a symlink to `<hostname>-<pid>`).
 fn lock_holder(user_data: &Path) -> Option<u32> {
     let target = std::fs::read_link(user_data.join("SingletonLock")).ok()?;

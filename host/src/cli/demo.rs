@@ -26,11 +26,12 @@ pub struct DemoArgs {
     /// Stop once this many people are completed (connected and messaged).
     #[arg(long, default_value_t = 20)]
     target: u64,
-    /// Stop after this much real time even if the target is not reached.
-    #[arg(long, value_parser = HumanDuration::parse, default_value = "15m")]
-    timeout: HumanDuration,
-    /// Keep running after the target (until Ctrl-C); lanes edited and rebuilt meanwhile are
-    /// hot-reloaded.
+    /// Stop after this much real time even if the target is not reached (default 15m; with
+    /// --keep-running, no limit unless given).
+    #[arg(long, value_parser = HumanDuration::parse)]
+    timeout: Option<HumanDuration>,
+    /// Keep running after the target (until Ctrl-C or --timeout); lanes edited and rebuilt
+    /// meanwhile are hot-reloaded.
     #[arg(long)]
     keep_running: bool,
     /// The lane manifest.
@@ -220,15 +221,30 @@ async fn progress(
                 "Still running (--keep-running): edit and rebuild a lane to see it reloaded; Ctrl-C stops."
             );
         }
-        if started.elapsed() >= args.timeout.0 && !args.keep_running {
+        if let Some(limit) = time_limit(args)
+            && started.elapsed() >= limit
+        {
             println!(
                 "Time limit of {} reached.",
-                humantime::format_duration(args.timeout.0)
+                humantime::format_duration(limit)
             );
             return;
         }
     }
 }
+
+/// How long the demo may run: `--timeout`, else 15 minutes, else (with `--keep-running`)
+/// until Ctrl-C.
+fn time_limit(args: &DemoArgs) -> Option<Duration> {
+    match (args.timeout, args.keep_running) {
+        (Some(t), _) => Some(t.0),
+        (None, false) => Some(DEFAULT_TIMEOUT),
+        (None, true) => None,
+    }
+}
+
+/// The demo's time limit when none is given.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// "discovered 12  enriched 3 ..." in pipeline order, terminal stages after a bar.
 fn funnel_line(summary: &demo::DemoSummary) -> String {

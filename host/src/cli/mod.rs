@@ -67,12 +67,13 @@ pub fn open_host(
         .with_context(|| format!("cannot create the data directory {}", data.root().display()))?;
     let db = Db::open(&data.database())?;
     let site = SiteMap::new(&config.linkedin.base_url)?;
-    let browsers = Browsers::new(
+    let browsers = Browsers::with_rules(
         config.browser.clone(),
         site,
         data.clone(),
         db.clone(),
         clock.clone(),
+        config.linkedin.outward.clone(),
     );
     let llm = Llm::new(config.llm.clone().with_env(), db.clone(), clock.clone())?;
     let services = HostServices::new(db.clone(), clock.clone())

@@ -65,7 +65,9 @@ pub fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Loads the lanes, watches them for changes and runs the daemon until SIGINT, SIGTERM or
-/// `stop` completes; then finishes the call in progress and closes the browsers.
+/// `stop` completes; then lets the call in progress finish (for at most
+/// [`outlane::daemon::SHUTDOWN_GRACE`]) and closes the browsers. A second SIGINT or SIGTERM
+/// exits at once.
 pub async fn serve(
     registry: Arc<Registry>,
     clock: Clock,
@@ -86,15 +88,43 @@ pub async fn serve(
     let services: HostServices = registry.runtime().services().clone();
     let daemon = tokio::spawn(Daemon::new(registry, clock, services.subscribe_shutdown()).run());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let grace = outlane::daemon::SHUTDOWN_GRACE.as_secs();
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the current call"),
-        _ = term.recv() => tracing::info!("terminated: finishing the current call"),
+        _ = tokio::signal::ctrl_c() => tracing::info!(
+            "interrupted: finishing the current call (up to {grace}s; press Ctrl-C again to stop at once)"
+        ),
+        _ = term.recv() => tracing::info!(
+            "terminated: finishing the current call (up to {grace}s; a second SIGTERM stops at once)"
+        ),
         _ = stop => {}
     }
     services.request_shutdown();
+    // A second signal stops at once: the journal keeps whatever was begun safe (it is checked,
+    // never repeated, at the next start), and the browsers are killed rather than closed.
+    let profiles = data_dir.join("browser");
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        tracing::warn!("second signal: stopping now; unfinished actions are checked at the next start");
+        outlane::browser::launch::kill_recorded(&profiles);
+        std::process::exit(130);
+    });
     daemon.await.context("the daemon task failed")?;
-    if let Some(browsers) = &services.browsers {
-        browsers.close_all().await;
+    if let Some(browsers) = &services.browsers
+        && tokio::time::timeout(CLOSE_BROWSERS, browsers.close_all())
+            .await
+            .is_err()
+    {
+        tracing::warn!(
+            "the browsers did not close within {}s: killing them",
+            CLOSE_BROWSERS.as_secs()
+        );
+        outlane::browser::launch::kill_recorded(&data_dir.join("browser"));
     }
     Ok(())
 }
+
+/// How long closing the browsers (saving their cookies) may take at shutdown.
+const CLOSE_BROWSERS: std::time::Duration = std::time::Duration::from_secs(15);

@@ -54,6 +54,12 @@ pub struct Daemon {
 /// or an account resumed from the CLI is picked up within this, real time).
 const RESCAN: Duration = Duration::from_secs(5);
 
+/// How long the call in flight may go on once shutdown is asked for. Lanes see
+/// `should-stop` turn true and pauses end at once; a call still running after this is
+/// stopped where it is: an action it began stays open in the journal and is checked (never
+/// repeated) at the next start.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 impl Daemon {
     /// A daemon over `registry` that stops when `shutdown` turns true.
     pub fn new(registry: Arc<Registry>, clock: Clock, shutdown: watch::Receiver<bool>) -> Daemon {
@@ -172,16 +178,13 @@ impl Daemon {
                 campaign = target.campaign_name.as_deref().unwrap_or("-"),
                 "call {run_id} starts"
             );
-            let outcome = call(
-                lane.clone(),
-                CallContext {
-                    lane: target.key.lane.clone(),
-                    run_id,
-                    campaign_id: target.key.campaign,
-                    now_ms: started,
-                },
-            )
-            .await;
+            let ctx = CallContext {
+                lane: target.key.lane.clone(),
+                run_id,
+                campaign_id: target.key.campaign,
+                now_ms: started,
+            };
+            let outcome = call_until_shutdown(lane.clone(), ctx, &mut self.shutdown).await;
             let ended = self.clock.now_ms();
             trimmer.maybe_trim().await;
             let schedule = schedules
@@ -293,15 +296,68 @@ fn format_utc(ms: u64) -> String {
 /// One lane call (can-execute, then execute if it has work) in a task of its own, so that even
 /// a panic in a host function ends as an outcome instead of taking the daemon down.
 pub async fn call(lane: Arc<LoadedLane>, ctx: CallContext) -> CallOutcome {
-    let task = tokio::spawn(async move {
+    spawn_call(lane, ctx)
+        .await
+        .unwrap_or_else(|e| CallOutcome::Trap(format!("the host failed during the call: {e}")))
+}
+
+fn spawn_call(lane: Arc<LoadedLane>, ctx: CallContext) -> tokio::task::JoinHandle<CallOutcome> {
+    tokio::spawn(async move {
         match runner::can_execute(&lane, &ctx).await {
             Ok(true) => runner::execute(&lane, &ctx).await,
             Ok(false) => CallOutcome::Idle("nothing to do".into()),
             Err(outcome) => outcome,
         }
-    });
-    task.await
-        .unwrap_or_else(|e| CallOutcome::Trap(format!("the host failed during the call: {e}")))
+    })
+}
+
+/// Like [`call`], but once `shutdown` turns true the call has [`SHUTDOWN_GRACE`] to finish;
+/// then it is stopped (its task aborted, its store dropped) and the outcome says so.
+async fn call_until_shutdown(
+    lane: Arc<LoadedLane>,
+    ctx: CallContext,
+    shutdown: &mut watch::Receiver<bool>,
+) -> CallOutcome {
+    let name = ctx.lane.clone();
+    let mut task = spawn_call(lane, ctx);
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            done = &mut task => {
+                return done.unwrap_or_else(|e| {
+                    CallOutcome::Trap(format!("the host failed during the call: {e}"))
+                });
+            }
+            _ = shutdown.wait_for(|stop| *stop), if deadline.is_none() => {
+                tracing::info!(
+                    lane = name.as_str(),
+                    "shutting down: the call in progress has {}s to finish",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                deadline = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+            }
+            _ = sleep_until_some(deadline), if deadline.is_some() => {
+                task.abort();
+                tracing::warn!(
+                    lane = name.as_str(),
+                    "the call did not finish within {}s of shutdown: stopped; an action it \
+                     began stays open in the journal and is checked at the next start",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                return CallOutcome::Timeout(format!(
+                    "stopped at shutdown after {}s",
+                    SHUTDOWN_GRACE.as_secs()
+                ));
+            }
+        }
+    }
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Adds schedules for new targets (restored from the database when it has one, else due
