@@ -550,3 +550,51 @@ fn a_second_signal_stops_at_once() {
     let status = exits_within(&mut child, std::time::Duration::from_secs(5), dir.path());
     assert_eq!(status.code(), Some(130), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_report_is_cut_and_lane_text_cannot_forge_a_log_line() {
+    use outlane::clock::Clock;
+    use outlane::daemon::{CallRecord, Daemon};
+    let logs = outlane_tests::capture_logs();
+    let host = TestHost::new(&hostile("big-report", "size = 20971520", "")).await;
+    account_with_campaign(&host.db, "one@example.com", "pw");
+    // Any hour of any day is working time for this account.
+    host.db
+        .call_blocking(|c| {
+            c.execute(
+                "UPDATE accounts SET work_start_min = 0, work_end_min = 1440, work_days = '1,2,3,4,5,6,7'",
+                [],
+            )
+        })
+        .unwrap();
+    assert!(!host.registry.reload().await.has_errors());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<CallRecord>();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(Daemon::new(host.registry.clone(), Clock::real(), stopped).observe(tx).run());
+    let record = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+        .await
+        .expect("no call within a minute")
+        .unwrap();
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    let summary = match &record.outcome {
+        CallOutcome::Worked(s) => s.clone(),
+        other => panic!("{other}"),
+    };
+    assert!(summary.len() < 70 << 10, "kept {} bytes of the summary", summary.len());
+    assert!(summary.ends_with("more bytes cut)"), "says it was cut");
+    let status = outlane::crm::lane_status::get(&host.db, "hostile").unwrap().unwrap();
+    let stored = status.last_summary.unwrap_or_default();
+    assert!(stored.chars().count() < 2100, "stored {} characters", stored.chars().count());
+    let text = logs.text();
+    let ours: Vec<&str> = text.lines().filter(|l| l.contains("forged")).collect();
+    assert!(!ours.is_empty(), "the lane's lines were logged");
+    assert!(
+        ours.iter().all(|l| l.contains("hostile")),
+        "every line with the lane's text is tagged with the lane: a newline forged one: {ours:?}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("2026-12-02T10:00:00")),
+        "a lane's newline started a log line of its own"
+    );
+}

@@ -12,6 +12,7 @@ const STOP_MARGIN: Duration = Duration::from_secs(5);
 impl Host for LaneState {
     async fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
         let lane = self.env.name.as_str();
+        let message = crate::runtime::outcome::for_log(&message);
         match level {
             Level::Trace => tracing::trace!(target: "lane", lane, "{message}"),
             Level::Debug => tracing::debug!(target: "lane", lane, "{message}"),

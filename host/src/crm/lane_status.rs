@@ -75,7 +75,8 @@ pub async fn record_run(
     next_run_ms: u64,
     failures: u32,
 ) -> Result<(), DbError> {
-    let (lane, outcome, summary) = (lane.to_owned(), outcome.to_owned(), summary.to_owned());
+    let summary = crate::runtime::outcome::for_log(summary);
+    let (lane, outcome) = (lane.to_owned(), outcome.to_owned());
     db.call(move |c| {
         c.execute(
             "INSERT INTO lane_status (lane, last_run_ms, last_outcome, last_summary, next_run_ms, failures)

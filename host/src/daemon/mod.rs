@@ -410,6 +410,12 @@ fn pick(
 /// One line per call: lane, campaign, what happened (the lane's summary names the lead) and
 /// when it runs next. Idle runs are logged at debug level: they are not actions.
 fn log_call(target: &Target, outcome: &CallOutcome, schedule: &Schedule, clock: &Clock) {
+    let (failure, paused_by_limit, idle, detail) = (
+        outcome.is_failure(),
+        outcome.is_paused_by_limit(),
+        matches!(outcome, CallOutcome::Idle(_)),
+        outcome.detail(),
+    );
     let wait = Duration::from_millis(schedule.next_due_ms.saturating_sub(clock.now_ms()));
     let rounded = if wait < Duration::from_secs(10) {
         Duration::from_millis(wait.as_millis() as u64 / 100 * 100)
@@ -418,8 +424,9 @@ fn log_call(target: &Target, outcome: &CallOutcome, schedule: &Schedule, clock: 
     };
     let next = humantime::format_duration(rounded);
     let name = target.key.lane.as_str();
+    let outcome = crate::runtime::outcome::for_log(&outcome.to_string());
     let campaign = target.campaign_name.as_deref().unwrap_or("-");
-    if outcome.is_failure() {
+    if failure {
         tracing::warn!(
             lane = name,
             campaign,
@@ -427,14 +434,14 @@ fn log_call(target: &Target, outcome: &CallOutcome, schedule: &Schedule, clock: 
             outcome,
             schedule.failures
         );
-    } else if outcome.is_paused_by_limit() {
+    } else if paused_by_limit {
         tracing::info!(
             lane = name,
             campaign,
             "waiting for a limit: {} — next run in {next}",
-            outcome.detail()
+            crate::runtime::outcome::for_log(&detail)
         );
-    } else if matches!(outcome, CallOutcome::Idle(_)) {
+    } else if idle {
         tracing::debug!(lane = name, campaign, "{outcome} — next run in {next}");
     } else {
         tracing::info!(lane = name, campaign, "{outcome} — next run in {next}");

@@ -4,6 +4,48 @@
 use super::bindings::LaneError;
 use std::fmt;
 
+/// Most bytes of a lane's summary or error message the host keeps (the rest is cut).
+pub const MAX_LANE_TEXT: usize = 64 << 10;
+/// Most characters of a lane's text in one log line or in `lane_status`.
+pub const MAX_LOG_CHARS: usize = 2000;
+
+/// `text` cut to at most `max` bytes (at a character boundary), saying how much was cut.
+pub fn clip(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes cut)", &text[..end], text.len() - end)
+}
+
+/// Lane text made safe for one log line or a status field: control characters escaped (a
+/// newline cannot start a forged log line, an escape sequence cannot recolour the terminal),
+/// and cut to [`MAX_LOG_CHARS`] characters.
+pub fn for_log(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_LOG_CHARS + 16));
+    let mut chars = 0;
+    for c in text.chars() {
+        if chars >= MAX_LOG_CHARS {
+            out.push_str(&format!("… ({} more bytes cut)", text.len() - out.len()));
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() || outlane_linkedin::text::is_invisible(c) => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+        chars += 1;
+    }
+    out
+}
+
 /// The classified end of one lane call.
 #[derive(Debug, Clone)]
 pub enum CallOutcome {
@@ -76,5 +118,25 @@ impl CallOutcome {
 impl fmt::Display for CallOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.class(), self.detail())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_text_is_cut_and_cannot_forge_lines() {
+        let forged = "done\n2026-12-02T10:00:00Z  INFO outlane: account paused";
+        assert_eq!(
+            for_log(forged),
+            "done\\n2026-12-02T10:00:00Z  INFO outlane: account paused"
+        );
+        assert!(!for_log("a\u{1b}[31mred").contains('\u{1b}'));
+        let long = for_log(&"x".repeat(5000));
+        assert!(long.starts_with(&"x".repeat(2000)) && long.contains("3000 more bytes cut"));
+        let clipped = clip("é".repeat(100), 5);
+        assert!(clipped.starts_with("éé…"), "{clipped}");
+        assert_eq!(clip("short".into(), 10), "short");
     }
 }

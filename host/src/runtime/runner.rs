@@ -9,7 +9,7 @@
 
 use super::bindings::{CallContext, LaneError, LaneInfo, LanePre, Report, ReportOutcome};
 use super::loader::LoadedLane;
-use super::outcome::CallOutcome;
+use super::outcome::{CallOutcome, MAX_LANE_TEXT, clip, for_log};
 use super::state::{LaneEnv, LaneState};
 use crate::manifest::SandboxLimits;
 use std::sync::Arc;
@@ -103,17 +103,29 @@ pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
         Ok(Ok(Report {
             outcome: ReportOutcome::Worked,
             summary,
-        })) => CallOutcome::Worked(summary),
+        })) => CallOutcome::Worked(clip(summary, MAX_LANE_TEXT)),
         Ok(Ok(Report {
             outcome: ReportOutcome::Idle,
             summary,
-        })) => CallOutcome::Idle(summary),
+        })) => CallOutcome::Idle(clip(summary, MAX_LANE_TEXT)),
         Ok(Err(error)) => lane_error(error),
         Err(outcome) => outcome,
     }
 }
 
 fn lane_error(error: LaneError) -> CallOutcome {
+    let error = match error {
+        LaneError::Denied(m) => LaneError::Denied(clip(m, MAX_LANE_TEXT)),
+        LaneError::NotFound(m) => LaneError::NotFound(clip(m, MAX_LANE_TEXT)),
+        LaneError::Invalid(m) => LaneError::Invalid(clip(m, MAX_LANE_TEXT)),
+        LaneError::Auth(m) => LaneError::Auth(clip(m, MAX_LANE_TEXT)),
+        LaneError::Transient(m) => LaneError::Transient(clip(m, MAX_LANE_TEXT)),
+        LaneError::Internal(m) => LaneError::Internal(clip(m, MAX_LANE_TEXT)),
+        LaneError::RateLimited(mut hit) => {
+            hit.reason = clip(hit.reason, MAX_LANE_TEXT);
+            LaneError::RateLimited(hit)
+        }
+    };
     match error {
         LaneError::Denied(msg) => CallOutcome::Denied(msg),
         other => CallOutcome::LaneError(other),
@@ -130,7 +142,7 @@ fn finish<T>(
     let state = store.data();
     let stderr = state.stderr_text();
     if !stderr.is_empty() {
-        tracing::warn!(target: "lane", lane = state.env.name.as_str(), "stderr: {stderr}");
+        tracing::warn!(target: "lane", lane = state.env.name.as_str(), "stderr: {}", for_log(&stderr));
     }
     match result {
         Ok(Ok(value)) => Ok(value),
