@@ -47,8 +47,7 @@ use std::time::Duration;
 /// Largest configuration file read.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// The range `llm.timeout` and `browser.timeout` may take.
-pub const TIMEOUT_RANGE: (Duration, Duration) =
-    (Duration::from_secs(1), Duration::from_secs(600));
+pub const TIMEOUT_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(600));
 /// The range `qualifier.release_after` may take.
 pub const RELEASE_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(7 * 24 * 3600));
@@ -550,7 +549,10 @@ mod tests {
         let p = dir.path().join("outlane.toml");
         std::fs::write(&p, "[browser]\ntimeout = \"1ns\"\n").unwrap();
         let e = Config::load(&p, true).unwrap_err().to_string();
-        assert!(e.contains("browser.timeout") && e.contains("out of range"), "{e}");
+        assert!(
+            e.contains("browser.timeout") && e.contains("out of range"),
+            "{e}"
+        );
         std::fs::write(&p, "[llm]\ntimeout = \"500000000000years\"\n").unwrap();
         let e = Config::load(&p, true).unwrap_err().to_string();
         assert!(e.contains(":2:") && e.contains("too long"), "{e}");

@@ -66,7 +66,7 @@ fn too_large(size: u64, max: u64) -> io::Error {
         io::ErrorKind::InvalidData,
         format!(
             "it is {}, larger than the {} this file may be",
-            crate::units::ByteSize(size),
+            crate::units::ByteSize(size).approx(),
             crate::units::ByteSize(max)
         ),
     )
@@ -301,7 +301,12 @@ mod tests {
         assert!(e.to_string().contains("larger than the 1KiB"), "{e}");
         assert_eq!(read_bytes(&big, 4096).unwrap().len(), 4096);
         std::fs::write(&big, [0xff, 0xfe]).unwrap();
-        assert!(read_text(&big, 10).unwrap_err().to_string().contains("UTF-8"));
+        assert!(
+            read_text(&big, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-8")
+        );
     }
 
     #[test]

@@ -45,8 +45,7 @@ pub const EVERY_RANGE: (Duration, Duration) = (
     Duration::from_secs(30 * 24 * 3600),
 );
 /// The range `limits.cpu` may take.
-pub const CPU_RANGE: (Duration, Duration) =
-    (Duration::from_millis(1), Duration::from_secs(3600));
+pub const CPU_RANGE: (Duration, Duration) = (Duration::from_millis(1), Duration::from_secs(3600));
 /// The range `limits.wall` may take.
 pub const WALL_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(24 * 3600));
@@ -122,6 +121,21 @@ pub struct LaneSpec {
     pub config_json: String,
     /// Line of the entry in the manifest, for messages.
     pub line: usize,
+    /// The manifest the entry is in, for messages.
+    pub manifest: PathBuf,
+    /// Line of each top-level key of `[lane.config]`, so that a lane's complaint about its
+    /// configuration can point at the line to fix.
+    pub config_lines: std::collections::BTreeMap<String, usize>,
+}
+
+impl LaneSpec {
+    /// `<manifest>:<line>` of `[lane.config]` key `key` (its first segment for a dotted
+    /// path), else of the entry.
+    pub fn config_location(&self, key: &str) -> String {
+        let top = key.split(['.', '[']).next().unwrap_or(key);
+        let line = self.config_lines.get(top).copied().unwrap_or(self.line);
+        format!("{}:{line}", self.manifest.display())
+    }
 }
 
 /// A parsed and validated manifest.
@@ -236,6 +250,7 @@ impl Manifest {
         let mut lanes = Vec::with_capacity(raw.lane.len());
         for entry in raw.lane {
             let entry_start = entry.span().start;
+            let entry_end = entry.span().end;
             let raw_lane = entry.into_inner();
             let name = raw_lane.name.get_ref().clone();
             let name_at = raw_lane.name.span().start;
@@ -360,7 +375,17 @@ impl Manifest {
                 )
             })?;
 
+            // The entry's sub-tables ([lane.config]) follow its span, up to the next entry.
+            let from = entry_start.min(text.len());
+            let until = text[entry_end.min(text.len())..]
+                .find("\n[[lane]]")
+                .map(|i| entry_end + i)
+                .unwrap_or(text.len());
+            let entry_text = &text[from..until.max(from)];
+            let config_lines = config_key_lines(entry_text, line_column(text, entry_start).0);
             lanes.push(LaneSpec {
+                manifest: path.to_path_buf(),
+                config_lines,
                 name,
                 component,
                 kind: raw_lane.kind,
@@ -385,6 +410,33 @@ impl Manifest {
     pub fn lane(&self, name: &str) -> Option<&LaneSpec> {
         self.lanes.iter().find(|l| l.name == name)
     }
+}
+
+/// The line (in the whole file) of each `key = ...` under the `[lane.config]` header of one
+/// entry whose text starts at line `first_line`.
+fn config_key_lines(entry: &str, first_line: usize) -> std::collections::BTreeMap<String, usize> {
+    let mut lines = std::collections::BTreeMap::new();
+    let mut in_config = false;
+    for (i, line) in entry.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_config = t.trim_matches(|c| c == '[' || c == ']').trim() == "lane.config";
+            continue;
+        }
+        if in_config && let Some((key, _)) = t.split_once('=') {
+            let key = key
+                .trim()
+                .trim_matches('"')
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if !key.is_empty() {
+                lines.entry(key.to_string()).or_insert(first_line + i);
+            }
+        }
+    }
+    lines
 }
 
 fn valid_lane_name(name: &str) -> bool {
@@ -492,6 +544,9 @@ every = "10s"
         assert_eq!(cfg["note"], true);
         assert_eq!(cfg["greeting"], "hi");
         assert_eq!(c.line, 2);
+        assert_eq!(c.config_location("greeting"), "/x/lanes/lanes.toml:16");
+        assert_eq!(c.config_location("note.deep"), "/x/lanes/lanes.toml:15");
+        assert_eq!(c.config_location("absent"), "/x/lanes/lanes.toml:2");
         let q = &m.lanes[1];
         assert_eq!(q.component, Path::new("/abs/q.wasm"));
         assert_eq!(q.config_json, "{}");
@@ -575,31 +630,44 @@ every = "10s"
             format!("[[lane]]\nname = \"a\"\ncomponent = \"a.wasm\"\nkind = \"major\"\n{extra}")
         };
         let e = err(&entry("every = \"1ns\"\n"));
-        assert!(e.contains(":5:") && e.contains("every") && e.contains("out of range"), "{e}");
+        assert!(
+            e.contains(":5:") && e.contains("every") && e.contains("out of range"),
+            "{e}"
+        );
         let e = err(&entry(
             "every = \"1s\"\n[lane.limits]\nwall = \"500000000000years\"\n",
         ));
         assert!(e.contains(":7:") && e.contains("too long"), "{e}");
         let e = err(&entry("every = \"1s\"\n[lane.limits]\nwall = \"48h\"\n"));
-        assert!(e.contains("limits.wall") && e.contains("from 1s to 1day"), "{e}");
+        assert!(
+            e.contains("limits.wall") && e.contains("from 1s to 1day"),
+            "{e}"
+        );
         let e = err(&entry("every = \"1s\"\n[lane.limits]\nmemory = -1\n"));
         assert!(
             e.contains(":7:") && e.contains("-1 is negative") && !e.contains("untagged"),
             "{e}"
         );
         let e = err(&entry("every = \"1s\"\n[lane.limits]\nstate = \"2GiB\"\n"));
-        assert!(e.contains("limits.state") && e.contains("out of range"), "{e}");
+        assert!(
+            e.contains("limits.state") && e.contains("out of range"),
+            "{e}"
+        );
         let ok = parse(&entry("every = \"1s\"\n[lane.limits]\nstate = \"1MiB\"\n")).unwrap();
         assert_eq!(ok.lanes[0].limits.state, 1 << 20);
         assert_eq!(
-            parse(&entry("every = \"1s\"\n")).unwrap().lanes[0].limits.state,
+            parse(&entry("every = \"1s\"\n")).unwrap().lanes[0]
+                .limits
+                .state,
             DEFAULT_STATE
         );
     }
 
     #[test]
     fn a_fifo_or_device_is_not_read_as_a_manifest() {
-        let e = Manifest::load(Path::new("/dev/zero")).unwrap_err().to_string();
+        let e = Manifest::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a device"), "{e}");
     }
 

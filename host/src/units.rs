@@ -135,6 +135,22 @@ impl ByteSize {
     }
 }
 
+impl ByteSize {
+    /// The size rounded for people: "146.0MiB", "12.5KiB", "300B".
+    pub fn approx(self) -> String {
+        let b = self.0 as f64;
+        if self.0 >= 1 << 30 {
+            format!("{:.1}GiB", b / (1u64 << 30) as f64)
+        } else if self.0 >= 1 << 20 {
+            format!("{:.1}MiB", b / (1u64 << 20) as f64)
+        } else if self.0 >= 1 << 10 {
+            format!("{:.1}KiB", b / (1u64 << 10) as f64)
+        } else {
+            format!("{}B", self.0)
+        }
+    }
+}
+
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
@@ -225,17 +241,28 @@ mod tests {
 
     #[test]
     fn bad_values_say_what_to_write() {
-        let e = toml::from_str::<SizeField>("size = -1").unwrap_err().to_string();
-        assert!(e.contains("-1 is negative") && !e.contains("untagged"), "{e}");
-        let e = toml::from_str::<SizeField>("size = 1.5").unwrap_err().to_string();
+        let e = toml::from_str::<SizeField>("size = -1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("-1 is negative") && !e.contains("untagged"),
+            "{e}"
+        );
+        let e = toml::from_str::<SizeField>("size = 1.5")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("whole number"), "{e}");
-        let e = toml::from_str::<SizeField>("size = true").unwrap_err().to_string();
+        let e = toml::from_str::<SizeField>("size = true")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("64MiB"), "{e}");
         assert_eq!(
             toml::from_str::<SizeField>("size = 4096").unwrap().size,
             ByteSize(4096)
         );
-        let e = toml::from_str::<Timed>("every = 30").unwrap_err().to_string();
+        let e = toml::from_str::<Timed>("every = 30")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"30s\""), "{e}");
     }
 
@@ -247,5 +274,7 @@ mod tests {
         assert!(ByteSize::parse("12XB").is_err());
         assert!(ByteSize::parse("MiB").is_err());
         assert_eq!(ByteSize(64 << 20).to_string(), "64MiB");
+        assert_eq!(ByteSize(153_035_568).approx(), "145.9MiB");
+        assert_eq!(ByteSize(300).approx(), "300B");
     }
 }

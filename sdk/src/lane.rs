@@ -51,13 +51,31 @@ impl Report {
 
 fn build<L: Lane>() -> Result<L> {
     let raw = crate::host::config_json();
-    let config: L::Config = serde_json::from_str(&raw).map_err(|e| {
-        Error::Invalid(format!(
-            "the lane's [lane.config] does not fit its configuration type: {e}"
+    L::new(parse_config(&raw)?)
+}
+
+/// Reads `[lane.config]` (JSON the host made from the manifest) into the lane's type. An
+/// error names the key, never a position in that JSON (the host adds the manifest's file and
+/// line): `[lane.config] key `note`: invalid type: string "yes", expected a boolean`.
+pub fn parse_config<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T> {
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
+        Error::Internal(format!(
+            "the host sent a configuration that is not JSON: {e}"
         ))
     })?;
-    L::new(config)
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            Error::Invalid(format!("{CONFIG_ERROR_PREFIX}: {inner}"))
+        } else {
+            Error::Invalid(format!("{CONFIG_ERROR_PREFIX} key `{path}`: {inner}"))
+        }
+    })
 }
+
+/// How every configuration error of [`parse_config`] starts (the host recognises it).
+pub const CONFIG_ERROR_PREFIX: &str = "[lane.config]";
 
 #[doc(hidden)]
 pub fn __describe<L: Lane>(name: &str, version: &str) -> LaneInfo {
@@ -103,4 +121,43 @@ macro_rules! export_lane {
 
         $crate::__wit::__export_lane_world!(__OutlaneLaneExport with_types_in $crate::__wit);
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Config {
+        note: bool,
+        #[serde(default)]
+        pages: u32,
+    }
+
+    #[test]
+    fn configuration_errors_name_the_key_not_a_json_position() {
+        let e = parse_config::<Config>(r#"{"note":"yes"}"#).unwrap_err();
+        let text = e.message().to_string();
+        assert!(
+            text.starts_with("[lane.config] key `note`: invalid type"),
+            "{text}"
+        );
+        assert!(!text.contains("line 1"), "{text}");
+        let e = parse_config::<Config>(r#"{"note":true,"pgaes":2}"#).unwrap_err();
+        assert!(
+            e.message().contains("unknown field `pgaes`"),
+            "{}",
+            e.message()
+        );
+        let e = parse_config::<Config>("{}").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("[lane.config]: missing field `note`"),
+            "{}",
+            e.message()
+        );
+        assert!(parse_config::<Config>(r#"{"note":false}"#).is_ok());
+    }
 }

@@ -54,7 +54,7 @@ async fn main() {
             dir.path().join("profile"),
             db.clone(),
             Clock::real(),
-        outlane::browser::RequestGuard::default(),
+            outlane::browser::RequestGuard::default(),
         );
         let t = Instant::now();
         b.ready().await.expect("ready");
@@ -72,7 +72,7 @@ async fn main() {
         dir.path().join("profile"),
         db.clone(),
         Clock::real(),
-    outlane::browser::RequestGuard::default(),
+        outlane::browser::RequestGuard::default(),
     );
     b.ready().await.expect("ready");
     let handles: Vec<String> = scenario

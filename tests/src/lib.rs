@@ -41,6 +41,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-connect-note",
     "fixture-hostile",
     "fixture-hostile-browser",
+    "fixture-slow-describe",
     "lane-enrich",
     "lane-qualify",
     "lane-connect",

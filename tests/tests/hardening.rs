@@ -10,8 +10,9 @@ use serde_json::Value;
 /// The JSON a hostile lane reported.
 fn report(outcome: CallOutcome) -> Value {
     match outcome {
-        CallOutcome::Worked(summary) => serde_json::from_str(&summary)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {summary}")),
+        CallOutcome::Worked(summary) => {
+            serde_json::from_str(&summary).unwrap_or_else(|e| panic!("not JSON ({e}): {summary}"))
+        }
         other => panic!("the hostile lane did not finish its attack: {other}"),
     }
 }
@@ -37,14 +38,21 @@ async fn lane_state_is_kept_per_campaign_unless_the_lane_names_the_account_or_la
     assert!(!host.registry.reload().await.has_errors());
 
     let first = report(host.call_for("hostile", Some(a)).await);
-    assert_eq!(first, serde_json::json!({"campaign": null, "account": null, "lane": null}));
+    assert_eq!(
+        first,
+        serde_json::json!({"campaign": null, "account": null, "lane": null})
+    );
     let second = report(host.call_for("hostile", Some(b)).await);
     assert_eq!(
         second["campaign"],
         Value::Null,
         "campaign B must not see what the lane kept for campaign A: {second}"
     );
-    assert_eq!(second["account"], format!("written for campaign {a}"), "same account");
+    assert_eq!(
+        second["account"],
+        format!("written for campaign {a}"),
+        "same account"
+    );
     assert_eq!(second["lane"], format!("written for campaign {a}"));
     let third = report(host.call_for("hostile", Some(c)).await);
     assert_eq!(third["campaign"], Value::Null, "{third}");
@@ -66,7 +74,10 @@ async fn lane_state_is_capped_in_total_and_in_write_rate() {
     let capped = report(host.call("hostile").await);
     assert_eq!(capped["written"], 15, "{capped}");
     let why = capped["error"].as_str().unwrap_or_default();
-    assert!(why.contains("Invalid") && why.contains("limits.state"), "{why}");
+    assert!(
+        why.contains("Invalid") && why.contains("limits.state"),
+        "{why}"
+    );
 
     // The rate: 1 MiB values (under the default 16 MiB cap) as fast as the lane can write.
     let host = TestHost::new(&hostile("state-hog", "size = 1048576\ncount = 150", "")).await;
@@ -74,7 +85,10 @@ async fn lane_state_is_capped_in_total_and_in_write_rate() {
     assert!(!host.registry.reload().await.has_errors());
     let hog = report(host.call("hostile").await);
     let written = hog["written"].as_u64().unwrap_or(u64::MAX);
-    assert!((1..=4).contains(&written), "a burst of at most 4 MiB: {hog}");
+    assert!(
+        (1..=4).contains(&written),
+        "a burst of at most 4 MiB: {hog}"
+    );
     let why = hog["error"].as_str().unwrap_or_default();
     assert!(why.contains("RateLimited"), "{why}");
     let grown: u64 = ["outlane.db", "outlane.db-wal"]
@@ -120,10 +134,16 @@ async fn the_qualifier_is_scoped_to_the_campaign_and_only_people_label_as_human(
     for op in ["embed", "predict", "label", "choose", "rank"] {
         let text = answers[op]["error"].as_str().unwrap_or_default();
         assert!(text.starts_with("Error::NotFound("), "{op}: {answers}");
-        assert!(!text.contains("secret-vanity-of-b"), "{op} reveals the id: {text}");
+        assert!(
+            !text.contains("secret-vanity-of-b"),
+            "{op} reveals the id: {text}"
+        );
     }
     let human = answers["human"]["error"].as_str().unwrap_or_default();
-    assert!(human.starts_with("Error::Denied(") && human.contains("human"), "{answers}");
+    assert!(
+        human.starts_with("Error::Denied(") && human.contains("human"),
+        "{answers}"
+    );
     let labels: i64 = host
         .db
         .call_blocking(|c| c.query_row("SELECT count(*) FROM labels", [], |r| r.get(0)))
@@ -132,7 +152,11 @@ async fn the_qualifier_is_scoped_to_the_campaign_and_only_people_label_as_human(
     let embedded: i64 = host
         .db
         .call_blocking(move |c| {
-            c.query_row("SELECT count(*) FROM embeddings WHERE lead_id = ?1", [theirs], |r| r.get(0))
+            c.query_row(
+                "SELECT count(*) FROM embeddings WHERE lead_id = ?1",
+                [theirs],
+                |r| r.get(0),
+            )
         })
         .unwrap();
     assert_eq!(embedded, 0, "the other campaign's lead was not embedded");
@@ -158,19 +182,36 @@ async fn a_lane_of_one_campaign_cannot_merge_away_read_or_rename_another_campaig
         .db
         .write_blocking(move |tx| {
             import::apply(tx, import::parse(&csv).unwrap(), Some(b), 0)?;
-            Ok(pipeline::in_stage(tx, b, outlane::crm::Stage::Discovered, 10)?[0].lead.id)
+            Ok(
+                pipeline::in_stage(tx, b, outlane::crm::Stage::Discovered, 10)?[0]
+                    .lead
+                    .id,
+            )
         })
         .unwrap();
     assert!(!host.registry.reload().await.has_errors());
     let answers = report(host.call_for("hostile", Some(a)).await);
 
     let merge = answers["merge"]["error"].as_str().unwrap_or_default();
-    assert!(merge.starts_with("Error::Invalid(") && merge.contains("may not merge"), "{answers}");
-    assert!(!merge.contains("bob"), "the refusal names nothing of B's: {merge}");
+    assert!(
+        merge.starts_with("Error::Invalid(") && merge.contains("may not merge"),
+        "{answers}"
+    );
+    assert!(
+        !merge.contains("bob"),
+        "the refusal names nothing of B's: {merge}"
+    );
     assert_eq!(answers["visible_before_discovery"], Value::Null);
-    assert_eq!(answers["seen_name"], Value::Null, "B's imported name leaked: {answers}");
+    assert_eq!(
+        answers["seen_name"],
+        Value::Null,
+        "B's imported name leaked: {answers}"
+    );
     assert_eq!(answers["seen_headline"], Value::Null, "{answers}");
-    assert!(answers["rename"]["ok"].is_string(), "a first profile may be saved: {answers}");
+    assert!(
+        answers["rename"]["ok"].is_string(),
+        "a first profile may be saved: {answers}"
+    );
     let replace = answers["replace"]["error"].as_str().unwrap_or_default();
     assert!(replace.contains("another campaign shares"), "{answers}");
 
@@ -185,9 +226,14 @@ async fn a_lane_of_one_campaign_cannot_merge_away_read_or_rename_another_campaig
         .unwrap();
     assert_eq!(deal.lead.full_name.as_deref(), Some("Bob From B's CSV"));
     assert_eq!(deal.lead.headline.as_deref(), Some("B's secret headline"));
-    assert_eq!(deal.lead.member_id, None, "not merged with the member-id lead");
+    assert_eq!(
+        deal.lead.member_id, None,
+        "not merged with the member-id lead"
+    );
     assert!(
-        history.iter().all(|h| h.actor != "hostile" || h.reason == "profile saved"),
+        history
+            .iter()
+            .all(|h| h.actor != "hostile" || h.reason == "profile saved"),
         "{history:?}"
     );
 }
@@ -224,7 +270,13 @@ fn world() -> (Scenario, Vec<String>, Vec<(String, String)>) {
 }
 
 /// A host whose lane `hostile` is `component`, granted `grants`, with browsers on `sim`.
-async fn browser_host(sim: &Simulator, component: &str, grants: &str, config: &str, origins: &str) -> TestHost {
+async fn browser_host(
+    sim: &Simulator,
+    component: &str,
+    grants: &str,
+    config: &str,
+    origins: &str,
+) -> TestHost {
     let manifest = lane_entry(
         "hostile",
         component,
@@ -270,12 +322,31 @@ async fn a_lane_without_the_journal_sends_nothing_even_with_the_sdk_flows() {
         "attack = \"send-without-journal\"\ninvite = [{}]\nmessage = [{friends_toml}]",
         toml_list(&invite[..4])
     );
-    let host = browser_host(&sim, "{guest:fixture-hostile-browser}", "\"browser\"", &config, "").await;
+    let host = browser_host(
+        &sim,
+        "{guest:fixture-hostile-browser}",
+        "\"browser\"",
+        &config,
+        "",
+    )
+    .await;
     let answers = report(host.call("hostile").await);
     let snapshot = sim.snapshot();
-    assert!(snapshot.invitations.is_empty(), "{:?}\n{answers}", snapshot.invitations);
-    assert!(snapshot.messages.is_empty(), "{:?}\n{answers}", snapshot.messages);
-    assert_eq!(action_posts(&sim), Vec::<String>::new(), "nothing reached the endpoints");
+    assert!(
+        snapshot.invitations.is_empty(),
+        "{:?}\n{answers}",
+        snapshot.invitations
+    );
+    assert!(
+        snapshot.messages.is_empty(),
+        "{:?}\n{answers}",
+        snapshot.messages
+    );
+    assert_eq!(
+        action_posts(&sim),
+        Vec::<String>::new(),
+        "nothing reached the endpoints"
+    );
     let text = answers.to_string();
     assert!(
         text.matches("holds no unused journal intent").count() >= 4 + friends.len(),
@@ -330,16 +401,38 @@ async fn one_intent_lets_one_request_through_for_its_own_person() {
         .unwrap();
     let answers = report(host.call("hostile").await);
     let snapshot = sim.snapshot();
-    let invited: Vec<&str> = snapshot.invitations.iter().map(|i| i.handle.as_str()).collect();
-    assert_eq!(invited, vec![invite[0].as_str()], "only the person of the intent: {answers}");
+    let invited: Vec<&str> = snapshot
+        .invitations
+        .iter()
+        .map(|i| i.handle.as_str())
+        .collect();
+    assert_eq!(
+        invited,
+        vec![invite[0].as_str()],
+        "only the person of the intent: {answers}"
+    );
     let messages: Vec<(&str, &str)> = snapshot
         .messages
         .iter()
         .map(|m| (m.to_handle.as_str(), m.text.as_str()))
         .collect();
-    assert_eq!(messages, vec![(friend.as_str(), "Hello, once")], "one message per intent: {answers}");
-    assert!(answers["other"].to_string().contains("holds no unused journal intent"), "{answers}");
-    assert!(answers["second"].to_string().contains("holds no unused journal intent"), "{answers}");
+    assert_eq!(
+        messages,
+        vec![(friend.as_str(), "Hello, once")],
+        "one message per intent: {answers}"
+    );
+    assert!(
+        answers["other"]
+            .to_string()
+            .contains("holds no unused journal intent"),
+        "{answers}"
+    );
+    assert!(
+        answers["second"]
+            .to_string()
+            .contains("holds no unused journal intent"),
+        "{answers}"
+    );
     sim.stop().await;
 }
 
@@ -420,7 +513,11 @@ async fn new_tabs_and_windows_are_closed_before_their_first_request() {
         .filter(|u| *u != "/favicon.ico")
         .cloned()
         .collect();
-    assert_eq!(own_requests, Vec::<String>::new(), "a same-origin popup too: {answers}");
+    assert_eq!(
+        own_requests,
+        Vec::<String>::new(),
+        "a same-origin popup too: {answers}"
+    );
     for t in answers["tries"].as_array().unwrap() {
         // The refusal reaches the lane with the click, or with its next operation.
         assert!(
@@ -449,9 +546,15 @@ async fn lanes_never_reach_the_control_api() {
     let answers = report(host.call("hostile").await);
     for key in ["api_state", "api_dotted", "goto_state", "goto_scenario"] {
         let text = answers[key]["error"].as_str().unwrap_or_default();
-        assert!(text.starts_with("Error::Denied(") && text.contains("control API"), "{key}: {answers}");
+        assert!(
+            text.starts_with("Error::Denied(") && text.contains("control API"),
+            "{key}: {answers}"
+        );
     }
-    assert!(!answers.to_string().contains(&password), "the password leaked: {answers}");
+    assert!(
+        !answers.to_string().contains(&password),
+        "the password leaked: {answers}"
+    );
     sim.stop().await;
 }
 
@@ -497,7 +600,10 @@ fn daemon_in_an_endless_call() -> (std::process::Child, tempfile::TempDir) {
         .unwrap_or_default()
         .contains("call 1 starts")
     {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the daemon never called");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the daemon never called"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     (child, dir)
@@ -512,7 +618,11 @@ fn sigterm(child: &std::process::Child) {
 }
 
 /// Waits up to `limit` for `child` to exit; kills it and fails if it does not.
-fn exits_within(child: &mut std::process::Child, limit: std::time::Duration, dir: &std::path::Path) -> std::process::ExitStatus {
+fn exits_within(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    dir: &std::path::Path,
+) -> std::process::ExitStatus {
     let started = std::time::Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -538,7 +648,10 @@ fn a_call_that_does_not_end_cannot_hold_up_shutdown() {
     let status = exits_within(&mut child, std::time::Duration::from_secs(30), dir.path());
     assert!(status.success(), "{status}");
     let log = std::fs::read_to_string(dir.path().join("daemon.log")).unwrap();
-    assert!(log.contains("did not finish within 10s of shutdown"), "{log}");
+    assert!(
+        log.contains("did not finish within 10s of shutdown"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -570,7 +683,11 @@ async fn a_huge_report_is_cut_and_lane_text_cannot_forge_a_log_line() {
     assert!(!host.registry.reload().await.has_errors());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<CallRecord>();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let running = tokio::spawn(Daemon::new(host.registry.clone(), Clock::real(), stopped).observe(tx).run());
+    let running = tokio::spawn(
+        Daemon::new(host.registry.clone(), Clock::real(), stopped)
+            .observe(tx)
+            .run(),
+    );
     let record = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
         .await
         .expect("no call within a minute")
@@ -581,11 +698,21 @@ async fn a_huge_report_is_cut_and_lane_text_cannot_forge_a_log_line() {
         CallOutcome::Worked(s) => s.clone(),
         other => panic!("{other}"),
     };
-    assert!(summary.len() < 70 << 10, "kept {} bytes of the summary", summary.len());
+    assert!(
+        summary.len() < 70 << 10,
+        "kept {} bytes of the summary",
+        summary.len()
+    );
     assert!(summary.ends_with("more bytes cut)"), "says it was cut");
-    let status = outlane::crm::lane_status::get(&host.db, "hostile").unwrap().unwrap();
+    let status = outlane::crm::lane_status::get(&host.db, "hostile")
+        .unwrap()
+        .unwrap();
     let stored = status.last_summary.unwrap_or_default();
-    assert!(stored.chars().count() < 2100, "stored {} characters", stored.chars().count());
+    assert!(
+        stored.chars().count() < 2100,
+        "stored {} characters",
+        stored.chars().count()
+    );
     let text = logs.text();
     let ours: Vec<&str> = text.lines().filter(|l| l.contains("forged")).collect();
     assert!(!ours.is_empty(), "the lane's lines were logged");
@@ -596,5 +723,192 @@ async fn a_huge_report_is_cut_and_lane_text_cannot_forge_a_log_line() {
     assert!(
         !text.lines().any(|l| l.starts_with("2026-12-02T10:00:00")),
         "a lane's newline started a log line of its own"
+    );
+}
+
+// ---- clear errors -----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_typo_points_at_the_manifest_line_and_key() {
+    let manifest = lane_entry(
+        "greeter",
+        "{guest:fixture-hello}",
+        "[lane.config]\npause_ms = 0\ngreeting = 5",
+    );
+    let host = TestHost::new(&manifest).await;
+    assert!(!host.registry.reload().await.has_errors());
+    let error = match host.call("greeter").await {
+        CallOutcome::LaneError(e) => outlane::caps::error_text(&e),
+        other => panic!("{other}"),
+    };
+    let at = format!(
+        "{}:8: lane `greeter`: [lane.config] key `greeting`: invalid type",
+        host.dir.path().join("lanes.toml").display()
+    );
+    assert!(error.contains(&at), "{error}");
+    assert!(
+        !error.contains("column"),
+        "no position in the host's JSON: {error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_describe_that_runs_too_long_names_its_fixed_limit() {
+    let host = TestHost::new(&lane_entry("slow", "{guest:fixture-slow-describe}", "")).await;
+    let report = host.registry.reload().await;
+    let (_, why) = report.failed.first().expect("the lane must not load");
+    assert!(
+        why.contains("describe()") && why.contains("fixed limit"),
+        "{why}"
+    );
+    assert!(
+        !why.contains("(limits.cpu)") && !why.contains("(limits.wall)"),
+        "{why}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_campaigns_intent_and_a_missing_one_get_the_same_answer() {
+    use outlane::crm::{Action, Stage, campaigns, journal, leads, pipeline};
+    use outlane_linkedin::ProfileId;
+    let host = TestHost::new(&hostile("finish-foreign", "lead = 0", "")).await;
+    let (account, a) = account_with_campaign(&host.db, "one@example.com", "pw");
+    let b = add_campaign(&host.db, account, "Campaign B");
+    let intent = host
+        .db
+        .write_blocking(move |tx| {
+            let (id, _) = leads::ensure(tx, &ProfileId::Vanity("someone".into()), 0)?;
+            pipeline::attach(tx, b, id, "test", 0)?;
+            let profile = serde_json::json!({ "public_identifier": "someone" });
+            leads::save_profile(tx, id, &profile.to_string(), None, None, "test", 0)?;
+            pipeline::set_stage(tx, b, id, Stage::Qualified, "test", "test", 0)?;
+            let campaign = campaigns::get(tx, b)?;
+            journal::begin(tx, &campaign, id, Action::Invite, "", "test", 0)
+        })
+        .unwrap();
+    host.write_manifest(&hostile("finish-foreign", &format!("lead = {intent}"), ""));
+    assert!(!host.registry.reload().await.has_errors());
+    let answers = report(host.call_for("hostile", Some(a)).await);
+    let theirs = answers["theirs"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .replace(&intent.to_string(), "N");
+    let missing = answers["missing"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("987654321", "N");
+    assert!(theirs.starts_with("Error::NotFound("), "{answers}");
+    assert_eq!(theirs, missing, "the answers tell the ids apart");
+    let open = host
+        .db
+        .read_blocking(move |c| journal::open(c, b, Action::Invite))
+        .unwrap();
+    assert_eq!(open.len(), 1, "B's intent is still open");
+}
+
+fn outlane(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(outlane_tests::pipeline::outlane_bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_a_person_can_act_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("outlane.toml");
+    std::fs::write(&config, "[browser]\ntimeout = \"soon\"\n").unwrap();
+    let out = outlane(
+        &["--config", config.to_str().unwrap(), "run", "--for", "1s"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("outlane.toml:2") && err.contains("soon"),
+        "{err}"
+    );
+
+    let elf = dir.path().join("lane.wasm");
+    let binary = std::fs::read(outlane_tests::pipeline::outlane_bin()).unwrap();
+    std::fs::write(&elf, &binary[..4096]).unwrap();
+    let manifest = dir.path().join("lanes.toml");
+    std::fs::write(
+        &manifest,
+        "[[lane]]\nname = \"x\"\ncomponent = \"lane.wasm\"\nkind = \"major\"\nevery = \"1s\"\n",
+    )
+    .unwrap();
+    let out = outlane(&["lanes", "check", manifest.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("not a WebAssembly component") && text.contains("7f 45 4c 46"),
+        "{text}"
+    );
+    assert!(!text.contains("[127, 69"), "no byte arrays: {text}");
+
+    // A FIFO as the component: refused at once, not waited on.
+    let fifo = dir.path().join("fifo.wasm");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::write(
+        &manifest,
+        "[[lane]]\nname = \"x\"\ncomponent = \"fifo.wasm\"\nkind = \"major\"\nevery = \"1s\"\n",
+    )
+    .unwrap();
+    let out = outlane(&["lanes", "check", manifest.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FIFO")
+            || String::from_utf8_lossy(&out.stderr).contains("FIFO"),
+        "{out:?}"
+    );
+
+    // /dev/zero as an import file, and a stream of zeros on standard input.
+    let out = outlane(&["leads", "import", "/dev/zero"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a device"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_data_directory_and_the_database_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = outlane(&["status"], &data);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(outlane::files::mode_of(&data).unwrap(), 0o700);
+    for file in ["outlane.db", "outlane.db-wal", "outlane.db-shm"] {
+        let path = data.join(file);
+        if path.exists() {
+            assert_eq!(outlane::files::mode_of(&path).unwrap(), 0o600, "{file}");
+        }
+    }
+    // A database left readable by an older Outlane is made private at the next start.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        data.join("outlane.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(outlane(&["status"], &data).status.success());
+    assert_eq!(outlane::files::mode_of(&data).unwrap(), 0o700);
+    assert_eq!(
+        outlane::files::mode_of(&data.join("outlane.db")).unwrap(),
+        0o600
     );
 }

@@ -220,7 +220,11 @@ async fn every_request_that_reached_the_provider_counts_failed_ones_too() {
         assert!(decide(&s, "CFO").await.is_err());
     }
     assert_eq!(s.stub.requests().len(), 60, "1 + 2 retries each");
-    assert_eq!(usage_today(&s).await.calls, 60, "the 500s were billed requests");
+    assert_eq!(
+        usage_today(&s).await.calls,
+        60,
+        "the 500s were billed requests"
+    );
     s.stub.clear_faults();
     s.stub.clear_requests();
     s.stub.add_fault(Fault::always(FaultKind::MalformedJson));
@@ -251,7 +255,10 @@ async fn a_broken_provider_cannot_spend_past_the_budget() {
     }
     assert!(stopped, "the budget stopped the calls");
     let sent = s.stub.requests().len() as u64;
-    assert_eq!(sent, 10, "not one request past the daily 10, retries included");
+    assert_eq!(
+        sent, 10,
+        "not one request past the daily 10, retries included"
+    );
     assert_eq!(usage_today(&s).await.calls, sent);
 }
 

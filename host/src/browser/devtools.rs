@@ -47,7 +47,9 @@ impl Drop for BrowserLink {
 
 impl BrowserLink {
     /// Connects to the browser's DevTools websocket `url`. Events arrive on the receiver.
-    pub async fn connect(url: &str) -> Result<(BrowserLink, mpsc::UnboundedReceiver<Event>), String> {
+    pub async fn connect(
+        url: &str,
+    ) -> Result<(BrowserLink, mpsc::UnboundedReceiver<Event>), String> {
         let (socket, _) = connect_async(url)
             .await
             .map_err(|e| format!("cannot connect to the browser's DevTools: {e}"))?;

@@ -197,7 +197,10 @@ impl RequestGuard {
             return block(
                 &mut state,
                 BlockReason::ControlApi,
-                format!("{} is the site's control API, which lanes never reach", seen.url),
+                format!(
+                    "{} is the site's control API, which lanes never reach",
+                    seen.url
+                ),
             );
         }
         if seen.document && !state.allow.as_ref().is_none_or(|allow| allow(seen.url)) {
@@ -223,7 +226,11 @@ impl RequestGuard {
                     .find(|p| p.covers(call, rule.action, &named))
                 {
                     permit.used = true;
-                    tracing::debug!(intent = permit.intent, "{} request let through", rule.action);
+                    tracing::debug!(
+                        intent = permit.intent,
+                        "{} request let through",
+                        rule.action
+                    );
                     return Verdict::Continue;
                 }
                 let whom = match &named {
@@ -284,7 +291,13 @@ impl RequestGuard {
         }))
     }
 
-    async fn answer(&self, link: &BrowserLink, frames: &mut FrameOwners, site: &SiteMap, event: &Event) {
+    async fn answer(
+        &self,
+        link: &BrowserLink,
+        frames: &mut FrameOwners,
+        site: &SiteMap,
+        event: &Event,
+    ) {
         let p = &event.params;
         let Some(id) = p.get("requestId").and_then(Value::as_str) else {
             return;
@@ -409,12 +422,21 @@ mod tests {
     #[test]
     fn documents_follow_the_lane_in_force() {
         let guard = RequestGuard::default();
-        assert_eq!(guard.decide(&doc("https://evil.example/")), Verdict::Continue);
+        assert_eq!(
+            guard.decide(&doc("https://evil.example/")),
+            Verdict::Continue
+        );
         let linkedin: Allow = Arc::new(|u: &str| u.starts_with("https://www.linkedin.com/"));
         guard.set("a", 1, linkedin.clone());
-        assert_eq!(guard.decide(&doc("https://www.linkedin.com/feed/")), Verdict::Continue);
+        assert_eq!(
+            guard.decide(&doc("https://www.linkedin.com/feed/")),
+            Verdict::Continue
+        );
         assert_eq!(guard.decide(&doc("about:blank")), Verdict::Continue);
-        assert!(matches!(guard.decide(&doc("https://evil.example/?leak=1")), Verdict::Fail(_)));
+        assert!(matches!(
+            guard.decide(&doc("https://evil.example/?leak=1")),
+            Verdict::Fail(_)
+        ));
         assert_eq!(
             guard.take_blocked(),
             vec![Blocked {
@@ -424,10 +446,16 @@ mod tests {
         );
         assert!(guard.take_blocked().is_empty());
         // Still in force after the operation; a block is reported to the same lane only.
-        assert!(matches!(guard.decide(&doc("https://evil.example/late")), Verdict::Fail(_)));
+        assert!(matches!(
+            guard.decide(&doc("https://evil.example/late")),
+            Verdict::Fail(_)
+        ));
         guard.set("a", 1, linkedin.clone());
         assert_eq!(guard.take_blocked().len(), 1);
-        assert!(matches!(guard.decide(&doc("https://evil.example/late")), Verdict::Fail(_)));
+        assert!(matches!(
+            guard.decide(&doc("https://evil.example/late")),
+            Verdict::Fail(_)
+        ));
         guard.set("b", 2, linkedin);
         assert!(guard.take_blocked().is_empty());
     }
@@ -466,7 +494,10 @@ mod tests {
             }),
             foreign_tab: false,
         };
-        assert!(matches!(guard.decide(&invite("jane")), Verdict::Fail(_)), "no permit");
+        assert!(
+            matches!(guard.decide(&invite("jane")), Verdict::Fail(_)),
+            "no permit"
+        );
         assert_eq!(guard.take_refused().len(), 1);
         guard.grant(Permit {
             intent: 3,
@@ -475,10 +506,16 @@ mod tests {
             ids: vec![ProfileId::Vanity("jane".into())],
             used: false,
         });
-        assert!(matches!(guard.decide(&invite("bob")), Verdict::Fail(_)), "another person");
+        assert!(
+            matches!(guard.decide(&invite("bob")), Verdict::Fail(_)),
+            "another person"
+        );
         assert_eq!(guard.decide(&invite("jane")), Verdict::Continue);
         assert_eq!(guard.permit_used(3), Some(true));
-        assert!(matches!(guard.decide(&invite("jane")), Verdict::Fail(_)), "spent");
+        assert!(
+            matches!(guard.decide(&invite("jane")), Verdict::Fail(_)),
+            "spent"
+        );
         guard.revoke_call(7);
         assert_eq!(guard.permit_used(3), None);
     }

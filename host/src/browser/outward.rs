@@ -197,7 +197,10 @@ impl OutwardRule {
 }
 
 /// The first rule `request` matches.
-pub fn classify<'r>(rules: &'r [OutwardRule], request: &ActionRequest<'_>) -> Option<&'r OutwardRule> {
+pub fn classify<'r>(
+    rules: &'r [OutwardRule],
+    request: &ActionRequest<'_>,
+) -> Option<&'r OutwardRule> {
     rules.iter().find(|r| r.matches(request))
 }
 
@@ -245,10 +248,17 @@ mod tests {
     #[test]
     fn requests_are_classified_and_their_person_read() {
         let rules = default_rules();
-        let invite = req("/__sim/ui/invite", None, Some(r#"{"handle":"Jane-Doe","note":null}"#));
+        let invite = req(
+            "/__sim/ui/invite",
+            None,
+            Some(r#"{"handle":"Jane-Doe","note":null}"#),
+        );
         let rule = classify(&rules, &invite).unwrap();
         assert_eq!(rule.action, Action::Invite);
-        assert_eq!(rule.named(&invite), Some(vec![ProfileId::Vanity("jane-doe".into())]));
+        assert_eq!(
+            rule.named(&invite),
+            Some(vec![ProfileId::Vanity("jane-doe".into())])
+        );
         let get = ActionRequest {
             method: "GET",
             ..invite
@@ -257,7 +267,9 @@ mod tests {
         let voyager = req(
             "/voyager/api/voyagerRelationshipsDashMemberRelationships",
             Some("action=verifyQuotaAndCreateV2"),
-            Some(r#"{"invitee":{"inviteeUnion":{"memberProfile":"urn:li:fsd_profile:ACoAAAbcdefghijklmnop"}}}"#),
+            Some(
+                r#"{"invitee":{"inviteeUnion":{"memberProfile":"urn:li:fsd_profile:ACoAAAbcdefghijklmnop"}}}"#,
+            ),
         );
         let rule = classify(&rules, &voyager).unwrap();
         assert_eq!(rule.action, Action::Invite);
@@ -265,12 +277,26 @@ mod tests {
             rule.named(&voyager),
             Some(vec![ProfileId::Member("ACoAAAbcdefghijklmnop".into())])
         );
-        let other = req("/voyager/api/voyagerRelationshipsDashMemberRelationships", Some("action=other"), None);
+        let other = req(
+            "/voyager/api/voyagerRelationshipsDashMemberRelationships",
+            Some("action=other"),
+            None,
+        );
         assert!(classify(&rules, &other).is_none());
-        let withdraw = req("/voyager/api/relationships/invitations/123", Some("action=withdraw"), None);
-        assert_eq!(classify(&rules, &withdraw).unwrap().action, Action::Withdraw);
+        let withdraw = req(
+            "/voyager/api/relationships/invitations/123",
+            Some("action=withdraw"),
+            None,
+        );
+        assert_eq!(
+            classify(&rules, &withdraw).unwrap().action,
+            Action::Withdraw
+        );
         let nameless = req("/__sim/ui/message", None, Some("not json"));
-        assert_eq!(classify(&rules, &nameless).unwrap().named(&nameless), Some(vec![]));
+        assert_eq!(
+            classify(&rules, &nameless).unwrap().named(&nameless),
+            Some(vec![])
+        );
     }
 
     #[test]
@@ -285,11 +311,24 @@ mod tests {
         };
         assert!(permit.covers(7, Action::Invite, &Some(vec![jane.clone()])));
         assert!(permit.covers(7, Action::Invite, &None));
-        assert!(!permit.covers(8, Action::Invite, &Some(vec![jane.clone()])), "another call");
+        assert!(
+            !permit.covers(8, Action::Invite, &Some(vec![jane.clone()])),
+            "another call"
+        );
         assert!(!permit.covers(7, Action::Message, &Some(vec![jane.clone()])));
-        assert!(!permit.covers(7, Action::Invite, &Some(vec![ProfileId::Vanity("bob".into())])));
-        assert!(!permit.covers(7, Action::Invite, &Some(vec![])), "names nobody");
-        let used = Permit { used: true, ..permit };
+        assert!(!permit.covers(
+            7,
+            Action::Invite,
+            &Some(vec![ProfileId::Vanity("bob".into())])
+        ));
+        assert!(
+            !permit.covers(7, Action::Invite, &Some(vec![])),
+            "names nobody"
+        );
+        let used = Permit {
+            used: true,
+            ..permit
+        };
         assert!(!used.covers(7, Action::Invite, &None));
     }
 

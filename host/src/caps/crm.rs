@@ -2,6 +2,7 @@
 //! call is one database transaction; all rules (stage transitions, limits, the journal) live
 //! in [`crate::crm`], this module only converts types.
 
+use crate::browser::outward::Permit;
 use crate::crm::campaigns::{self, Campaign as CampaignRow};
 use crate::crm::journal::{self, Outcome};
 use crate::crm::limits::{self, Until};
@@ -13,7 +14,6 @@ use crate::runtime::bindings::outlane::lanes::crm::{
 use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
-use crate::browser::outward::Permit;
 use outlane_linkedin::ProfileId;
 
 type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
@@ -197,7 +197,15 @@ impl Host for LaneState {
     ) -> Answer<()> {
         self.crm(move |tx, c, lane, now| {
             pipeline::get(tx, c.id, id)?;
-            leads::save_profile(tx, id, &profile_json, raw_json.as_deref(), Some(c.id), lane, now)
+            leads::save_profile(
+                tx,
+                id,
+                &profile_json,
+                raw_json.as_deref(),
+                Some(c.id),
+                lane,
+                now,
+            )
         })
         .await
     }

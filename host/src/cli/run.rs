@@ -107,7 +107,9 @@ pub async fn serve(
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
-        tracing::warn!("second signal: stopping now; unfinished actions are checked at the next start");
+        tracing::warn!(
+            "second signal: stopping now; unfinished actions are checked at the next start"
+        );
         outlane::browser::launch::kill_recorded(&profiles);
         std::process::exit(130);
     });

@@ -368,7 +368,11 @@ mod tests {
         assert_eq!(parsed.rows[0].full_name.as_deref(), Some("Jane Doe"));
         assert_eq!(parsed.rows[0].headline.as_deref(), Some("CTOevil"));
         assert_eq!(parsed.bad.len(), 1);
-        assert!(parsed.bad[0].reason.contains("text-direction"), "{:?}", parsed.bad);
+        assert!(
+            parsed.bad[0].reason.contains("text-direction"),
+            "{:?}",
+            parsed.bad
+        );
     }
 
     #[test]
@@ -385,9 +389,14 @@ mod tests {
 
     #[test]
     fn me_is_not_a_lead() {
-        let parsed = parse("https://www.linkedin.com/in/me/\nhttps://www.linkedin.com/in/ann/\n").unwrap();
+        let parsed =
+            parse("https://www.linkedin.com/in/me/\nhttps://www.linkedin.com/in/ann/\n").unwrap();
         assert_eq!(parsed.rows.len(), 1);
-        assert!(parsed.bad[0].reason.contains("signed-in member"), "{:?}", parsed.bad);
+        assert!(
+            parsed.bad[0].reason.contains("signed-in member"),
+            "{:?}",
+            parsed.bad
+        );
     }
 
     #[test]

@@ -96,8 +96,8 @@ pub fn set(
         return Err(CrmError::Invalid(format!(
             "the lane's state is full: it keeps {} and this value of {} would take it past its \
              limit of {} (limits.state); delete what it no longer needs",
-            crate::units::ByteSize(used),
-            crate::units::ByteSize(size),
+            crate::units::ByteSize(used).approx(),
+            crate::units::ByteSize(size).approx(),
             crate::units::ByteSize(cap)
         )));
     }
@@ -139,9 +139,18 @@ mod tests {
             set(tx, "l", Scope::Campaign(2), "k", "two", 100, 0)?;
             set(tx, "l", Scope::Account(1), "k", "acct", 100, 0)?;
             set(tx, "other", Scope::Lane, "k", "x", 100, 0)?;
-            assert_eq!(get(tx, "l", Scope::Campaign(1), "k")?.as_deref(), Some("one"));
-            assert_eq!(get(tx, "l", Scope::Campaign(2), "k")?.as_deref(), Some("two"));
-            assert_eq!(get(tx, "l", Scope::Account(1), "k")?.as_deref(), Some("acct"));
+            assert_eq!(
+                get(tx, "l", Scope::Campaign(1), "k")?.as_deref(),
+                Some("one")
+            );
+            assert_eq!(
+                get(tx, "l", Scope::Campaign(2), "k")?.as_deref(),
+                Some("two")
+            );
+            assert_eq!(
+                get(tx, "l", Scope::Account(1), "k")?.as_deref(),
+                Some("acct")
+            );
             assert_eq!(get(tx, "l", Scope::Lane, "k")?, None);
             assert_eq!(usage(tx, "l")?, 4 + 4 + 5);
             // Overwriting counts the new size only.

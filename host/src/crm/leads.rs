@@ -270,7 +270,10 @@ pub fn save_profile(
     if !ids.is_empty() && (!ids.iter().any(|p| known(p)) || ids.iter().any(|p| contradicts(p))) {
         return Err(CrmError::Invalid(format!(
             "the profile names {}, which is not lead {id} ({}): not saved",
-            ids.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" / "),
+            ids.iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
             lead.key()
         )));
     }

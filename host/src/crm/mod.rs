@@ -121,7 +121,11 @@ impl Db {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(wrap)?;
         migrate::apply(&mut conn, path)?;
-        for companion in [path.to_path_buf(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+        for companion in [
+            path.to_path_buf(),
+            sidecar(path, "-wal"),
+            sidecar(path, "-shm"),
+        ] {
             crate::files::private_file(&companion).map_err(io)?;
         }
         Ok(Db {

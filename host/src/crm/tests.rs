@@ -199,7 +199,15 @@ fn member_and_vanity_ids_are_reconciled_on_save() {
     })
     .to_string();
     f.db.write_blocking(move |tx| {
-        leads::save_profile(tx, by_member, &profile, Some("{}"), None, "enrich", MONDAY + HOUR)
+        leads::save_profile(
+            tx,
+            by_member,
+            &profile,
+            Some("{}"),
+            None,
+            "enrich",
+            MONDAY + HOUR,
+        )
     })
     .unwrap();
     let (lead, count) =
@@ -232,9 +240,10 @@ fn save_profile_enriches_and_rejects_bad_json() {
     let f = fixture();
     let lead = f.discover("https://www.linkedin.com/in/bob/");
     assert_eq!(f.stage(lead), Stage::Discovered);
-    let err = f
-        .db
-        .write_blocking(move |tx| leads::save_profile(tx, lead, "[1,2", None, None, "enrich", MONDAY))
+    let err =
+        f.db.write_blocking(move |tx| {
+            leads::save_profile(tx, lead, "[1,2", None, None, "enrich", MONDAY)
+        })
         .unwrap_err();
     assert!(matches!(err, CrmError::Invalid(_)), "{err}");
     assert_eq!(f.stage(lead), Stage::Discovered);

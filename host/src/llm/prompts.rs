@@ -14,11 +14,15 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value as Jinja
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// Largest prompt template read.
+const MAX_PROMPT_BYTES: u64 = 1 << 20;
+
 /// Why a prompt could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PromptError {
-    /// No such template.
-    #[error("prompt `{name}` not found: no {path}")]
+    /// No such template. The message names the file, never the host's directory (lanes see
+    /// it); the directory is logged for the operator.
+    #[error("prompt `{name}` not found: there is no `{name}.j2` among the prompts")]
     NotFound {
         /// The prompt's name.
         name: String,
@@ -88,9 +92,12 @@ impl Prompts {
             return Err(PromptError::BadVars(name.to_string()));
         };
         let path = self.dir.join(format!("{name}.j2"));
-        let source = std::fs::read_to_string(&path).map_err(|_| PromptError::NotFound {
-            name: name.to_string(),
-            path: path.display().to_string(),
+        let source = crate::files::read_text(&path, MAX_PROMPT_BYTES).map_err(|e| {
+            tracing::warn!("prompt `{name}`: cannot read {}: {e}", path.display());
+            PromptError::NotFound {
+                name: name.to_string(),
+                path: path.display().to_string(),
+            }
         })?;
         let template_error = |e: Error| PromptError::Template {
             name: name.to_string(),
@@ -176,10 +183,13 @@ mod tests {
             .render("hi", &json!({"first_name": null, "headline": null}))
             .unwrap_err();
         assert!(e.to_string().contains("null value"), "{e}");
-        assert!(matches!(
-            p.render("nope", &json!({})),
-            Err(PromptError::NotFound { .. })
-        ));
+        let missing = p.render("nope", &json!({})).unwrap_err();
+        assert!(matches!(missing, PromptError::NotFound { .. }));
+        let text = missing.to_string();
+        assert!(
+            text.contains("nope.j2") && !text.contains('/'),
+            "no host path: {text}"
+        );
         assert!(matches!(
             p.render("../etc", &json!({})),
             Err(PromptError::BadName(_))

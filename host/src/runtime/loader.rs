@@ -149,7 +149,7 @@ fn read_component_file(lane: &str, path: &std::path::Path) -> Result<(Vec<u8>, S
     if size > MAX_COMPONENT_BYTES {
         return Err(read_error(format!(
             "it is {}, larger than the {} a lane component may be",
-            crate::units::ByteSize(size),
+            crate::units::ByteSize(size).approx(),
             crate::units::ByteSize(MAX_COMPONENT_BYTES)
         )));
     }
@@ -166,7 +166,9 @@ fn read_component_file(lane: &str, path: &std::path::Path) -> Result<(Vec<u8>, S
         .read_to_end(&mut bytes)
         .map_err(|e| read_error(e.to_string()))?;
     if bytes.len() as u64 > MAX_COMPONENT_BYTES {
-        return Err(read_error("it grew past the size limit while being read".into()));
+        return Err(read_error(
+            "it grew past the size limit while being read".into(),
+        ));
     }
     let digest = cache::digest(&bytes);
     Ok((bytes, digest))
@@ -188,7 +190,11 @@ fn check_header(head: &[u8]) -> Result<(), String> {
         };
         return Err(format!(
             "not a WebAssembly component: it starts with {}{guess} instead of 00 61 73 6d (\"\\0asm\")",
-            if shown.is_empty() { "nothing".to_string() } else { shown.join(" ") }
+            if shown.is_empty() {
+                "nothing".to_string()
+            } else {
+                shown.join(" ")
+            }
         ));
     }
     match (head[6], head[7]) {

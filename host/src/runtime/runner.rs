@@ -64,7 +64,15 @@ pub async fn describe(
         lane.outlane_lanes_lane().call_describe(&mut store).await
     })
     .await;
-    finish(&store, result, wall)
+    finish(&store, result, wall, Stage::Describe)
+}
+
+/// Which call a failure belongs to: `describe` runs under fixed limits at load, the others
+/// under the lane's manifest limits; a message must name the right ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Describe,
+    Call,
 }
 
 /// Calls `can-execute` of `lane`. `Ok(bool)` or the classified failure.
@@ -80,9 +88,9 @@ pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, C
             .await
     })
     .await;
-    match finish(&store, result, limits.wall)? {
+    match finish(&store, result, limits.wall, Stage::Call)? {
         Ok(yes) => Ok(yes),
-        Err(error) => Err(lane_error(error)),
+        Err(error) => Err(lane_error(locate_config_error(error, &lane.spec))),
     }
 }
 
@@ -99,7 +107,7 @@ pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
             .await
     })
     .await;
-    match finish(&store, result, limits.wall) {
+    match finish(&store, result, limits.wall, Stage::Call) {
         Ok(Ok(Report {
             outcome: ReportOutcome::Worked,
             summary,
@@ -108,8 +116,28 @@ pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
             outcome: ReportOutcome::Idle,
             summary,
         })) => CallOutcome::Idle(clip(summary, MAX_LANE_TEXT)),
-        Ok(Err(error)) => lane_error(error),
+        Ok(Err(error)) => lane_error(locate_config_error(error, &lane.spec)),
         Err(outcome) => outcome,
+    }
+}
+
+/// A lane's complaint about its `[lane.config]` (the SDK's errors start with
+/// `[lane.config]` and name the key) pointed at the manifest's file and line.
+fn locate_config_error(error: LaneError, spec: &crate::manifest::LaneSpec) -> LaneError {
+    match error {
+        LaneError::Invalid(m) if m.starts_with("[lane.config]") => {
+            let key = m
+                .split_once("key `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(key, _)| key)
+                .unwrap_or("");
+            LaneError::Invalid(format!(
+                "{}: lane `{}`: {m}",
+                spec.config_location(key),
+                spec.name
+            ))
+        }
+        other => other,
     }
 }
 
@@ -138,6 +166,7 @@ fn finish<T>(
     store: &Store<LaneState>,
     result: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
     wall: Duration,
+    stage: Stage,
 ) -> Result<T, CallOutcome> {
     let state = store.data();
     let stderr = state.stderr_text();
@@ -146,26 +175,45 @@ fn finish<T>(
     }
     match result {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(classify(state, &error, &stderr)),
-        Err(_elapsed) => Err(CallOutcome::Timeout(format!(
-            "the call ran longer than its wall-clock limit of {} (limits.wall)",
-            humantime::format_duration(wall)
-        ))),
+        Ok(Err(error)) => Err(classify(state, &error, &stderr, stage)),
+        Err(_elapsed) => Err(CallOutcome::Timeout(match stage {
+            Stage::Call => format!(
+                "the call ran longer than its wall-clock limit of {} (limits.wall)",
+                humantime::format_duration(wall)
+            ),
+            Stage::Describe => format!(
+                "describe() ran longer than the {} it is given at load (a fixed limit, not \
+                 limits.wall): it may only read its configuration and say who it is",
+                humantime::format_duration(wall)
+            ),
+        })),
     }
 }
 
-fn classify(state: &LaneState, error: &wasmtime::Error, stderr: &str) -> CallOutcome {
+fn classify(state: &LaneState, error: &wasmtime::Error, stderr: &str, stage: Stage) -> CallOutcome {
     if state.meter.exceeded() {
-        return CallOutcome::Timeout(format!(
-            "the lane used more than its CPU limit of {} (limits.cpu)",
-            humantime::format_duration(state.meter.budget())
-        ));
+        let budget = humantime::format_duration(state.meter.budget());
+        return CallOutcome::Timeout(match stage {
+            Stage::Call => {
+                format!("the lane used more than its CPU limit of {budget} (limits.cpu)")
+            }
+            Stage::Describe => format!(
+                "describe() used more than the {budget} of CPU it is given at load (a fixed \
+                 limit, not limits.cpu)"
+            ),
+        });
     }
     if let Some(asked) = state.memory.hit {
-        return CallOutcome::OutOfMemory(format!(
-            "the lane asked for {} of memory, over its cap (limits.memory)",
-            crate::units::ByteSize(asked as u64)
-        ));
+        return CallOutcome::OutOfMemory(match stage {
+            Stage::Call => format!(
+                "the lane asked for {} of memory, over its cap (limits.memory)",
+                crate::units::ByteSize(asked as u64)
+            ),
+            Stage::Describe => format!(
+                "describe() asked for {} of memory, over the fixed cap it is given at load",
+                crate::units::ByteSize(asked as u64)
+            ),
+        });
     }
     let mut message = format!("{error:#}");
     // A Rust guest's panic prints "thread '..' panicked at FILE:LINE:COL:" then the message.

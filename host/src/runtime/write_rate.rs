@@ -77,8 +77,14 @@ mod tests {
         }
         assert_eq!(taken, 4, "a burst of 4000 bytes at 1000 bytes a write");
         let wait = rate.take("a", 744).unwrap_err();
-        assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1), "{wait:?}");
-        assert!(rate.take("b", 744).is_ok(), "another lane has its own allowance");
+        assert!(
+            wait > Duration::from_millis(500) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        assert!(
+            rate.take("b", 744).is_ok(),
+            "another lane has its own allowance"
+        );
         std::thread::sleep(Duration::from_millis(1100));
         assert!(rate.take("a", 744).is_ok(), "refilled after a second");
     }

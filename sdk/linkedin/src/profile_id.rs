@@ -364,10 +364,7 @@ mod tests {
             ),
             (
                 "https://www.linkedin.com/in/jane%00doe/",
-                BadId(
-                    "jane\\0doe".into(),
-                    "contains spaces or control characters",
-                ),
+                BadId("jane\\0doe".into(), "contains spaces or control characters"),
             ),
             (
                 "https://www.linkedin.com/in/gpj%E2%80%AEexe/",

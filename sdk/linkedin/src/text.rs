@@ -26,7 +26,11 @@ pub fn clean_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
-        let c = if c == '\t' || c == '\n' || c == '\r' { ' ' } else { c };
+        let c = if c == '\t' || c == '\n' || c == '\r' {
+            ' '
+        } else {
+            c
+        };
         if c.is_control() || is_invisible(c) {
             continue;
         }
