@@ -912,3 +912,36 @@ fn the_data_directory_and_the_database_are_private() {
         0o600
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_with_sigkill_leaves_no_browser_behind() {
+    use outlane::demo::DemoOptions;
+    use outlane_tests::pipeline::Pipeline;
+    let mut p = Pipeline::start(DemoOptions::default()).await.unwrap();
+    p.start_daemon().unwrap();
+    p.wait_until("the browser to start", std::time::Duration::from_secs(120), |p| {
+        p.log().contains("browser started")
+    })
+    .await
+    .unwrap();
+    let profile = p.dir.path().join("browser");
+    let ours = |profile: &std::path::Path| -> Vec<u32> {
+        let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+        procs
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .map(|c| String::from_utf8_lossy(&c).contains(&*profile.to_string_lossy()))
+                    .unwrap_or(false)
+            })
+            .collect()
+    };
+    assert!(!ours(&profile).is_empty(), "the browser runs");
+    p.kill9().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !ours(&profile).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ours(&profile), Vec::<u32>::new(), "Chromium outlived its daemon");
+}

@@ -1,26 +1,49 @@
 //! Starting Debian's Chromium headless with a profile directory per account.
+//!
+//! The host starts Chromium itself (and attaches chromiumoxide to it) so that the browser's
+//! life is tied to the daemon's: on Linux the child asks the kernel for `SIGKILL` when the
+//! thread that started it ends (`PR_SET_PDEATHSIG`), so a daemon killed with `kill -9`, or a
+//! test that fails, never leaves a logged-in browser behind. The pid file covers the other
+//! platforms and a lock left behind (see [`stop_orphan`]).
 
 use super::BrowserError;
 use crate::config::BrowserConfig as Settings;
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::{Handler, Page};
+use chromiumoxide::handler::HandlerConfig;
+use chromiumoxide::{Browser, Handler, Page};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinHandle;
 
-/// Flags checked to work with Debian's Chromium (reference/toolchain.md), plus hiding the
-/// automation flag sites read.
-const FLAGS: [&str; 9] = [
-    "--disable-gpu",
-    "--disable-quic",
+/// The flags Chromium is started with, checked on this machine kind (no first-run UI, no
+/// background traffic to Google, no GPU, no QUIC) and chosen for an automated session that
+/// should look like a person's: no `--enable-automation`, the automation flag sites read
+/// hidden, popups left to Chromium's blocker.
+const FLAGS: [&str; 22] = [
     "--no-first-run",
+    "--no-default-browser-check",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-breakpad",
+    "--disable-dev-shm-usage",
+    "--disable-features=TranslateUI",
     "--disable-blink-features=AutomationControlled",
-    "--lang=en-US",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--metrics-recording-only",
     "--password-store=basic",
+    "--use-mock-keychain",
+    "--lang=en-US",
+    "--mute-audio",
+    "--window-size=1280,900",
 ];
 
 /// Names looked up on `PATH` when no executable is configured.
@@ -29,26 +52,34 @@ const CANDIDATES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
 /// The pid file that lets the next start stop a Chromium orphaned by a killed daemon.
 const PID_FILE: &str = "chromium.pid";
 
+/// How long Chromium may take to open its DevTools endpoint.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A running Chromium with its one tab.
 pub struct Chrome {
-    /// The browser process.
+    /// The DevTools client.
     pub browser: Browser,
     /// The tab every operation acts on.
     pub page: Page,
+    child: tokio::process::Child,
     events: JoinHandle<()>,
 }
 
 impl Chrome {
     /// Whether the process or its DevTools connection has gone (crashed, killed).
     pub fn is_gone(&mut self) -> bool {
-        self.events.is_finished() || matches!(self.browser.try_wait(), Ok(Some(_)))
+        self.events.is_finished() || matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
-    /// Closes the browser and waits for the process to end.
+    /// Closes the browser and waits for the process to end (killing it if it will not).
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.close()).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
-        self.browser.kill().await;
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
         self.events.abort();
     }
 }
@@ -83,6 +114,23 @@ pub fn find_executable(settings: &Settings) -> Result<PathBuf, BrowserError> {
     ))
 }
 
+/// Every argument Chromium gets for the profile in `user_data`.
+fn arguments(settings: &Settings, user_data: &Path) -> Vec<String> {
+    let mut args: Vec<String> = FLAGS.iter().map(|f| f.to_string()).collect();
+    args.push(format!("--user-data-dir={}", user_data.display()));
+    args.push("--remote-debugging-port=0".into());
+    if settings.headless {
+        args.push("--headless=new".into());
+        args.push("--hide-scrollbars".into());
+    }
+    if running_as_root() {
+        // Chromium refuses to start its sandbox as root (containers, CI).
+        args.push("--no-sandbox".into());
+    }
+    args.push("about:blank".into());
+    args
+}
+
 /// Launches Chromium on `profile_dir` and opens a blank tab.
 pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, BrowserError> {
     let executable = find_executable(settings)?;
@@ -90,37 +138,49 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
     std::fs::create_dir_all(&user_data)
         .map_err(|e| BrowserError::Launch(format!("cannot create {}: {e}", user_data.display())))?;
     stop_orphan(profile_dir, &user_data);
-    let mut builder = BrowserConfig::builder()
-        .chrome_executable(&executable)
-        .user_data_dir(&user_data)
-        .args(FLAGS)
-        .window_size(1280, 900)
-        .viewport(None)
-        .launch_timeout(Duration::from_secs(30))
-        .request_timeout(settings.timeout);
-    builder = if settings.headless {
-        builder.new_headless_mode()
-    } else {
-        builder.with_head()
-    };
-    if running_as_root() {
-        // Chromium refuses to start its sandbox as root (containers, CI).
-        builder = builder.no_sandbox();
-    }
-    let config = builder.build().map_err(BrowserError::Launch)?;
-    let (mut browser, mut handler): (Browser, Handler) =
-        Browser::launch(config).await.map_err(|e| {
-            BrowserError::Launch(format!("{} did not start: {e}", executable.display()))
-        })?;
-    // The handler drives the CDP connection; an error on one message must not stop it.
-    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-    if let Some(pid) = browser.get_mut_child().and_then(|c| c.as_mut_inner().id()) {
+    let mut command = std::process::Command::new(&executable);
+    command
+        .args(arguments(settings, &user_data))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    die_with_this_thread(&mut command);
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| BrowserError::Launch(format!("{} did not start: {e}", executable.display())))?;
+    if let Some(pid) = child.id() {
         let _ = std::fs::write(profile_dir.join(PID_FILE), pid.to_string());
     }
+    let ws = match devtools_url(&mut child).await {
+        Ok(ws) => ws,
+        Err(why) => {
+            let _ = child.kill().await;
+            return Err(BrowserError::Launch(format!(
+                "{} did not start: {why}",
+                executable.display()
+            )));
+        }
+    };
+    let config = HandlerConfig {
+        viewport: None,
+        request_timeout: settings.timeout,
+        ..HandlerConfig::default()
+    };
+    let (browser, mut handler): (Browser, Handler) =
+        match Browser::connect_with_config(ws, config).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                let _ = child.kill().await;
+                return Err(BrowserError::Launch(format!("cannot attach to Chromium: {e}")));
+            }
+        };
+    // The handler drives the CDP connection; an error on one message must not stop it.
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
     let page = match open_tab(&browser).await {
         Ok(p) => p,
         Err(e) => {
-            let _ = browser.kill().await;
+            let _ = child.kill().await;
             events.abort();
             return Err(BrowserError::Launch(format!("cannot open a tab: {e}")));
         }
@@ -128,8 +188,71 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
     Ok(Chrome {
         browser,
         page,
+        child,
         events,
     })
+}
+
+/// Reads Chromium's stderr until it names its DevTools websocket; then keeps draining it in
+/// the background (a full pipe would stall the browser), logging it at debug level.
+async fn devtools_url(child: &mut tokio::process::Child) -> Result<String, String> {
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(LAUNCH_TIMEOUT, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(at) = line.find("ws://") {
+                return Some(line[at..].trim().to_string());
+            }
+            seen.push(line);
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(url)) => {
+            tokio::spawn(async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    tracing::debug!(target: "chromium", "{line}");
+                }
+            });
+            Ok(url)
+        }
+        Ok(None) => Err(format!(
+            "it exited before opening DevTools: {}",
+            seen.iter().rev().take(5).rev().cloned().collect::<Vec<_>>().join(" | ")
+        )),
+        Err(_) => Err(format!(
+            "no DevTools endpoint within {}s",
+            LAUNCH_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// On Linux: the child gets `SIGKILL` when the thread that spawns it ends (the daemon's
+/// runtime, a test's runtime), whatever the way it ends.
+fn die_with_this_thread(command: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: the closure runs in the child between fork and exec and calls only
+        // async-signal-safe functions (prctl, getppid).
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died before the prctl: then do not start at all.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::other("the daemon is gone"));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 /// A blank tab whose user agent does not say "HeadlessChrome" (headless Chromium announces

@@ -158,18 +158,18 @@ pub fn begin(
         )));
     }
     if action == Action::Invite
-        && let Some((other, stage)) = conn
+        && conn
             .query_row(
-                "SELECT c.name, d.stage FROM deals d JOIN campaigns c ON c.id = d.campaign_id
+                "SELECT EXISTS (SELECT 1 FROM deals d JOIN campaigns c ON c.id = d.campaign_id
                  WHERE d.lead_id = ?1 AND c.account_id = ?2 AND d.campaign_id != ?3
-                   AND d.stage IN ('pending', 'connected', 'completed')",
+                   AND d.stage IN ('pending', 'connected', 'completed'))",
                 params![lead, campaign.account_id, campaign.id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Stage>(1)?)),
-            )
-            .optional()?
+                |r| r.get::<_, bool>(0),
+            )?
     {
+        // Which campaign, and how far it got, is that campaign's business.
         return Err(CrmError::Invalid(format!(
-            "lead {lead} ({}) is already {stage} through campaign `{other}` of this account: not inviting again",
+            "lead {lead} ({}) was already invited through another campaign of this account: not inviting again",
             deal.lead.key()
         )));
     }

@@ -332,7 +332,7 @@ fn journal_invite_done_makes_the_lead_pending() {
     assert!(
         c.unwrap_err()
             .to_string()
-            .contains("already pending through campaign `Fintech CTOs`")
+            .contains("already invited through another campaign of this account")
     );
     // ...but when the invitation vanished (pending -> qualified) it may be sent again.
     f.move_to(lead, Stage::Qualified).unwrap();

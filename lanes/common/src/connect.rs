@@ -211,7 +211,7 @@ impl Lane for Connect {
         {
             Ok(intent) => intent,
             // Invited through another campaign of this account: never invite twice.
-            Err(Error::Invalid(why)) if why.contains("through campaign") => {
+            Err(Error::Invalid(why)) if why.contains("through another campaign") => {
                 crm::set_stage(lead.id, Stage::Ignored, &why)?;
                 return Ok(Report::worked(format!("{name}: ignored ({why})")));
             }
