@@ -266,6 +266,20 @@ impl RequestGuard {
         let (link, mut events) = BrowserLink::connect(ws_url)
             .await
             .map_err(BrowserError::Launch)?;
+        // The tab Chromium opens by itself at start is not ours: closed quietly.
+        let mut frames = FrameOwners::new(tab.to_string());
+        let existing = link
+            .call("Target.getTargets", json!({}))
+            .await
+            .map_err(BrowserError::Launch)?;
+        for info in existing["targetInfos"].as_array().into_iter().flatten() {
+            if let (Some(id), Some("page")) = (info["targetId"].as_str(), info["type"].as_str())
+                && id != tab
+            {
+                frames.known.insert(id.to_string(), true);
+                frames.close(&link, id);
+            }
+        }
         link.call("Target.setDiscoverTargets", json!({ "discover": true }))
             .await
             .map_err(BrowserError::Launch)?;
@@ -276,9 +290,7 @@ impl RequestGuard {
         .await
         .map_err(BrowserError::Launch)?;
         let guard = self.clone();
-        let tab = tab.to_string();
         Ok(tokio::spawn(async move {
-            let mut frames = FrameOwners::new(tab);
             while let Some(event) = events.recv().await {
                 match event.method.as_str() {
                     "Target.targetCreated" => frames.on_created(&link, &event.params).await,
@@ -369,7 +381,7 @@ impl FrameOwners {
         let (Some(id), Some(kind)) = (info["targetId"].as_str(), info["type"].as_str()) else {
             return;
         };
-        if kind == "page" && id != self.tab {
+        if kind == "page" && id != self.tab && !self.known.contains_key(id) {
             tracing::warn!(
                 "the page opened a new tab or window ({}): closed, popups are refused",
                 info["url"].as_str().unwrap_or_default()
