@@ -118,7 +118,7 @@ impl QualifierConfig {
 }
 
 fn release_after() -> HumanDuration {
-    HumanDuration(crate::lazy_embedder::DEFAULT_IDLE_RELEASE)
+    HumanDuration(crate::qualifier::lazy_embedder::DEFAULT_IDLE_RELEASE)
 }
 
 fn models_dir() -> PathBuf {
@@ -528,7 +528,7 @@ mod tests {
         let defaults = Config::load(Path::new("/nonexistent/outlane.toml"), false).unwrap();
         assert_eq!(
             defaults.qualifier.release_after.0,
-            crate::lazy_embedder::DEFAULT_IDLE_RELEASE
+            crate::qualifier::lazy_embedder::DEFAULT_IDLE_RELEASE
         );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("outlane.toml");

@@ -11,12 +11,12 @@
 //! - [`caps`]: one module per WIT interface, the host side of each capability;
 //! - [`crm`]: the SQLite database;
 //! - [`llm`]: prompts, the OpenAI-compatible client and the LLM budget;
-//! - [`lazy_embedder`]: the embedding model, loaded on demand and released when idle;
-//! - [`qualifier`]: lead embeddings and the per-campaign active learner;
-//! - [`qualifier_eval`]: the offline evaluation of the learner against random and LLM-on-all;
+//! - [`qualifier`]: lead embeddings and the per-campaign active learner, the embedding model
+//!   loaded on demand and released when idle, and the offline evaluation;
 //! - [`daemon`]: the scheduler that calls lanes;
 //! - [`clock`]: the daemon clock (accelerated, and skipping idle time, in tests and the demo);
-//! - [`demo`]: the simulator, LLM stub and seeded campaign that `outlane demo` runs in;
+//! - `demo` (feature `demo`, on by default): the simulator, LLM stub and seeded campaign that
+//!   `outlane demo` runs in;
 //! - [`guest_build`]: building lane crates into components.
 #![deny(missing_docs)]
 
@@ -26,14 +26,13 @@ pub mod clock;
 pub mod config;
 pub mod crm;
 pub mod daemon;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod files;
 pub mod guest_build;
-pub mod lazy_embedder;
 pub mod llm;
 pub mod manifest;
 pub mod memory;
 pub mod qualifier;
-pub mod qualifier_eval;
 pub mod runtime;
 pub mod units;

@@ -290,7 +290,7 @@ fn init_asks_again_on_bad_values_and_seals_the_password() {
     outlane::config::Config::load(&config, true).expect("the written config loads");
     let db = Db::open(&dir.path().join("outlane.db")).unwrap();
     let (account, campaign) = db
-        .read_blocking(|c| {
+        .read_outside_tx_blocking(|c| {
             let a = accounts::find(c, "me@example.com")?;
             let p = accounts::password(c, a.id, "init test passphrase")?;
             assert_eq!(p.as_str(), "s3cret pass");

@@ -75,11 +75,12 @@ fn fill(db: &Db) -> CrmResult<u64> {
 
 fn measure(db: &Db, campaign: u64) -> (Duration, Duration, Duration) {
     let status = median_of(21, || {
-        db.read_blocking(|c| status::build(c, NOW)).unwrap();
+        db.read_outside_tx_blocking(|c| status::build(c, NOW))
+            .unwrap();
     });
     let in_stage = median_of(21, || {
         let leads = db
-            .read_blocking(move |c| {
+            .read_outside_tx_blocking(move |c| {
                 Ok((
                     pipeline::count(c, campaign, Stage::Qualified)?,
                     pipeline::in_stage(c, campaign, Stage::Qualified, 100)?,
@@ -89,8 +90,10 @@ fn measure(db: &Db, campaign: u64) -> (Duration, Duration, Duration) {
         assert_eq!(leads.1.len(), 100);
     });
     let listing = median_of(21, || {
-        db.read_blocking(move |c| pipeline::list(c, Some(campaign), Some(Stage::Pending), 50, 0))
-            .unwrap();
+        db.read_outside_tx_blocking(move |c| {
+            pipeline::list(c, Some(campaign), Some(Stage::Pending), 50, 0)
+        })
+        .unwrap();
     });
     (status, in_stage, listing)
 }

@@ -96,7 +96,7 @@ async fn start(p: &mut Pipeline) -> Duration {
     let started = Instant::now();
     p.start_daemon_with(
         &binary(),
-        ",outlane::daemon=debug,outlane::lazy_embedder=info",
+        ",outlane::daemon=debug,outlane::qualifier::lazy_embedder=info",
     )
     .expect("start the daemon");
     loop {

@@ -188,7 +188,7 @@ impl Pipeline {
     pub fn summary(&self) -> anyhow::Result<DemoSummary> {
         let db = Db::open(&self.dir.path().join("outlane.db"))?;
         let campaign = self.campaign;
-        Ok(db.read_blocking(move |c| demo::summary(c, campaign))?)
+        Ok(db.read_outside_tx_blocking(move |c| demo::summary(c, campaign))?)
     }
 
     /// The database file.

@@ -55,7 +55,7 @@ fn profile_url(handle: &str) -> Url {
 
 fn paused(s: &Setup) -> Option<String> {
     let account = s.account;
-    s.db.read_blocking(move |c| accounts::get(c, account))
+    s.db.read_outside_tx_blocking(move |c| accounts::get(c, account))
         .unwrap()
         .paused
 }

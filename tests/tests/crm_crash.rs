@@ -144,7 +144,7 @@ fn sigkill_loop_never_corrupts_or_loses_anything() {
     .unwrap();
 
     // Intents left open by a kill are all there to be reconciled, on qualified leads.
-    let open = db.read_blocking(journal::open_all).unwrap();
+    let open = db.read_outside_tx_blocking(journal::open_all).unwrap();
     for intent in &open {
         let stage: String = db
             .call_blocking({

@@ -85,7 +85,7 @@ urls = [
     let first = s["first"].as_u64().unwrap();
     let (deal, history, actions, until) = host
         .db
-        .read_blocking(move |c| {
+        .read_outside_tx_blocking(move |c| {
             let deal = pipeline::get(c, campaign, first)?;
             let history = pipeline::history(c, deal.deal_id)?;
             let actions = journal::of_lead(c, first)?;

@@ -218,7 +218,7 @@ async fn a_lane_of_one_campaign_cannot_merge_away_read_or_rename_another_campaig
     // B's lead is whole: the same row, its deal, its history, its own name.
     let (deal, history) = host
         .db
-        .read_blocking(move |c| {
+        .read_outside_tx_blocking(move |c| {
             let deal = pipeline::get(c, b, bob)?;
             let history = pipeline::history(c, deal.deal_id)?;
             Ok((deal, history))
@@ -801,7 +801,7 @@ async fn another_campaigns_intent_and_a_missing_one_get_the_same_answer() {
     assert_eq!(theirs, missing, "the answers tell the ids apart");
     let open = host
         .db
-        .read_blocking(move |c| journal::open(c, b, Action::Invite))
+        .read_outside_tx_blocking(move |c| journal::open(c, b, Action::Invite))
         .unwrap();
     assert_eq!(open.len(), 1, "B's intent is still open");
 }
@@ -919,14 +919,18 @@ async fn a_daemon_killed_with_sigkill_leaves_no_browser_behind() {
     use outlane_tests::pipeline::Pipeline;
     let mut p = Pipeline::start(DemoOptions::default()).await.unwrap();
     p.start_daemon().unwrap();
-    p.wait_until("the browser to start", std::time::Duration::from_secs(120), |p| {
-        p.log().contains("browser started")
-    })
+    p.wait_until(
+        "the browser to start",
+        std::time::Duration::from_secs(120),
+        |p| p.log().contains("browser started"),
+    )
     .await
     .unwrap();
     let profile = p.dir.path().join("browser");
     let ours = |profile: &std::path::Path| -> Vec<u32> {
-        let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
         procs
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -943,5 +947,9 @@ async fn a_daemon_killed_with_sigkill_leaves_no_browser_behind() {
     while !ours(&profile).is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(ours(&profile), Vec::<u32>::new(), "Chromium outlived its daemon");
+    assert_eq!(
+        ours(&profile),
+        Vec::<u32>::new(),
+        "Chromium outlived its daemon"
+    );
 }

@@ -99,7 +99,7 @@ async fn structured_decisions_follow_the_rule_and_tokens_are_recorded() {
     );
     let campaign = s.campaign;
     let usage =
-        s.db.read(move |c| {
+        s.db.read_outside_tx(move |c| {
             let (day, _) = llm_usage::day_of(c, campaign, Clock::real().now_ms())?;
             llm_usage::get(c, campaign, &day)
         })
@@ -201,7 +201,7 @@ async fn the_daily_budget_is_enforced() {
 
 async fn usage_today(s: &Setup) -> llm_usage::DayUsage {
     let campaign = s.campaign;
-    s.db.read(move |c| {
+    s.db.read_outside_tx(move |c| {
         let (day, _) = llm_usage::day_of(c, campaign, Clock::real().now_ms())?;
         llm_usage::get(c, campaign, &day)
     })

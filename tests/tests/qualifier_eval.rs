@@ -2,7 +2,7 @@
 //! the active learner reaches 90 % precision at recall 0.5 with far fewer oracle calls than
 //! asking about everyone, and no later than random labelling.
 
-use outlane::qualifier_eval::{self, EvalConfig};
+use outlane::qualifier::eval::{self as qualifier_eval, EvalConfig};
 use outlane_embed::{EmbedConfig, Embedder};
 
 #[test]

@@ -73,7 +73,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
     // Labels and embeddings are stored.
     let stored = host
         .db
-        .read_blocking(move |c| learning::labelled(c, campaign, "minilm"))
+        .read_outside_tx_blocking(move |c| learning::labelled(c, campaign, "minilm"))
         .unwrap();
     assert_eq!(stored.len(), 24);
     assert!(stored.iter().all(|(_, v, _)| v.len() == 384));
@@ -123,7 +123,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
     );
     let deals = host
         .db
-        .read_blocking(move |c| pipeline::in_stage(c, campaign, Stage::Enriched, 100))
+        .read_outside_tx_blocking(move |c| pipeline::in_stage(c, campaign, Stage::Enriched, 100))
         .unwrap();
     assert_eq!(deals.len(), 60, "the qualifier changes no stage by itself");
 }
@@ -132,7 +132,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
 /// demand, kept while in use, released once idle, and loaded again with the same vectors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedding_model_is_released_when_idle_and_reloaded_on_demand() {
-    use outlane::lazy_embedder::LazyEmbedder;
+    use outlane::qualifier::lazy_embedder::LazyEmbedder;
     use std::time::Duration;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let paths = outlane::config::QualifierConfig {

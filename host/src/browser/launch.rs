@@ -148,7 +148,9 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
     let mut child = tokio::process::Command::from(command)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| BrowserError::Launch(format!("{} did not start: {e}", executable.display())))?;
+        .map_err(|e| {
+            BrowserError::Launch(format!("{} did not start: {e}", executable.display()))
+        })?;
     if let Some(pid) = child.id() {
         let _ = std::fs::write(profile_dir.join(PID_FILE), pid.to_string());
     }
@@ -172,7 +174,9 @@ pub async fn launch(settings: &Settings, profile_dir: &Path) -> Result<Chrome, B
             Ok(pair) => pair,
             Err(e) => {
                 let _ = child.kill().await;
-                return Err(BrowserError::Launch(format!("cannot attach to Chromium: {e}")));
+                return Err(BrowserError::Launch(format!(
+                    "cannot attach to Chromium: {e}"
+                )));
             }
         };
     // The handler drives the CDP connection; an error on one message must not stop it.
@@ -220,7 +224,13 @@ async fn devtools_url(child: &mut tokio::process::Child) -> Result<String, Strin
         }
         Ok(None) => Err(format!(
             "it exited before opening DevTools: {}",
-            seen.iter().rev().take(5).rev().cloned().collect::<Vec<_>>().join(" | ")
+            seen.iter()
+                .rev()
+                .take(5)
+                .rev()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" | ")
         )),
         Err(_) => Err(format!(
             "no DevTools endpoint within {}s",

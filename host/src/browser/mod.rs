@@ -3,6 +3,7 @@
 //! - [`site`]: the configured LinkedIn base URL and the URL translation lanes never see;
 //! - [`launch`]: starting Chromium with a profile directory per account;
 //! - [`session`]: login, saved cookies, checkpoint and expiry handling, navigation;
+//! - [`page`]: the element operations on the tab (queries, clicks, typing, texts, links);
 //! - [`dom`] and [`input`]: element queries, clicks and keystrokes;
 //! - [`devtools`]: the host's own DevTools connection to the browser target;
 //! - [`guard`]: every request of the browser checked: one tab (popups refused), no control
@@ -22,6 +23,7 @@ pub mod guard;
 pub mod input;
 pub mod launch;
 pub mod outward;
+pub mod page;
 pub mod session;
 pub mod site;
 

@@ -1,11 +1,12 @@
 //! One account's browser session: start, saved cookies, login, navigation with checkpoint and
-//! expiry handling, and the element operations lanes use.
+//! expiry handling, pausing and closing. The element operations lanes use on the page are in
+//! [`super::page`].
 
 use super::BrowserError;
 use super::cookies::StorageState;
-use super::dom::{self, ClickSpot, Query};
+use super::dom::{self, Query};
 use super::guard::RequestGuard;
-use super::input::{self, Pace};
+use super::input::Pace;
 use super::launch::{self, Chrome};
 use super::site::SiteMap;
 use crate::clock::Clock;
@@ -18,12 +19,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// How long a click or a typed field waits for its element to appear.
-const ELEMENT_WAIT: Duration = Duration::from_secs(5);
 /// Poll interval of every wait.
 const POLL: Duration = Duration::from_millis(100);
-/// Longest wait a lane may ask for.
-const MAX_WAIT: Duration = Duration::from_secs(120);
 /// More logins than this within [`LOGIN_WINDOW`] pause the account instead of logging in
 /// again: LinkedIn keeps ending the session, and logging in over and over looks like a bot.
 const MAX_LOGINS: usize = 3;
@@ -139,18 +136,18 @@ impl AccountBrowser {
         self.profile_dir.join("cookies.json")
     }
 
-    fn pace(&self) -> Pace {
+    pub(super) fn pace(&self) -> Pace {
         Pace(self.settings.pace)
     }
 
-    fn page(&self) -> Result<&Page, BrowserError> {
+    pub(super) fn page(&self) -> Result<&Page, BrowserError> {
         self.chrome
             .as_ref()
             .map(|c| &c.page)
             .ok_or_else(|| BrowserError::Page("the browser is not running".into()))
     }
 
-    async fn timed<T>(
+    pub(super) async fn timed<T>(
         &self,
         what: &str,
         fut: impl Future<Output = Result<T, BrowserError>>,
@@ -170,7 +167,7 @@ impl AccountBrowser {
         let account = self.account;
         let paused = self
             .db
-            .read(move |c| accounts::get(c, account))
+            .read_outside_tx(move |c| accounts::get(c, account))
             .await
             .map_err(|e| BrowserError::Db(e.to_string()))?
             .paused;
@@ -224,7 +221,7 @@ impl AccountBrowser {
     /// For operations on the current page: the browser must be running and logged in. Unlike
     /// [`Self::ready`] it never navigates a page away under a flow, except to start (or
     /// restart) the browser, which opens the feed.
-    async fn live(&mut self) -> Result<(), BrowserError> {
+    pub(super) async fn live(&mut self) -> Result<(), BrowserError> {
         if self.chrome.as_mut().is_none_or(Chrome::is_gone) {
             return self.ready().await;
         }
@@ -360,7 +357,7 @@ impl AccountBrowser {
         }
         let (login, password) = self
             .db
-            .read(move |c| {
+            .read_outside_tx(move |c| {
                 let login = accounts::get(c, account)?.login;
                 Ok((login, accounts::password(c, account, &passphrase)?))
             })
@@ -520,151 +517,6 @@ impl AccountBrowser {
         if let Some(chrome) = self.chrome.take() {
             chrome.close().await;
         }
-    }
-
-    /// The URL of the tab, as lanes see it.
-    pub async fn current_url(&mut self) -> Result<String, BrowserError> {
-        self.live().await?;
-        let url = self.page()?.url().await?.unwrap_or_default();
-        Ok(self.site.to_canonical(&url))
-    }
-
-    /// How many elements match now (navigation in progress counts as none yet).
-    async fn count_now(&self, query: &Query) -> Result<usize, BrowserError> {
-        match dom::count(self.page()?, query).await {
-            Err(BrowserError::Page(_)) => Ok(0),
-            other => other,
-        }
-    }
-
-    /// Whether `query` matches now.
-    pub async fn exists(&mut self, query: &Query) -> Result<bool, BrowserError> {
-        self.live().await?;
-        Ok(self.count_now(query).await? > 0)
-    }
-
-    /// Waits up to `timeout` for `query` to match; false when it never did.
-    pub async fn wait_for(
-        &mut self,
-        query: &Query,
-        timeout: Duration,
-    ) -> Result<bool, BrowserError> {
-        self.live().await?;
-        let deadline = Instant::now() + timeout.min(MAX_WAIT);
-        loop {
-            if self.count_now(query).await? > 0 {
-                return Ok(true);
-            }
-            if Instant::now() >= deadline {
-                return Ok(false);
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// Clicks the first rendered, enabled match, waiting briefly for one.
-    pub async fn click(&mut self, query: &Query) -> Result<(), BrowserError> {
-        self.live().await?;
-        self.click_now(query).await
-    }
-
-    async fn click_now(&mut self, query: &Query) -> Result<(), BrowserError> {
-        let deadline = Instant::now() + ELEMENT_WAIT;
-        let (x, y) = loop {
-            let spot = match dom::click_spot(self.page()?, query).await {
-                Err(BrowserError::Page(_)) => ClickSpot::Missing,
-                other => other?,
-            };
-            match spot {
-                ClickSpot::At(x, y) => break (x, y),
-                _ if Instant::now() < deadline => tokio::time::sleep(POLL).await,
-                why => {
-                    let here = self.page()?.url().await?.unwrap_or_default();
-                    let what = match why {
-                        ClickSpot::Disabled => "it stays disabled".to_string(),
-                        ClickSpot::Covered(by) => format!("`{by}` covers it"),
-                        _ => "nothing visible matches".to_string(),
-                    };
-                    return Err(BrowserError::NotFound(format!(
-                        "cannot click `{}` on {}: {what}",
-                        dom::selector_text(query),
-                        self.site.to_canonical(&here)
-                    )));
-                }
-            }
-        };
-        let pace = self.pace();
-        self.timed("a click", input::click_at(self.page()?, x, y, pace))
-            .await
-    }
-
-    async fn type_into(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
-        let deadline = Instant::now() + ELEMENT_WAIT;
-        loop {
-            match dom::focus_and_select(self.page()?, query).await {
-                Ok(Some(had_content)) => {
-                    if had_content {
-                        // Replace what is there (a draft, a remembered login), never append.
-                        input::press(self.page()?, "Backspace").await?;
-                    }
-                    break;
-                }
-                Ok(None) | Err(BrowserError::Page(_)) if Instant::now() < deadline => {
-                    tokio::time::sleep(POLL).await;
-                }
-                Ok(None) | Err(BrowserError::Page(_)) => {
-                    return Err(BrowserError::NotFound(format!(
-                        "nothing to type into: no `{}`",
-                        dom::selector_text(query)
-                    )));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let pace = self.pace();
-        // Typing is slow on purpose: allow the keystroke delays on top of the timeout.
-        let budget = self.settings.timeout
-            + Duration::from_secs_f64(0.2 * pace.0.max(0.0) * text.chars().count() as f64);
-        match tokio::time::timeout(budget, input::type_text(self.page()?, text, pace)).await {
-            Ok(r) => r,
-            Err(_) => Err(BrowserError::Timeout("typing took too long".into())),
-        }
-    }
-
-    /// Types `text` into the first match with human-like key timing.
-    pub async fn type_text(&mut self, query: &Query, text: &str) -> Result<(), BrowserError> {
-        self.live().await?;
-        self.type_into(query, text).await
-    }
-
-    /// Presses a named key in the focused element.
-    pub async fn press(&mut self, key: &str) -> Result<(), BrowserError> {
-        self.live().await?;
-        self.timed("a key press", input::press(self.page()?, key))
-            .await
-    }
-
-    /// Inner texts of every match.
-    pub async fn texts(&mut self, query: &Query) -> Result<Vec<String>, BrowserError> {
-        self.live().await?;
-        self.timed("reading texts", dom::texts(self.page()?, query))
-            .await
-    }
-
-    /// Attribute `name` of every match that has it.
-    pub async fn attrs(&mut self, query: &Query, name: &str) -> Result<Vec<String>, BrowserError> {
-        self.live().await?;
-        self.timed("reading attributes", dom::attrs(self.page()?, query, name))
-            .await
-    }
-
-    /// Every link on the page, absolute, as lanes see URLs.
-    pub async fn links(&mut self) -> Result<Vec<String>, BrowserError> {
-        self.live().await?;
-        let links = self
-            .timed("reading links", dom::links(self.page()?))
-            .await?;
-        Ok(links.iter().map(|l| self.site.to_canonical(l)).collect())
     }
 
     /// The page for the API module (started and logged in).

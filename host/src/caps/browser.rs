@@ -2,6 +2,7 @@
 //! ([`crate::browser`]). The account is the one of the call's campaign (or of the only active
 //! campaign).
 
+use super::Answer;
 use crate::browser::guard::BlockReason;
 use crate::browser::{AccountBrowser, Allow, BrowserError, Query, outward};
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
@@ -10,8 +11,6 @@ use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
 use std::sync::Arc;
 use std::time::Duration;
-
-type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 fn query(target: Target) -> Query {
     Query {

@@ -2,6 +2,7 @@
 //! call is one database transaction; all rules (stage transitions, limits, the journal) live
 //! in [`crate::crm`], this module only converts types.
 
+use super::Answer;
 use crate::browser::outward::Permit;
 use crate::crm::campaigns::{self, Campaign as CampaignRow};
 use crate::crm::journal::{self, Outcome};
@@ -15,8 +16,6 @@ use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
 use outlane_linkedin::ProfileId;
-
-type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 /// Most leads returned by one listing call.
 const MAX_LIST: u32 = 1000;
@@ -65,49 +64,46 @@ fn lane_error(lane: &str, error: CrmError) -> LaneError {
     }
 }
 
-fn stage_in(stage: Stage) -> store::Stage {
-    match stage {
-        Stage::Discovered => store::Stage::Discovered,
-        Stage::Enriched => store::Stage::Enriched,
-        Stage::Qualified => store::Stage::Qualified,
-        Stage::Disqualified => store::Stage::Disqualified,
-        Stage::Pending => store::Stage::Pending,
-        Stage::Connected => store::Stage::Connected,
-        Stage::Completed => store::Stage::Completed,
-        Stage::Failed => store::Stage::Failed,
-        Stage::Ignored => store::Stage::Ignored,
-    }
+/// Both directions between a WIT enum and the CRM's, from one list of variants.
+macro_rules! enum_conversions {
+    ($into:ident, $out:ident, $wit:ty, $store:ty, [$($v:ident),+ $(,)?]) => {
+        fn $into(value: $wit) -> $store {
+            match value {
+                $(<$wit>::$v => <$store>::$v,)+
+            }
+        }
+        fn $out(value: $store) -> $wit {
+            match value {
+                $(<$store>::$v => <$wit>::$v,)+
+            }
+        }
+    };
 }
 
-fn stage_out(stage: store::Stage) -> Stage {
-    match stage {
-        store::Stage::Discovered => Stage::Discovered,
-        store::Stage::Enriched => Stage::Enriched,
-        store::Stage::Qualified => Stage::Qualified,
-        store::Stage::Disqualified => Stage::Disqualified,
-        store::Stage::Pending => Stage::Pending,
-        store::Stage::Connected => Stage::Connected,
-        store::Stage::Completed => Stage::Completed,
-        store::Stage::Failed => Stage::Failed,
-        store::Stage::Ignored => Stage::Ignored,
-    }
-}
-
-fn action_in(action: Action) -> store::Action {
-    match action {
-        Action::Invite => store::Action::Invite,
-        Action::Message => store::Action::Message,
-        Action::Withdraw => store::Action::Withdraw,
-    }
-}
-
-fn action_out(action: store::Action) -> Action {
-    match action {
-        store::Action::Invite => Action::Invite,
-        store::Action::Message => Action::Message,
-        store::Action::Withdraw => Action::Withdraw,
-    }
-}
+enum_conversions!(
+    stage_in,
+    stage_out,
+    Stage,
+    store::Stage,
+    [
+        Discovered,
+        Enriched,
+        Qualified,
+        Disqualified,
+        Pending,
+        Connected,
+        Completed,
+        Failed,
+        Ignored
+    ]
+);
+enum_conversions!(
+    action_in,
+    action_out,
+    Action,
+    store::Action,
+    [Invite, Message, Withdraw]
+);
 
 fn lead_out(deal: DealLead) -> Lead {
     Lead {

@@ -71,7 +71,7 @@ impl Host for LaneState {
             .env
             .services
             .db
-            .read(move |c| lane_state::get(c, &lane, scope, &key))
+            .read_outside_tx(move |c| lane_state::get(c, &lane, scope, &key))
             .await
             .map_err(|e| LaneError::Internal(e.to_string())))
     }
@@ -170,7 +170,9 @@ impl LaneState {
                     .env
                     .services
                     .db
-                    .read(move |c| crate::crm::campaigns::get(c, id).map(|c| c.account_id))
+                    .read_outside_tx(move |c| {
+                        crate::crm::campaigns::get(c, id).map(|c| c.account_id)
+                    })
                     .await
                     .map_err(|e| LaneError::NotFound(e.to_string()))?;
                 Ok(Scope::Account(account))

@@ -1,6 +1,7 @@
 //! `outlane:lanes/llm`: grant check, then [`crate::llm`] for the call's campaign (or the only
 //! active one, whose daily budget the completion counts against).
 
+use super::Answer;
 use crate::llm::{Llm, LlmError, PromptError};
 use crate::runtime::bindings::outlane::lanes::llm::{Host, Reply, Usage};
 use crate::runtime::bindings::{LaneError, LimitHit};
@@ -8,8 +9,6 @@ use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
 use serde_json::Value;
 use std::sync::Arc;
-
-type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 fn lane_error(lane: &str, error: LlmError) -> LaneError {
     match error {

@@ -21,6 +21,10 @@ use crate::runtime::state::LaneState;
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// What every host function of a capability returns: a trap (`Err`, only for host bugs) or
+/// the lane's answer, a value or a typed [`LaneError`].
+pub(crate) type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
+
 /// Services shared by every lane call. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct HostServices {
@@ -119,7 +123,7 @@ impl LaneState {
         self.env
             .services
             .db
-            .read(move |c| crate::crm::campaigns::of_call(c, named))
+            .read_outside_tx(move |c| crate::crm::campaigns::of_call(c, named))
             .await
             .map_err(|e| LaneError::NotFound(e.to_string()))
     }

@@ -1,6 +1,7 @@
 //! `outlane:lanes/qualifier`: grant check, then [`crate::qualifier`] for the call's campaign
 //! (or the only active one). Labels are per campaign.
 
+use super::Answer;
 use crate::crm::learning::LabelSource as StoredSource;
 use crate::qualifier::{QualifierError, QualifierService};
 use crate::runtime::bindings::LaneError;
@@ -11,8 +12,6 @@ use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
 use outlane_gp::Strategy;
 use std::sync::Arc;
-
-type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
 fn lane_error(lane: &str, e: QualifierError) -> LaneError {
     match e {

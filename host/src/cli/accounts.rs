@@ -28,7 +28,7 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
     let db = open_db(global)?;
     match cmd {
         AccountsCommand::List { json } => {
-            let all = db.read_blocking(accounts::all)?;
+            let all = db.read_outside_tx_blocking(accounts::all)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
                 return Ok(ExitCode::SUCCESS);

@@ -95,7 +95,7 @@ pub fn run(global: &Global, cmd: CampaignCommand) -> anyhow::Result<ExitCode> {
     let now = Clock::real().now_ms();
     match cmd {
         CampaignCommand::List { json } => {
-            let all = db.read_blocking(campaigns::all)?;
+            let all = db.read_outside_tx_blocking(campaigns::all)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
                 return Ok(ExitCode::SUCCESS);
@@ -104,7 +104,7 @@ pub fn run(global: &Global, cmd: CampaignCommand) -> anyhow::Result<ExitCode> {
                 println!("No campaigns yet: create one with `outlane campaign add NAME`.");
                 return Ok(ExitCode::SUCCESS);
             }
-            let accounts = db.read_blocking(accounts::all)?;
+            let accounts = db.read_outside_tx_blocking(accounts::all)?;
             let mut table = Table::new(&[
                 "id",
                 "name",

@@ -89,7 +89,7 @@ fn usage(e: CrmError) -> anyhow::Error {
 
 fn campaign(db: &Db, key: Option<String>) -> anyhow::Result<Option<Campaign>> {
     let Some(key) = key else { return Ok(None) };
-    db.read_blocking(move |c| campaigns::find(c, &key))
+    db.read_outside_tx_blocking(move |c| campaigns::find(c, &key))
         .map(Some)
         .map_err(usage)
 }
@@ -112,7 +112,7 @@ fn import_file(
     .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
     let target = match campaign(db, key)? {
         Some(c) => Some(c),
-        None => match db.read_blocking(campaigns::only_active) {
+        None => match db.read_outside_tx_blocking(campaigns::only_active) {
             Ok(c) => Some(c),
             Err(CrmError::NotFound(_)) => None,
             Err(e) => return Err(usage(e)),
@@ -166,7 +166,7 @@ fn list(
 ) -> anyhow::Result<ExitCode> {
     let campaign = campaign(db, key)?;
     let campaign_id = campaign.as_ref().map(|c| c.id);
-    let (rows, names) = db.read_blocking(move |c| {
+    let (rows, names) = db.read_outside_tx_blocking(move |c| {
         let rows = pipeline::list(c, campaign_id, stage, limit, offset)?;
         Ok((rows, campaigns::all(c)?))
     })?;
@@ -253,12 +253,12 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         Err(_) => {
             let profile = ProfileId::parse(key)
                 .map_err(|e| UsageError(format!("`{key}` is not a profile URL: {e}")))?;
-            db.read_blocking(move |c| leads::find(c, &profile))?
+            db.read_outside_tx_blocking(move |c| leads::find(c, &profile))?
                 .ok_or_else(|| UsageError(format!("no lead for {key}")))?
         }
     };
     let detail = db
-        .read_blocking(move |c| {
+        .read_outside_tx_blocking(move |c| {
             let lead = leads::get(c, id)?;
             let names = campaigns::all(c)?;
             let campaigns = pipeline::all_of_lead(c, id)?

@@ -2,7 +2,8 @@
 
 use super::{Global, UsageError};
 use clap::Subcommand;
-use outlane::qualifier_eval::{self as eval, EvalConfig};
+#[cfg(feature = "demo")]
+use outlane::qualifier::eval::{self, EvalConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +38,12 @@ pub enum QualifierCommand {
 /// Runs a `qualifier` subcommand.
 pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        #[cfg(not(feature = "demo"))]
+        QualifierCommand::Eval { .. } => {
+            let _ = global;
+            Err(UsageError(super::demo::WITHOUT_DEMO.into()).into())
+        }
+        #[cfg(feature = "demo")]
         QualifierCommand::Eval {
             people,
             seed,

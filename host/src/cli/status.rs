@@ -57,7 +57,7 @@ fn print_report(
     watching: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
     let wall = Clock::real().now_ms();
-    let (now, report) = db.read_blocking(move |c| {
+    let (now, report) = db.read_outside_tx_blocking(move |c| {
         let now = status::report_time(c, wall)?;
         Ok((now, status::build(c, now)?))
     })?;

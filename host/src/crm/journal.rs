@@ -158,14 +158,13 @@ pub fn begin(
         )));
     }
     if action == Action::Invite
-        && conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM deals d JOIN campaigns c ON c.id = d.campaign_id
+        && conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM deals d JOIN campaigns c ON c.id = d.campaign_id
                  WHERE d.lead_id = ?1 AND c.account_id = ?2 AND d.campaign_id != ?3
                    AND d.stage IN ('pending', 'connected', 'completed'))",
-                params![lead, campaign.account_id, campaign.id],
-                |r| r.get::<_, bool>(0),
-            )?
+            params![lead, campaign.account_id, campaign.id],
+            |r| r.get::<_, bool>(0),
+        )?
     {
         // Which campaign, and how far it got, is that campaign's business.
         return Err(CrmError::Invalid(format!(

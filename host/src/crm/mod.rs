@@ -3,7 +3,8 @@
 //! This module owns the connection and the schema; the pieces built on it live in
 //! submodules, one job each. Their functions take a `&Connection` and the time, so they
 //! compose inside one transaction: [`Db::write`] runs a closure in an immediate transaction
-//! (committed only if it returns `Ok`), [`Db::read`] runs one without.
+//! (committed only if it returns `Ok`); [`Db::read_outside_tx`] runs a read without one (each
+//! statement sees its own snapshot), and must never be used to write.
 
 pub mod accounts;
 pub mod action;
@@ -163,14 +164,15 @@ impl Db {
             .map_err(|e| CrmError::Db(DbError::Task(e.to_string())))?
     }
 
-    /// Runs `f` with the connection on the blocking pool, without a transaction.
-    pub async fn read<T, F>(&self, f: F) -> CrmResult<T>
+    /// Runs the reads of `f` on the blocking pool **outside any transaction**: each statement
+    /// sees the database as it is then, and nothing is written (use [`Db::write`] for that).
+    pub async fn read_outside_tx<T, F>(&self, f: F) -> CrmResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> CrmResult<T> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
+        tokio::task::spawn_blocking(move || db.read_outside_tx_blocking(f))
             .await
             .map_err(|e| CrmError::Db(DbError::Task(e.to_string())))?
     }
@@ -187,8 +189,9 @@ impl Db {
         Ok(value)
     }
 
-    /// [`read`](Self::read) on the current thread (for the CLI and tests).
-    pub fn read_blocking<T, F>(&self, f: F) -> CrmResult<T>
+    /// [`read_outside_tx`](Self::read_outside_tx) on the current thread (for the CLI and
+    /// tests).
+    pub fn read_outside_tx_blocking<T, F>(&self, f: F) -> CrmResult<T>
     where
         F: FnOnce(&Connection) -> CrmResult<T>,
     {

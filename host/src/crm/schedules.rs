@@ -76,19 +76,19 @@ mod tests {
             failures: 1,
             idle_runs: 2,
         };
-        db.read_blocking(|c| save(c, &s)).unwrap();
+        db.write_blocking(|tx| save(tx, &s)).unwrap();
         let later = StoredSchedule {
             next_due_ms: 9_000,
             ..s.clone()
         };
-        db.read_blocking(|c| save(c, &later)).unwrap();
+        db.write_blocking(|tx| save(tx, &later)).unwrap();
         let none = StoredSchedule {
             lane: "heartbeat".into(),
             campaign: None,
             ..s.clone()
         };
-        db.read_blocking(|c| save(c, &none)).unwrap();
-        let mut got = db.read_blocking(all).unwrap();
+        db.write_blocking(|tx| save(tx, &none)).unwrap();
+        let mut got = db.read_outside_tx_blocking(all).unwrap();
         got.sort_by(|a, b| a.lane.cmp(&b.lane));
         assert_eq!(got, vec![later, none]);
     }

@@ -157,7 +157,8 @@ mod tests {
         let wall = 1_000_000;
         // Nothing written yet: the wall clock.
         assert_eq!(
-            db.read_blocking(move |c| report_time(c, wall)).unwrap(),
+            db.read_outside_tx_blocking(move |c| report_time(c, wall))
+                .unwrap(),
             wall
         );
         // A daemon running days ahead (the demo): its newest time.
@@ -170,12 +171,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            db.read_blocking(move |c| report_time(c, wall)).unwrap(),
+            db.read_outside_tx_blocking(move |c| report_time(c, wall))
+                .unwrap(),
             5_000_000
         );
         // A daemon on the wall clock: the wall clock, which is later than its last run.
         assert_eq!(
-            db.read_blocking(move |c| report_time(c, 9_000_000))
+            db.read_outside_tx_blocking(move |c| report_time(c, 9_000_000))
                 .unwrap(),
             9_000_000
         );

@@ -72,7 +72,7 @@ impl Fixture {
     fn stage(&self, lead: u64) -> Stage {
         let c = self.campaign;
         self.db
-            .read_blocking(move |conn| Ok(pipeline::get(conn, c, lead)?.stage))
+            .read_outside_tx_blocking(move |conn| Ok(pipeline::get(conn, c, lead)?.stage))
             .unwrap()
     }
 
@@ -137,7 +137,7 @@ fn stage_history_records_who_when_and_why() {
     let f = fixture();
     let lead = f.lead_at("ann", Stage::Qualified);
     let history =
-        f.db.read_blocking(move |c| {
+        f.db.read_outside_tx_blocking(move |c| {
             let deal = pipeline::get(c, 1, lead)?;
             pipeline::history(c, deal.deal_id)
         })
@@ -211,7 +211,7 @@ fn member_and_vanity_ids_are_reconciled_on_save() {
     })
     .unwrap();
     let (lead, count) =
-        f.db.read_blocking(move |c| {
+        f.db.read_outside_tx_blocking(move |c| {
             let n: u64 = c.query_row("SELECT count(*) FROM leads", [], |r| r.get(0))?;
             Ok((leads::get(c, by_member)?, n))
         })
@@ -225,7 +225,7 @@ fn member_and_vanity_ids_are_reconciled_on_save() {
     assert_eq!(f.stage(by_member), Stage::Qualified);
     // And any URL form now finds her.
     let found =
-        f.db.read_blocking(|c| {
+        f.db.read_outside_tx_blocking(|c| {
             Ok((
                 leads::find(c, &ProfileId::parse(&format!("/in/{MEMBER}")).unwrap())?,
                 leads::find(c, &ProfileId::parse("/in/JANE-DOE").unwrap())?,
@@ -277,7 +277,7 @@ fn finish(f: &Fixture, intent: u64, outcome: Outcome) -> CrmResult<()> {
 fn used_today(f: &Fixture, action: Action, at: u64) -> (u32, u32) {
     let account = f.account;
     let usage =
-        f.db.read_blocking(move |c| limits::usage(c, account, at))
+        f.db.read_outside_tx_blocking(move |c| limits::usage(c, account, at))
             .unwrap();
     let u = usage.into_iter().find(|u| u.action == action).unwrap();
     (u.today, u.this_week)
@@ -296,7 +296,7 @@ fn journal_invite_done_makes_the_lead_pending() {
     assert_eq!(f.stage(lead), Stage::Pending);
     let c = f.campaign;
     let deal =
-        f.db.read_blocking(move |conn| pipeline::get(conn, c, lead))
+        f.db.read_outside_tx_blocking(move |conn| pipeline::get(conn, c, lead))
             .unwrap();
     assert_eq!(deal.next_check_ms, Some(MONDAY + 24 * HOUR));
     // Finishing twice is refused.
@@ -361,7 +361,7 @@ fn journal_not_done_refunds_and_wrong_stage_is_refused() {
     finish(&f, m, Outcome::Done("sent".into())).unwrap();
     assert_eq!(f.stage(friend), Stage::Completed);
     let sent =
-        f.db.read_blocking(move |c| messages::of_lead(c, friend))
+        f.db.read_outside_tx_blocking(move |c| messages::of_lead(c, friend))
             .unwrap();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].text, "hello there");
@@ -375,10 +375,14 @@ fn open_intents_survive_a_restart_and_block_repeats() {
     let path = f.path.clone();
     drop(f.db);
     let db = Db::open(&path).unwrap();
-    let open = db.read_blocking(journal::open_all).unwrap();
+    let open = db.read_outside_tx_blocking(journal::open_all).unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].id, intent);
-    assert_eq!(db.read_blocking(journal::report_open_at_start).unwrap(), 1);
+    assert_eq!(
+        db.read_outside_tx_blocking(journal::report_open_at_start)
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -539,7 +543,9 @@ fn status_counts_every_stage() {
     let pending = f.lead_at("c", Stage::Qualified);
     let i = begin(&f, pending, Action::Invite, MONDAY).unwrap();
     finish(&f, i, Outcome::Done("ok".into())).unwrap();
-    let report = f.db.read_blocking(|c| status::build(c, MONDAY)).unwrap();
+    let report =
+        f.db.read_outside_tx_blocking(|c| status::build(c, MONDAY))
+            .unwrap();
     let funnel = &report.campaigns[0].funnel;
     assert_eq!(funnel.len(), 9);
     let count = |s: Stage| funnel.iter().find(|c| c.stage == s).unwrap().count;
@@ -565,11 +571,11 @@ fn the_password_is_sealed_in_the_database() {
         assert!(!bytes.windows(14).any(|w| w == b"hunter2-secret"));
     }
     let back =
-        f.db.read_blocking(move |c| accounts::password(c, account, "pass phrase"))
+        f.db.read_outside_tx_blocking(move |c| accounts::password(c, account, "pass phrase"))
             .unwrap();
     assert_eq!(back.as_str(), "hunter2-secret");
     assert!(
-        f.db.read_blocking(move |c| accounts::password(c, account, "wrong"))
+        f.db.read_outside_tx_blocking(move |c| accounts::password(c, account, "wrong"))
             .is_err()
     );
 }

@@ -87,11 +87,14 @@ impl Daemon {
             self.registry.snapshot().len()
         );
         // Actions a previous run began and never finished: their lanes check them first.
-        if let Err(e) = db.read(crate::crm::journal::report_open_at_start).await {
+        if let Err(e) = db
+            .read_outside_tx(crate::crm::journal::report_open_at_start)
+            .await
+        {
             tracing::warn!("cannot read the action journal: {e}");
         }
         let mut stored: HashMap<ScheduleKey, schedules::StoredSchedule> =
-            match db.read(schedules::all).await {
+            match db.read_outside_tx(schedules::all).await {
                 Ok(list) => list
                     .into_iter()
                     .map(|s| {
@@ -115,7 +118,7 @@ impl Daemon {
             if *self.shutdown.borrow() {
                 break;
             }
-            match db.read(targets::campaign_view).await {
+            match db.read_outside_tx(targets::campaign_view).await {
                 Ok(v) => view = v,
                 Err(e) => tracing::warn!("cannot read the campaigns: {e}"),
             }
@@ -207,7 +210,7 @@ impl Daemon {
                 outcome.class(),
                 saved.failures,
             );
-            if let Err(e) = db.read(move |c| schedules::save(c, &saved)).await {
+            if let Err(e) = db.write(move |tx| schedules::save(tx, &saved)).await {
                 tracing::warn!("cannot save the schedule: {e}");
             }
             if let Err(e) =

@@ -109,7 +109,7 @@ impl client::RequestMeter for Budget<'_> {
         let (campaign, day) = (self.campaign, self.day.clone());
         let used = self
             .db
-            .read(move |c| llm_usage::get(c, campaign, &day))
+            .read_outside_tx(move |c| llm_usage::get(c, campaign, &day))
             .await?;
         if used.calls >= self.calls || used.tokens() >= self.tokens {
             return Err(LlmError::Budget {
@@ -185,7 +185,7 @@ impl Llm {
         let now = self.clock.now_ms();
         let (day, until_ms) = self
             .db
-            .read(move |c| llm_usage::day_of(c, campaign, now))
+            .read_outside_tx(move |c| llm_usage::day_of(c, campaign, now))
             .await?;
         let mut budget = Budget {
             db: &self.db,

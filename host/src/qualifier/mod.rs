@@ -6,11 +6,15 @@
 //! while ([`LazyEmbedder`]). Model computations run on blocking threads so the daemon's async
 //! runtime stays responsive.
 
+#[cfg(feature = "demo")]
+pub mod eval;
+pub mod lazy_embedder;
+
 use crate::clock::Clock;
 use crate::config::QualifierConfig as Paths;
 use crate::crm::learning::{self, LabelSource};
 use crate::crm::{CrmError, Db, leads, pipeline};
-use crate::lazy_embedder::LazyEmbedder;
+use lazy_embedder::LazyEmbedder;
 use outlane_embed::EmbedConfig;
 use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
 use std::collections::HashMap;
@@ -137,7 +141,7 @@ impl QualifierService {
         let wanted = ids.to_vec();
         let (known, missing) = self
             .db
-            .read(move |c| {
+            .read_outside_tx(move |c| {
                 let mut known = HashMap::new();
                 let mut missing = Vec::new();
                 for id in wanted {
@@ -218,7 +222,7 @@ impl QualifierService {
                 let name = self.model_name.clone();
                 let labelled = self
                     .db
-                    .read(move |c| learning::labelled(c, campaign, &name))
+                    .read_outside_tx(move |c| learning::labelled(c, campaign, &name))
                     .await?;
                 let labels: Vec<(Vec<f32>, bool)> =
                     labelled.into_iter().map(|(_, v, l)| (v, l)).collect();

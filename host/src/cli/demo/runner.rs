@@ -1,0 +1,279 @@
+//! The demo itself: the simulator and the LLM stub, a fresh data directory, the daemon.
+
+use super::DemoArgs;
+use crate::cli::run::serve;
+use crate::cli::{Global, UsageError, open_host, tokio};
+use anyhow::Context as _;
+use outlane::clock::{Clock, ClockPeer};
+use outlane::crm::Stage;
+use outlane::demo::{self, DemoOptions, DemoWorld};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Marks a directory the demo made, so a later demo may wipe it (and nothing else).
+const MARKER: &str = ".outlane-demo";
+
+/// The passphrase the demo seals the simulator's password with.
+const DEMO_PASSPHRASE: &str = "outlane-demo-passphrase";
+
+/// Runs the demo.
+pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let dir = global
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("target/demo"));
+    fresh_dir(&dir)?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let repo = args
+        .repo
+        .canonicalize()
+        .with_context(|| format!("cannot find the checkout at {}", args.repo.display()))?;
+    let manifest = repo.join(&args.manifest);
+    if !manifest.is_file() {
+        return Err(UsageError(format!("no lane manifest at {}", manifest.display())).into());
+    }
+    if !repo.join("models/minilm/model.onnx").is_file() {
+        return Err(UsageError(format!(
+            "the embedding model is missing under {}: run `make models` first",
+            repo.join("models").display()
+        ))
+        .into());
+    }
+    // SAFETY: no other thread exists yet (the async runtime is created below), so changing
+    // the environment cannot race with a reader. The demo's secrets are fake.
+    unsafe {
+        if std::env::var_os(outlane::crm::secret::PASSPHRASE_ENV).is_none() {
+            std::env::set_var(outlane::crm::secret::PASSPHRASE_ENV, DEMO_PASSPHRASE);
+        }
+        std::env::set_var(demo::API_KEY_ENV, "sk-demo");
+    }
+    let passphrase = std::env::var(outlane::crm::secret::PASSPHRASE_ENV)
+        .unwrap_or_else(|_| DEMO_PASSPHRASE.into());
+    let runtime = tokio()?;
+    runtime.block_on(async move {
+        let options = DemoOptions {
+            seed: args.seed,
+            people: args.people,
+            clock_factor: args.clock_factor,
+        };
+        let world = DemoWorld::start(options).await?;
+        let config_path = dir.join("outlane.toml");
+        std::fs::write(&config_path, world.config_toml(&repo, &manifest, args.pace))
+            .with_context(|| format!("cannot write {}", config_path.display()))?;
+        let global = Global {
+            data_dir: Some(dir.clone()),
+            config: Some(config_path.clone()),
+        };
+        let clock = Clock::following(ClockPeer::new(&world.clock_url()), args.clock_factor).await?;
+        let (registry, db) = open_host(&global, manifest.clone(), clock.clone())?;
+        let campaign = world.seed(&db, &passphrase, clock.now_ms())?;
+        let report = registry.reload().await;
+        if let Some(e) = report.manifest_error {
+            anyhow::bail!("{e}");
+        }
+        if !report.failed.is_empty() {
+            let lines: Vec<String> = report
+                .failed
+                .iter()
+                .map(|(lane, why)| format!("  {lane}: {why}"))
+                .collect();
+            anyhow::bail!(
+                "some lanes did not load (build them with `make lanes`):\n{}",
+                lines.join("\n")
+            );
+        }
+        println!(
+            "Outlane demo: {} simulated people at {}, LLM stub at {}, data in {}",
+            args.people,
+            world.sim.base_url(),
+            world.llm.base_url(),
+            dir.display()
+        );
+        println!(
+            "Seeded one profile; the simulated week starts {} (working hours 09:00-18:00 UTC, Mon-Fri).",
+            day_time(clock.now_ms(), clock.now_ms())
+        );
+        println!(
+            "Watch it from another terminal: outlane --data-dir {} status --watch",
+            dir.display()
+        );
+        let started = Instant::now();
+        let start_ms = clock.now_ms();
+        let watch = progress(&db, campaign, &clock, start_ms, &args, started);
+        serve(registry, clock.clone(), &manifest, &dir, watch).await?;
+        let summary = db.read_outside_tx(move |c| demo::summary(c, campaign)).await?;
+        let snapshot = world.sim.snapshot();
+        print_summary(&summary, &snapshot, started.elapsed(), start_ms, clock.now_ms());
+        println!("Database: {}", db.path().display());
+        println!("Configuration: {}", config_path.display());
+        let reached = summary.at(Stage::Completed) >= args.target;
+        world.stop().await;
+        Ok(if reached {
+            ExitCode::SUCCESS
+        } else {
+            eprintln!(
+                "the demo ended before {} people were completed (raise --timeout?)",
+                args.target
+            );
+            ExitCode::from(1)
+        })
+    })
+}
+
+/// Makes `dir` an empty demo directory: creates it, or wipes one an earlier demo made.
+/// Refuses any other non-empty directory, so a real data directory is never touched.
+fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(UsageError(format!(
+                "{} is not empty and was not made by `outlane demo`; give the demo an empty --data-dir",
+                dir.display()
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot wipe {}", dir.display()))?;
+    }
+    outlane::files::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "made by `outlane demo`; wiped by the next demo\n",
+    )?;
+    Ok(())
+}
+
+/// Prints the funnel every two seconds until the target is reached (unless the demo keeps
+/// running) or the time limit passes.
+async fn progress(
+    db: &outlane::crm::Db,
+    campaign: u64,
+    clock: &Clock,
+    start_ms: u64,
+    args: &DemoArgs,
+    started: Instant,
+) {
+    let mut last = String::new();
+    let mut reached = false;
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let Ok(summary) = db
+            .read_outside_tx(move |c| demo::summary(c, campaign))
+            .await
+        else {
+            continue;
+        };
+        let line = funnel_line(&summary);
+        if line != last {
+            println!("[{}] {line}", day_time(start_ms, clock.now_ms()));
+            last = line;
+        }
+        let completed = summary.at(Stage::Completed);
+        if completed >= args.target && !reached {
+            reached = true;
+            println!("Target reached: {completed} people completed.");
+            if !args.keep_running {
+                return;
+            }
+            println!(
+                "Still running (--keep-running): edit and rebuild a lane to see it reloaded; Ctrl-C stops."
+            );
+        }
+        if let Some(limit) = time_limit(args)
+            && started.elapsed() >= limit
+        {
+            println!(
+                "Time limit of {} reached.",
+                humantime::format_duration(limit)
+            );
+            return;
+        }
+    }
+}
+
+/// How long the demo may run: `--timeout`, else 15 minutes, else (with `--keep-running`)
+/// until Ctrl-C.
+fn time_limit(args: &DemoArgs) -> Option<Duration> {
+    match (args.timeout, args.keep_running) {
+        (Some(t), _) => Some(t.0),
+        (None, false) => Some(DEFAULT_TIMEOUT),
+        (None, true) => None,
+    }
+}
+
+/// The demo's time limit when none is given.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// "discovered 12  enriched 3 ..." in pipeline order, terminal stages after a bar.
+fn funnel_line(summary: &demo::DemoSummary) -> String {
+    let part = |stages: &[Stage]| {
+        stages
+            .iter()
+            .map(|s| format!("{s} {}", summary.at(*s)))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    format!(
+        "{} | {}",
+        part(&[
+            Stage::Discovered,
+            Stage::Enriched,
+            Stage::Qualified,
+            Stage::Pending,
+            Stage::Connected,
+            Stage::Completed
+        ]),
+        part(&[Stage::Disqualified, Stage::Failed, Stage::Ignored])
+    )
+}
+
+/// "day 2 Tue 10:42" of the simulated week that started at `start_ms`.
+fn day_time(start_ms: u64, now_ms: u64) -> String {
+    let day = (now_ms.saturating_sub(start_ms)) / 86_400_000 + 1;
+    let at = jiff::Timestamp::from_millisecond(now_ms as i64)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%a %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    format!("day {day} {at}")
+}
+
+fn print_summary(
+    summary: &demo::DemoSummary,
+    sim: &outlane_simulator::Snapshot,
+    real: Duration,
+    start_ms: u64,
+    end_ms: u64,
+) {
+    println!();
+    println!(
+        "Summary after {} real time, {} simulated:",
+        humantime::format_duration(Duration::from_secs(real.as_secs())),
+        humantime::format_duration(Duration::from_secs((end_ms - start_ms) / 60_000 * 60))
+    );
+    for (stage, n) in &summary.stages {
+        println!("  {:<13} {n:>5}", stage.to_string());
+    }
+    println!(
+        "  invitations   {:>5}  (the simulator received {})",
+        summary.invitations,
+        sim.invitations.len()
+    );
+    println!(
+        "  messages      {:>5}  (the simulator received {})",
+        summary.messages,
+        sim.messages.len()
+    );
+    println!("  LLM calls     {:>5}", summary.llm_calls);
+    println!(
+        "  decisions     {:>5} by the LLM, {} by the model on its own",
+        summary.llm_decisions, summary.model_decisions
+    );
+}
