@@ -8,8 +8,8 @@
 
 pub use crate::__wit::outlane::lanes::crm::{
     Action, ActionResult, Campaign, ExhaustedUntil, Lead, OpenIntent, add_keywords, begin_action,
-    consume, count, current_campaign, discover, due_pending, finish_action, get_lead, lead_by_url,
-    leads, mark_exhausted, open_intents, record_message, save_profile, set_backoff, set_stage,
-    take_keyword, used_keywords,
+    count, current_campaign, discover, due_pending, finish_action, get_lead, lead_by_url, leads,
+    mark_exhausted, open_intents, save_profile, set_backoff, set_stage, take_keyword,
+    used_keywords,
 };
 pub use crate::__wit::outlane::lanes::types::LeadId;

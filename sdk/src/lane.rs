@@ -18,7 +18,9 @@ pub trait Lane: Sized {
     /// One line saying what the lane does (shown by `outlane lanes list`).
     const SUMMARY: &'static str;
 
-    /// Builds the lane from its configuration. Return [`Error::Invalid`] on a bad value.
+    /// Builds the lane from its configuration. Return [`Error::Invalid`] on a bad value. It
+    /// also runs when the lane is loaded, so a bad value refuses the lane at load (`outlane
+    /// lanes check` reports it); it must not call any capability but [`crate::host`].
     fn new(config: Self::Config) -> Result<Self>;
 
     /// Whether there is work now. Must be cheap: no browser, no LLM. Defaults to `true`.
@@ -77,14 +79,17 @@ pub fn parse_config<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T> {
 /// How every configuration error of [`parse_config`] starts (the host recognises it).
 pub const CONFIG_ERROR_PREFIX: &str = "[lane.config]";
 
+/// Describes the lane after reading its configuration (and building it with
+/// [`Lane::new`], so the checks there run too): a configuration that does not fit is refused
+/// at load, with the key it is about.
 #[doc(hidden)]
-pub fn __describe<L: Lane>(name: &str, version: &str) -> LaneInfo {
-    LaneInfo {
+pub fn __describe<L: Lane>(name: &str, version: &str) -> Result<LaneInfo> {
+    build::<L>()?;
+    Ok(LaneInfo {
         name: name.to_string(),
         version: version.to_string(),
-        api_version: crate::API_VERSION.to_string(),
         summary: L::SUMMARY.to_string(),
-    }
+    })
 }
 
 #[doc(hidden)]
@@ -108,7 +113,7 @@ macro_rules! export_lane {
         pub struct __OutlaneLaneExport;
 
         impl $crate::__wit::exports::outlane::lanes::lane::Guest for __OutlaneLaneExport {
-            fn describe() -> $crate::__wit::exports::outlane::lanes::lane::LaneInfo {
+            fn describe() -> $crate::Result<$crate::__wit::exports::outlane::lanes::lane::LaneInfo> {
                 $crate::__describe::<$lane>(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             }
             fn can_execute(ctx: $crate::Context) -> $crate::Result<bool> {

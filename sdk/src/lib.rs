@@ -38,7 +38,7 @@ extern crate self as outlane_sdk;
 #[allow(missing_docs, clippy::all)]
 pub mod __wit {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/v0.2",
         world: "lane-world",
         pub_export_macro: true,
         export_macro_name: "__export_lane_world",
@@ -70,8 +70,32 @@ pub use serde_json;
 /// The pipeline stage of a lead.
 pub use __wit::outlane::lanes::types::Stage;
 
-/// The version of the WIT package this SDK builds lanes against.
-pub const API_VERSION: &str = "0.1.0";
+impl Stage {
+    /// The stage's name, as the CLI and the docs write it ("discovered", "qualified"…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Discovered => "discovered",
+            Stage::Enriched => "enriched",
+            Stage::Qualified => "qualified",
+            Stage::Disqualified => "disqualified",
+            Stage::Pending => "pending",
+            Stage::Connected => "connected",
+            Stage::Completed => "completed",
+            Stage::Failed => "failed",
+            Stage::Ignored => "ignored",
+        }
+    }
+}
+
+impl core::fmt::Display for Stage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The version of the lane API this SDK builds lanes against (the WIT package of
+/// `wit/v0.2`). The host reads it from the component's import names.
+pub const API_VERSION: &str = env!("OUTLANE_API_VERSION");
 
 /// Everything a lane usually needs: `use outlane_sdk::prelude::*;`.
 pub mod prelude {

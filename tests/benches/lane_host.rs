@@ -65,7 +65,10 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let mut store = Store::new(runtime.engine(), LaneState::new(lane.env.clone(), Duration::from_secs(5), 1 << 30, Duration::from_secs(60)));
             store.set_epoch_deadline(u64::MAX / 2);
-            let instance = lane.pre.instantiate_async(&mut store).await?;
+            let outlane::runtime::api::LanePre::Current(pre) = &lane.pre else {
+                anyhow::bail!("the benchmark lane is not built against the current API");
+            };
+            let instance = pre.instantiate_async(&mut store).await?;
             let yes = instance.outlane_lanes_lane().call_can_execute(&mut store, &ctx).await?;
             bare.push(t.elapsed());
             anyhow::ensure!(matches!(yes, Ok(true)), "bare can-execute failed");

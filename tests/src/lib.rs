@@ -42,6 +42,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "fixture-hostile",
     "fixture-hostile-browser",
     "fixture-slow-describe",
+    "fixture-heartbeat-v0-1",
     "lane-enrich",
     "lane-qualify",
     "lane-connect",

@@ -729,18 +729,21 @@ async fn a_huge_report_is_cut_and_lane_text_cannot_forge_a_log_line() {
 // ---- clear errors -----------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_config_typo_points_at_the_manifest_line_and_key() {
-    let manifest = lane_entry(
+async fn a_config_typo_is_a_load_error_pointing_at_the_manifest_line_and_key() {
+    let good = lane_entry(
         "greeter",
         "{guest:fixture-hello}",
-        "[lane.config]\npause_ms = 0\ngreeting = 5",
+        "[lane.config]\npause_ms = 0\ngreeting = \"hello\"",
     );
-    let host = TestHost::new(&manifest).await;
+    let host = TestHost::new(&good).await;
     assert!(!host.registry.reload().await.has_errors());
-    let error = match host.call("greeter").await {
-        CallOutcome::LaneError(e) => outlane::caps::error_text(&e),
-        other => panic!("{other}"),
-    };
+    // A typo in the value's type: the lane is refused at load, not at its first call...
+    host.write_manifest(&good.replace("greeting = \"hello\"", "greeting = 5"));
+    let report = host.registry.reload().await;
+    let (_, error) = report
+        .failed
+        .first()
+        .expect("the typo must be a load error");
     let at = format!(
         "{}:8: lane `greeter`: [lane.config] key `greeting`: invalid type",
         host.dir.path().join("lanes.toml").display()
@@ -750,6 +753,21 @@ async fn a_config_typo_points_at_the_manifest_line_and_key() {
         !error.contains("column"),
         "no position in the host's JSON: {error}"
     );
+    // ...and the version loaded before keeps running.
+    match host.call("greeter").await {
+        CallOutcome::Worked(summary) => assert!(summary.contains("hello"), "{summary}"),
+        other => panic!("{other}"),
+    }
+    // `lanes check` says so with exit code 2.
+    let manifest = host.dir.path().join("lanes.toml");
+    let out = outlane(
+        &["lanes", "check", manifest.to_str().unwrap()],
+        host.dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("key `greeting`"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

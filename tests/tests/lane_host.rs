@@ -185,7 +185,13 @@ async fn ungranted_import_is_refused_at_load_with_the_fix() {
     let (lane, message) = &report.failed[0];
     assert_eq!(lane, "counter");
     assert!(message.contains("lane `counter`"), "{message}");
-    assert!(message.contains("outlane:lanes/crm@0.1.0"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "outlane:lanes/crm@{}",
+            outlane::runtime::bindings::API_VERSION
+        )),
+        "{message}"
+    );
     assert!(message.contains("add \"crm\" to `grants`"), "{message}");
     assert!(message.contains("lanes.toml line 1"), "{message}");
 
@@ -403,4 +409,47 @@ async fn manifest_edits_apply_without_restart() {
 
     stop.send(true).unwrap();
     running.await.unwrap();
+}
+
+/// The lane API is a public one: a lane built against the frozen 0.1.0 (here the heartbeat
+/// example as it was, with the SDK of then, both checked in under `tests/fixtures`) keeps
+/// loading and running in today's host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_built_against_api_0_1_still_loads_and_runs() {
+    use outlane::runtime::api::ApiVersion;
+    let logs = capture_logs();
+    let manifest = lane_entry(
+        "old-beat",
+        "{guest:fixture-heartbeat-v0-1}",
+        "[lane.config]\nmessage = \"still alive on 0.1\"\nmax_beats = 2",
+    );
+    let host = TestHost::new(&manifest).await;
+    let report = host.registry.reload().await;
+    assert!(!report.has_errors(), "{report:?}");
+    let lane = host.registry.get("old-beat").unwrap();
+    assert_eq!(
+        lane.pre.api(),
+        ApiVersion::V0_1,
+        "told apart by its import names"
+    );
+    let imports: Vec<String> = lane
+        .component
+        .component_type()
+        .imports(host.registry.runtime().engine())
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert!(
+        imports.iter().any(|n| n == "outlane:lanes/host@0.1.0"),
+        "{imports:?}"
+    );
+    assert_eq!(lane.info.name, "fixture-heartbeat-v0-1");
+    for expected in ["beat 1", "beat 2"] {
+        match host.call("old-beat").await {
+            CallOutcome::Worked(summary) => assert_eq!(summary, expected),
+            other => panic!("the 0.1 lane failed: {other}"),
+        }
+    }
+    // Its state went through the 0.1 `state-*` imports into today's store.
+    assert!(matches!(host.call("old-beat").await, CallOutcome::Idle(_)));
+    assert!(logs.text().contains("still alive on 0.1 (beat 2"));
 }

@@ -8,7 +8,7 @@ use crate::crm::campaigns::{self, Campaign as CampaignRow};
 use crate::crm::journal::{self, Outcome};
 use crate::crm::limits::{self, Until};
 use crate::crm::pipeline::{self, DealLead};
-use crate::crm::{self as store, CrmError, CrmResult, keywords, leads, messages};
+use crate::crm::{self as store, CrmError, CrmResult, keywords, leads};
 use crate::runtime::bindings::outlane::lanes::crm::{
     Action, ActionResult, Campaign, ExhaustedUntil, Host, Lead, OpenIntent,
 };
@@ -226,14 +226,6 @@ impl Host for LaneState {
             .await
     }
 
-    async fn record_message(&mut self, id: u64, text: String) -> Answer<()> {
-        self.crm(move |tx, c, lane, now| {
-            pipeline::get(tx, c.id, id)?;
-            messages::record(tx, id, c.id, None, &text, lane, now)
-        })
-        .await
-    }
-
     async fn take_keyword(&mut self) -> Answer<Option<String>> {
         self.crm(|tx, c, _, now| keywords::take(tx, c.id, now))
             .await
@@ -246,13 +238,6 @@ impl Host for LaneState {
 
     async fn used_keywords(&mut self) -> Answer<Vec<String>> {
         self.crm(|tx, c, _, _| keywords::used(tx, c.id)).await
-    }
-
-    async fn consume(&mut self, action: Action) -> Answer<()> {
-        self.crm(move |tx, c, _, now| {
-            limits::consume(tx, c.account_id, action_in(action), now).map(|_| ())
-        })
-        .await
     }
 
     async fn mark_exhausted(

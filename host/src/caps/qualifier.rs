@@ -6,7 +6,7 @@ use crate::crm::learning::LabelSource as StoredSource;
 use crate::qualifier::{QualifierError, QualifierService};
 use crate::runtime::bindings::LaneError;
 use crate::runtime::bindings::outlane::lanes::qualifier::{
-    Choice, Host, LabelSource, Prediction, Scored,
+    Choice, Host, LabelSource, Prediction, Scored, Strategy as WitStrategy,
 };
 use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
@@ -78,12 +78,11 @@ impl Host for LaneState {
                 c.map(|c| Choice {
                     id: c.id,
                     strategy: match c.strategy {
-                        Strategy::ColdStart => "cold-start",
-                        Strategy::OnlyCandidate => "only-candidate",
-                        Strategy::Exploit => "exploit",
-                        Strategy::Explore => "explore",
-                    }
-                    .to_string(),
+                        Strategy::ColdStart => WitStrategy::ColdStart,
+                        Strategy::OnlyCandidate => WitStrategy::OnlyCandidate,
+                        Strategy::Exploit => WitStrategy::Exploit,
+                        Strategy::Explore => WitStrategy::Explore,
+                    },
                     prediction: c.prediction.map(prediction),
                     auto_decision: c.auto_decision,
                     reason: c.reason,

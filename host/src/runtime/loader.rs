@@ -1,18 +1,18 @@
 //! Loading one lane: read the component, compile it (off the async runtime, through the cache),
-//! check its imports against the manifest's grants, pre-instantiate it (which checks the
-//! exports), and call `describe` as a canary. Any failure is a [`LoadError`] that names the lane.
+//! read the lane API version it is built against from its import names, check its imports
+//! against the manifest's grants, pre-instantiate it (which checks the exports), and call
+//! `describe`, which also checks the lane's configuration. Any failure is a [`LoadError`]
+//! that names the lane.
 
-use super::bindings::{LaneInfo, LanePre};
+use super::api::{ApiVersion, LanePre};
+use super::bindings::LaneInfo;
 use super::grants::Capability;
-use super::state::{LaneEnv, LaneState};
+use super::state::LaneEnv;
 use super::{Runtime, cache, runner};
 use crate::manifest::LaneSpec;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasmtime::component::Component;
-
-/// The WIT package version this host implements; lanes must be built against a compatible one.
-pub const API_VERSION: &str = "0.1.0";
 
 /// A lane ready to be called: its manifest entry, its compiled and pre-instantiated component,
 /// and what it said about itself.
@@ -25,8 +25,9 @@ pub struct LoadedLane {
     pub info: LaneInfo,
     /// The compiled component (reused when only the manifest entry changes).
     pub component: Component,
-    /// The pre-instantiated component: each call instantiates a fresh store from it.
-    pub pre: LanePre<LaneState>,
+    /// The pre-instantiated component, in the lane API version it is built against: each
+    /// call instantiates a fresh store from it.
+    pub pre: LanePre,
     /// What the lane's host functions see (name, grants, config, services).
     pub env: Arc<LaneEnv>,
 }
@@ -36,6 +37,7 @@ impl std::fmt::Debug for LoadedLane {
         f.debug_struct("LoadedLane")
             .field("name", &self.spec.name)
             .field("version", &self.info.version)
+            .field("api", &self.pre.api())
             .field("digest", &self.digest)
             .finish()
     }
@@ -79,7 +81,7 @@ pub enum LoadError {
     Ungranted {
         /// Lane name.
         lane: String,
-        /// The full import name, e.g. `outlane:lanes/browser@0.1.0`.
+        /// The full import name, e.g. `outlane:lanes/browser@0.2.0`.
         import: String,
         /// The capability to grant.
         capability: Capability,
@@ -89,14 +91,15 @@ pub enum LoadError {
         line: usize,
     },
     /// The component does not fit the host: missing `lane` export, unknown import, wrong types.
-    #[error("lane `{lane}`: the component is not an outlane lane of API {API_VERSION}: {message}")]
+    #[error("lane `{lane}`: the component is not an outlane lane: {message}")]
     NotALane {
         /// Lane name.
         lane: String,
         /// What did not match.
         message: String,
     },
-    /// `describe` failed.
+    /// `describe` failed (for a lane of the current API: also when its configuration does
+    /// not fit).
     #[error("lane `{lane}`: describe() failed: {outcome}")]
     Describe {
         /// Lane name.
@@ -104,15 +107,13 @@ pub enum LoadError {
         /// How it failed.
         outcome: super::CallOutcome,
     },
-    /// The lane was built against an incompatible API version.
-    #[error(
-        "lane `{lane}` was built for API {found}; this outlane implements {API_VERSION}: rebuild it with the matching outlane-sdk"
-    )]
+    /// The component is built against a lane API this host does not run.
+    #[error("lane `{lane}`: {message}")]
     ApiVersion {
         /// Lane name.
         lane: String,
-        /// The version it reported.
-        found: String,
+        /// The versions found and the ones this host runs.
+        message: String,
     },
 }
 
@@ -241,6 +242,11 @@ pub async fn load(
         }
     };
 
+    let api =
+        ApiVersion::of(&component, runtime.engine()).map_err(|message| LoadError::ApiVersion {
+            lane: lane.clone(),
+            message,
+        })?;
     check_imports(runtime, spec, manifest, &component)?;
 
     let instance_pre =
@@ -251,7 +257,7 @@ pub async fn load(
                 lane: lane.clone(),
                 message: format!("{e:#}"),
             })?;
-    let pre = LanePre::new(instance_pre).map_err(|e| LoadError::NotALane {
+    let pre = LanePre::new(api, instance_pre).map_err(|e| LoadError::NotALane {
         lane: lane.clone(),
         message: format!("{e:#}"),
     })?;
@@ -263,18 +269,12 @@ pub async fn load(
         state_limit: spec.limits.state,
         services: runtime.services().clone(),
     });
-    let info = runner::describe(runtime.engine(), &pre, env.clone())
+    let info = runner::describe(runtime.engine(), &pre, env.clone(), spec)
         .await
         .map_err(|outcome| LoadError::Describe {
             lane: lane.clone(),
             outcome,
         })?;
-    if !api_compatible(&info.api_version) {
-        return Err(LoadError::ApiVersion {
-            lane,
-            found: info.api_version,
-        });
-    }
     Ok(LoadedLane {
         spec: spec.clone(),
         digest,
@@ -309,12 +309,6 @@ fn check_imports(
     Ok(())
 }
 
-/// Same major.minor as [`API_VERSION`] (0.x versions break on minor).
-fn api_compatible(found: &str) -> bool {
-    let major_minor = |v: &str| v.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
-    major_minor(found) == major_minor(API_VERSION)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -327,13 +321,5 @@ mod tests {
         assert!(!elf.contains('['), "no byte arrays: {elf}");
         let empty = super::check_header(b"").unwrap_err();
         assert!(empty.contains("empty"), "{empty}");
-    }
-
-    #[test]
-    fn api_versions() {
-        assert!(super::api_compatible("0.1.0"));
-        assert!(super::api_compatible("0.1.7"));
-        assert!(!super::api_compatible("0.2.0"));
-        assert!(!super::api_compatible("garbage"));
     }
 }

@@ -5,8 +5,11 @@
 //! - a [`Registry`] of loaded lanes, swapped atomically on reload so a call in flight finishes
 //!   on the version it started with ([`registry`], [`reload`]);
 //! - a fresh store per call with the lane's grants, CPU and memory limits ([`runner`]), every call
-//!   ending in a classified [`CallOutcome`].
+//!   ending in a classified [`CallOutcome`];
+//! - every version of the lane API: the current one ([`bindings`]) and the frozen 0.1
+//!   ([`v0_1`]), told apart by the component's import names ([`api`]).
 
+pub mod api;
 pub mod bindings;
 pub mod cache;
 pub mod grants;
@@ -17,6 +20,7 @@ pub mod registry;
 pub mod reload;
 pub mod runner;
 pub mod state;
+pub mod v0_1;
 pub mod write_rate;
 
 pub use cache::ComponentCache;
@@ -53,6 +57,9 @@ impl Runtime {
         let mut linker = Linker::<LaneState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
         bindings::LaneWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+        // Lanes built against the frozen 0.1 import its names; the adapter serves them.
+        v0_1::LaneWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)?;
         Ok(Runtime {
             engine,

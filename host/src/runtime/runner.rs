@@ -7,7 +7,8 @@
 //! Memory: a limiter refuses growth past the cap and records it. Wall time: the whole call
 //! runs under a tokio timeout, host waits included.
 
-use super::bindings::{CallContext, LaneError, LaneInfo, LanePre, Report, ReportOutcome};
+use super::api::LanePre;
+use super::bindings::{CallContext, LaneError, LaneInfo, Report, ReportOutcome};
 use super::loader::LoadedLane;
 use super::outcome::{CallOutcome, MAX_LANE_TEXT, clip, for_log};
 use super::state::{LaneEnv, LaneState};
@@ -50,21 +51,22 @@ pub fn new_store(engine: &Engine, env: Arc<LaneEnv>, limits: &SandboxLimits) -> 
     store
 }
 
-/// Calls `describe` in a store where only the `host` interface answers.
+/// Calls `describe` in a store where only the `host` interface answers. A lane of the current
+/// API checks its `[lane.config]` there; its complaint points at the manifest's line.
 pub async fn describe(
     engine: &Engine,
-    pre: &LanePre<LaneState>,
+    pre: &LanePre,
     env: Arc<LaneEnv>,
+    spec: &crate::manifest::LaneSpec,
 ) -> Result<LaneInfo, CallOutcome> {
     let mut store = new_store(engine, env, &DESCRIBE_LIMITS);
     store.data_mut().host_only = true;
     let wall = DESCRIBE_LIMITS.wall;
-    let result = timeout(wall, async {
-        let lane = pre.instantiate_async(&mut store).await?;
-        lane.outlane_lanes_lane().call_describe(&mut store).await
-    })
-    .await;
-    finish(&store, result, wall, Stage::Describe)
+    let result = timeout(wall, pre.describe(&mut store)).await;
+    match finish(&store, result, wall, Stage::Describe)? {
+        Ok(info) => Ok(info),
+        Err(error) => Err(lane_error(locate_config_error(error, spec))),
+    }
 }
 
 /// Which call a failure belongs to: `describe` runs under fixed limits at load, the others
@@ -80,14 +82,7 @@ pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, C
     let limits = &lane.spec.limits;
     let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
     store.data_mut().campaign = ctx.campaign_id;
-    let result = timeout(limits.wall, async {
-        let instance = lane.pre.instantiate_async(&mut store).await?;
-        instance
-            .outlane_lanes_lane()
-            .call_can_execute(&mut store, ctx)
-            .await
-    })
-    .await;
+    let result = timeout(limits.wall, lane.pre.can_execute(&mut store, ctx)).await;
     match finish(&store, result, limits.wall, Stage::Call)? {
         Ok(yes) => Ok(yes),
         Err(error) => Err(lane_error(locate_config_error(error, &lane.spec))),
@@ -99,14 +94,7 @@ pub async fn execute(lane: &LoadedLane, ctx: &CallContext) -> CallOutcome {
     let limits = &lane.spec.limits;
     let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
     store.data_mut().campaign = ctx.campaign_id;
-    let result = timeout(limits.wall, async {
-        let instance = lane.pre.instantiate_async(&mut store).await?;
-        instance
-            .outlane_lanes_lane()
-            .call_execute(&mut store, ctx)
-            .await
-    })
-    .await;
+    let result = timeout(limits.wall, lane.pre.execute(&mut store, ctx)).await;
     match finish(&store, result, limits.wall, Stage::Call) {
         Ok(Ok(Report {
             outcome: ReportOutcome::Worked,
