@@ -2,12 +2,14 @@
 # machine lacks first.
 
 CARGO ?= cargo
-# The native crates, always built together so their dependency features stay unified.
-NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp -p outlane-embed
+# The native crates, always built together so their dependency features stay unified. The
+# default lanes are among them for their unit tests (they are built for wasm32 by the tests).
+LANES := -p lane-enrich -p lane-qualify -p lane-connect -p lane-check-pending -p lane-follow-up -p lane-search
+NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp -p outlane-embed $(LANES)
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 DEMO_DIR ?= $(CURDIR)/target/demo
 
-.PHONY: deps models lanes build test demo bench fmt clean-demo
+.PHONY: deps models lanes build build-tests test demo bench fmt clean-demo
 
 ## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target, Debian's Chromium, pip)
 deps:
@@ -28,6 +30,10 @@ models:
 ## build: the outlane binary
 build: deps
 	$(CARGO) build $(NATIVE)
+
+## build-tests: every native crate and its tests, without running them
+build-tests: deps
+	$(CARGO) build $(NATIVE) --tests
 
 ## lanes: build the lanes and examples for wasm32-wasip2 into target/wasm32-wasip2/release
 lanes: build

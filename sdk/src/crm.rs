@@ -13,3 +13,81 @@ pub use crate::__wit::outlane::lanes::crm::{
     used_keywords,
 };
 pub use crate::__wit::outlane::lanes::types::LeadId;
+
+use crate::linkedin::{Profile, ProfileId};
+use crate::{Error, Result};
+
+impl Campaign {
+    /// The campaign's settings (its `settings_json`, set with `outlane campaign`) read as `T`.
+    /// Give `T` `#[serde(default)]` so that a missing key takes its default; a value of the
+    /// wrong type is `invalid`, naming the key.
+    pub fn settings<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        let text = if self.settings_json.trim().is_empty() {
+            "{}"
+        } else {
+            &self.settings_json
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::invalid(format!(
+                "campaign `{}`: its settings are not JSON: {e}",
+                self.name
+            ))
+        })?;
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            Error::invalid(format!(
+                "campaign `{}`: setting `{}`: {}",
+                self.name,
+                e.path(),
+                e.inner()
+            ))
+        })
+    }
+}
+
+impl Lead {
+    /// The lead's parsed profile, once enriched (`None` before, or when it does not read as a
+    /// profile).
+    pub fn profile(&self) -> Option<Profile> {
+        self.profile_json
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    /// The lead's LinkedIn id, from its canonical URL (else its public id).
+    pub fn profile_id(&self) -> Result<ProfileId> {
+        ProfileId::parse(&self.url)
+            .or_else(|_| ProfileId::from_identifier(&self.public_id))
+            .map_err(|e| Error::invalid(format!("lead {} has no usable profile id: {e}", self.id)))
+    }
+
+    /// How the lead is named in logs and reports: "Jane Doe (jane-doe)", else the id alone.
+    pub fn who(&self) -> String {
+        describe(self.full_name.as_deref(), &self.public_id)
+    }
+}
+
+/// How a person is named in logs and reports: "Jane Doe (jane-doe)", or the public id alone.
+pub fn describe(full_name: Option<&str>, public_id: &str) -> String {
+    match full_name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) if !public_id.is_empty() => format!("{name} ({public_id})"),
+        Some(name) => name.to_string(),
+        None if public_id.is_empty() => "a lead without id".into(),
+        None => public_id.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_are_named_by_name_and_id() {
+        assert_eq!(
+            describe(Some("Jane Doe"), "jane-doe"),
+            "Jane Doe (jane-doe)"
+        );
+        assert_eq!(describe(None, "jane-doe"), "jane-doe");
+        assert_eq!(describe(Some(" "), "jane-doe"), "jane-doe");
+        assert_eq!(describe(None, ""), "a lead without id");
+    }
+}

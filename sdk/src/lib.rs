@@ -54,11 +54,13 @@ pub mod browser;
 pub mod crm;
 mod error;
 pub mod host;
+pub mod journal;
 mod lane;
 pub mod linkedin;
 pub mod llm;
 pub mod qualifier;
 pub mod state;
+pub mod template;
 
 pub use error::{Error, LimitHit, Result};
 #[doc(hidden)]
@@ -100,7 +102,7 @@ pub const API_VERSION: &str = env!("OUTLANE_API_VERSION");
 /// Everything a lane usually needs: `use outlane_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::{Context, Error, Lane, Report, Result, Stage, export_lane};
-    pub use crate::{browser, crm, host, llm, qualifier, state};
+    pub use crate::{browser, crm, host, journal, llm, qualifier, state};
     pub use crate::{debug, error, info, warn};
     pub use crate::{serde, serde_json};
 }

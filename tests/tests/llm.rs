@@ -387,10 +387,9 @@ async fn a_wasm_lane_uses_the_llm_interface() {
         other => panic!("{other}"),
     };
     let first = summary(host.call("asker").await);
-    let decision: Value =
-        serde_json::from_str(first["decision"]["text"].as_str().unwrap()).unwrap();
-    assert_eq!(decision["qualified"], true, "{first}");
-    assert!(first["decision"]["tokens"].as_u64().unwrap() > 0);
+    // The reply came back as the lane's own type, its schema derived from it.
+    assert_eq!(first["decision"]["qualified"], true, "{first}");
+    assert!(first["decision"]["reason"].is_string(), "{first}");
     assert!(
         first["message"]["Ok"]
             .as_str()

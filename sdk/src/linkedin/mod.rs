@@ -6,7 +6,9 @@
 //! - Flows written on the [`browser`](crate::browser) interface, with fallback selector
 //!   chains: [`voyager::fetch_profile`], [`status::connection_status`],
 //!   [`connect::send_invitation`], [`connect::withdraw_invitation`], [`message::send_message`],
-//!   [`message::was_sent`], [`search::search_people`] and [`discover::profiles_on_page`].
+//!   [`message::was_sent`], [`search::search_people`], [`discover::profiles_on_page`] and
+//!   [`discover::discover_here`].
+//! - The account itself: its own ids ([`own::ids`]).
 //!   Every send is verified on the page (the Pending button appears, the message shows in the
 //!   thread) before it is reported as sent.
 //!
@@ -16,6 +18,7 @@
 pub mod connect;
 pub mod discover;
 pub mod message;
+pub mod own;
 mod page;
 pub mod search;
 pub mod status;
