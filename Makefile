@@ -7,9 +7,11 @@ CARGO ?= cargo
 LANES := -p lane-enrich -p lane-qualify -p lane-connect -p lane-check-pending -p lane-follow-up -p lane-search
 NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp -p outlane-embed $(LANES)
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
+RELEASE_OUTLANE := $(or $(CARGO_TARGET_DIR),target)/release/outlane
+PREFIX ?= /usr/local
 DEMO_DIR ?= $(CURDIR)/target/demo
 
-.PHONY: deps models lanes build build-tests test demo bench fmt clean-demo
+.PHONY: deps models lanes build build-tests test demo bench install fmt clean-demo
 
 ## deps: install what a fresh machine lacks (the wasm32-wasip2 Rust target, Debian's Chromium, pip)
 deps:
@@ -54,6 +56,13 @@ bench: deps models
 	$(CARGO) bench -p outlane-tests
 	$(CARGO) bench -p outlane-gp
 	$(CARGO) bench -p outlane-embed
+
+## install: the release binary, the default lanes and their manifest, the prompts, the model and
+## ONNX Runtime under $(PREFIX) (bin/outlane, share/outlane/): it then runs from any directory
+install: deps models
+	$(CARGO) build --release -p outlane
+	$(RELEASE_OUTLANE) lanes build --workspace .
+	sh host/install.sh "$(PREFIX)" $(RELEASE_OUTLANE) target/wasm32-wasip2/release
 
 fmt:
 	$(CARGO) fmt --all

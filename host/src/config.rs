@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [lanes]
-//! manifest = "lanes/lanes.toml"   # relative to this file
+//! manifest = "lanes/lanes.toml"   # relative to this file; default: the installed lanes
 //! [clock]
 //! factor = 1.0                    # >1 runs the daemon clock faster (tests, demo)
 //! follow = "http://127.0.0.1:PORT/__sim/clock"  # tests and the demo only: share the
@@ -29,12 +29,15 @@
 //! daily_calls = 500               # HTTP requests per campaign and local day (retries count)
 //! daily_tokens = 1000000          # per campaign and local day
 //! structured = "json_schema"      # or "instructions" for servers without response_format
-//! prompts = "prompts"             # prompt templates, relative to this file
+//! prompts = "prompts"             # prompt templates, relative to this file (default: installed)
 //! [qualifier]
-//! models = "models/minilm"        # model.onnx + tokenizer.json ($OUTLANE_MODELS_DIR)
-//! ort_library = "vendor/ort/libonnxruntime.so.1.31.1"  # ($ORT_DYLIB_PATH)
+//! models = "models/minilm"        # model.onnx + tokenizer.json (default: $OUTLANE_MODELS_DIR/minilm, else installed)
+//! ort_library = "vendor/ort/libonnxruntime.so.1.31.1"  # (default: $ORT_DYLIB_PATH, else installed)
 //! release_after = "2m"            # unused this long, the embedding model leaves memory
 //! ```
+//!
+//! The keys for files (`lanes.manifest`, `llm.prompts`, `qualifier.*`) are best left out: the
+//! daemon then finds what Outlane ships, installed or in the checkout ([`crate::resources`]).
 //!
 //! A missing file at the default location means defaults; a file named with `--config` must
 //! exist. Unknown keys are errors naming the file, line and key.
@@ -80,12 +83,13 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QualifierConfig {
-    /// The directory holding `model.onnx` and `tokenizer.json` (`make models` fills
-    /// `models/minilm`); relative to the config file. `$OUTLANE_MODELS_DIR` overrides it.
+    /// The directory holding `model.onnx` and `tokenizer.json`; relative to the config file.
+    /// Without the key: `$OUTLANE_MODELS_DIR/minilm`, else `models/minilm` of the resource
+    /// directories ([`crate::resources`]).
     #[serde(default = "models_dir")]
     pub models: PathBuf,
-    /// ONNX Runtime's shared library; relative to the config file. `$ORT_DYLIB_PATH`
-    /// overrides it.
+    /// ONNX Runtime's shared library; relative to the config file. Without the key:
+    /// `$ORT_DYLIB_PATH`, else `vendor/ort/…` of the resource directories.
     #[serde(default = "ort_library")]
     pub ort_library: PathBuf,
     /// How long the loaded embedding model may stay unused before the daemon releases its
@@ -104,31 +108,15 @@ impl Default for QualifierConfig {
     }
 }
 
-impl QualifierConfig {
-    /// The configuration with `OUTLANE_MODELS_DIR` and `ORT_DYLIB_PATH` applied.
-    pub fn with_env(mut self) -> QualifierConfig {
-        if let Some(dir) = std::env::var_os("OUTLANE_MODELS_DIR").filter(|v| !v.is_empty()) {
-            self.models = PathBuf::from(dir);
-        }
-        if let Some(lib) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
-            self.ort_library = PathBuf::from(lib);
-        }
-        self
-    }
-}
-
 fn release_after() -> HumanDuration {
     HumanDuration(crate::qualifier::lazy_embedder::DEFAULT_IDLE_RELEASE)
 }
 
 fn models_dir() -> PathBuf {
-    PathBuf::from("models/minilm")
+    crate::resources::Resources::discover().model_dir()
 }
-/// Where `make models` puts ONNX Runtime, relative to the checkout.
-pub const DEFAULT_ORT_LIBRARY: &str = "vendor/ort/libonnxruntime.so.1.31.1";
-
 fn ort_library() -> PathBuf {
-    PathBuf::from(DEFAULT_ORT_LIBRARY)
+    crate::resources::Resources::discover().ort_library()
 }
 
 /// How structured replies are asked for.
@@ -171,6 +159,7 @@ pub struct LlmConfig {
     #[serde(default = "json_schema")]
     pub structured: StructuredMode,
     /// The prompt templates (`<name>.j2`); relative paths are relative to the config file.
+    /// Without the key: `prompts/` of the resource directories ([`crate::resources`]).
     #[serde(default = "prompts_dir")]
     pub prompts: PathBuf,
 }
@@ -240,7 +229,7 @@ fn json_schema() -> StructuredMode {
     StructuredMode::JsonSchema
 }
 fn prompts_dir() -> PathBuf {
-    PathBuf::from("prompts")
+    crate::resources::Resources::discover().prompts()
 }
 
 /// `[linkedin]`.

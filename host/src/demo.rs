@@ -11,7 +11,7 @@ use crate::crm::{Db, accounts, campaigns, pipeline};
 use anyhow::Context as _;
 use outlane_llm_stub::{LlmStub, QualifyRule, StubConfig};
 use outlane_simulator::{Scenario, Simulator};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The campaign the demo seeds.
 pub const CAMPAIGN: &str = "Demo: outreach automation";
@@ -133,29 +133,25 @@ impl DemoWorld {
         format!("{}/__sim/clock", self.sim.base_url())
     }
 
-    /// An `outlane.toml` for this world. `repo` is the checkout (for the prompts, the model
-    /// and ONNX Runtime), `manifest` the lane manifest, `pace` the browser's pace.
-    pub fn config_toml(&self, repo: &Path, manifest: &Path, pace: f64) -> String {
-        let path = |p: PathBuf| toml_string(&p.to_string_lossy());
+    /// An `outlane.toml` for this world: `manifest` the lane manifest, `pace` the browser's
+    /// pace. The prompts, the model and ONNX Runtime are left for the daemon to find
+    /// ([`crate::resources`]), as in a config `outlane init` writes.
+    pub fn config_toml(&self, manifest: &Path, pace: f64) -> String {
         format!(
             "# Written by the Outlane demo: the daemon against the LinkedIn simulator and the LLM stub.\n\
              [lanes]\nmanifest = {manifest}\n\n\
              [clock]\nfactor = {factor}\nfollow = {follow}\n\n\
              [linkedin]\nbase_url = {site}\n\n\
              [browser]\nheadless = true\npace = {pace}\ntimeout = \"20s\"\n\n\
-             [llm]\nbase_url = {llm}\nmodel = {model}\napi_key_env = {key}\nprompts = {prompts}\n\
-             timeout = \"20s\"\nretries = 2\n\n\
-             [qualifier]\nmodels = {models}\nort_library = {ort}\n",
-            manifest = path(manifest.to_path_buf()),
+             [llm]\nbase_url = {llm}\nmodel = {model}\napi_key_env = {key}\n\
+             timeout = \"20s\"\nretries = 2\n",
+            manifest = toml_string(&manifest.to_string_lossy()),
             factor = self.options.clock_factor,
             follow = toml_string(&self.clock_url()),
             site = toml_string(&self.sim.base_url()),
             llm = toml_string(&self.llm.base_url()),
             model = toml_string(MODEL),
             key = toml_string(API_KEY_ENV),
-            prompts = path(repo.join("prompts")),
-            models = path(repo.join("models/minilm")),
-            ort = path(repo.join(crate::config::DEFAULT_ORT_LIBRARY)),
         )
     }
 

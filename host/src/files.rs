@@ -173,7 +173,16 @@ impl<R: Read> Read for Bounded<R> {
 /// (mode 0700): the data directory holds the sealed password and all CRM data. A directory
 /// that was more open is tightened, with a warning.
 pub fn private_dir(dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // New directories are private from the start: only one made more open earlier is
+        // tightened (and warned about).
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
     restrict(dir, 0o700)
 }
 
@@ -286,6 +295,11 @@ mod tests {
         private_file(&db).unwrap();
         assert_eq!(mode_of(&db).unwrap(), 0o600);
         private_file(&data.join("absent")).unwrap();
+        // A new directory, parents included, is private from the start.
+        let nested = data.join("cache/components");
+        private_dir(&nested).unwrap();
+        assert_eq!(mode_of(&nested).unwrap(), 0o700);
+        assert_eq!(mode_of(&data.join("cache")).unwrap(), 0o700);
         let out = data.join("cache.bin");
         write_private(&out, b"abc").unwrap();
         assert_eq!(mode_of(&out).unwrap(), 0o600);

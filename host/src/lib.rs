@@ -34,5 +34,6 @@ pub mod llm;
 pub mod manifest;
 pub mod memory;
 pub mod qualifier;
+pub mod resources;
 pub mod runtime;
 pub mod units;

@@ -295,7 +295,7 @@ impl Manifest {
             let mut origins = Vec::new();
             match (
                 &raw_lane.browser,
-                capabilities.contains(&Capability::Browser),
+                capabilities.contains(&Capability::BROWSER),
             ) {
                 (Some(browser), true) => {
                     for origin in &browser.get_ref().origins {
@@ -534,7 +534,7 @@ every = "10s"
         assert_eq!(c.kind, LaneKind::Major);
         assert_eq!(
             c.grants.capabilities,
-            vec![Capability::Crm, Capability::Browser]
+            vec![Capability::CRM, Capability::BROWSER]
         );
         assert_eq!(c.grants.origins.len(), 2);
         assert_eq!(c.limits.cpu, Duration::from_secs(2));

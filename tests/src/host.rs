@@ -46,7 +46,7 @@ impl TestHost {
             db.clone(),
             Clock::real(),
         );
-        let services = HostServices::new(db.clone(), Clock::real()).with_browsers(browsers);
+        let services = HostServices::new(db.clone(), Clock::real()).with(browsers);
         let host = TestHost::with_services(dir, db, services);
         host.write_manifest(manifest);
         host
@@ -57,7 +57,7 @@ impl TestHost {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("outlane.db")).unwrap();
         let llm = outlane::llm::Llm::new(config, db.clone(), Clock::real()).unwrap();
-        let services = HostServices::new(db.clone(), Clock::real()).with_llm(Arc::new(llm));
+        let services = HostServices::new(db.clone(), Clock::real()).with(Arc::new(llm));
         let host = TestHost::with_services(dir, db, services);
         host.write_manifest(manifest);
         host
@@ -76,8 +76,7 @@ impl TestHost {
         };
         let qualifier =
             outlane::qualifier::QualifierService::new(&paths, db.clone(), Clock::real());
-        let services =
-            HostServices::new(db.clone(), Clock::real()).with_qualifier(Arc::new(qualifier));
+        let services = HostServices::new(db.clone(), Clock::real()).with(Arc::new(qualifier));
         let host = TestHost::with_services(dir, db, services);
         host.write_manifest(manifest);
         host

@@ -50,10 +50,7 @@ impl Pipeline {
         let manifest = dir.path().join("lanes.toml");
         std::fs::write(&manifest, default_manifest()?)?;
         let config = dir.path().join("outlane.toml");
-        std::fs::write(
-            &config,
-            world.config_toml(&workspace_root(), &manifest, 0.0),
-        )?;
+        std::fs::write(&config, world.config_toml(&manifest, 0.0))?;
         let db = Db::open(&dir.path().join("outlane.db"))?;
         let campaign = world.seed(&db, PASSPHRASE, world.sim.now_ms())?;
         Ok(Pipeline {

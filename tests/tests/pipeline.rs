@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const TARGET: u64 = 20;
 
-/// How the follow-up lane's `UNCHECKED_REASON` starts (lanes/common/src/follow_up.rs).
+/// How the follow-up lane's `UNCHECKED_REASON` starts (lanes/follow-up/src/lib.rs).
 const UNCHECKED_PREFIX: &str = "the follow-up may or may not have gone out";
 
 /// What the database says about each lead (public id → stage) and its labels.
@@ -606,4 +606,171 @@ async fn two_campaigns_share_one_account_its_limits_and_its_people() {
         "an intent was left open; the daemon's log ends:\n{}",
         outlane_tests::pipeline::tail(&p.log(), 60)
     );
+}
+
+/// A child process killed when the test ends, also when it fails.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installed_outlane_runs_from_any_directory() {
+    use outlane_tests::pipeline::outlane_bin;
+    use outlane_tests::{guests, workspace_root};
+    use std::process::{Command, Stdio};
+    let world = outlane::demo::DemoWorld::start(DemoOptions {
+        people: 100,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let (prefix, elsewhere, home) = (
+        root.path().join("prefix"),
+        root.path().join("elsewhere"),
+        root.path().join("home"),
+    );
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    // `make install` is this script after a release build; the test installs its own build.
+    let lanes_dir = guests().path("x").parent().unwrap().to_path_buf();
+    let install = Command::new("sh")
+        .arg(workspace_root().join("host/install.sh"))
+        .arg(&prefix)
+        .arg(outlane_bin())
+        .arg(&lanes_dir)
+        .output()
+        .unwrap();
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let share = prefix.join("share/outlane");
+    let manifest = std::fs::read_to_string(share.join("lanes/lanes.toml")).unwrap();
+    assert_eq!(
+        manifest.matches("component = \"lane_").count(),
+        6,
+        "{manifest}"
+    );
+    // From a directory with nothing of Outlane in it, a user's own config and data
+    // directories, and none of the variables that point at the checkout's files.
+    let bin = prefix.join("bin/outlane");
+    let viewer = world.sim.scenario().viewer;
+    let command = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.args(args)
+            .current_dir(&elsewhere)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env_remove(outlane::resources::SHARE_DIR_ENV)
+            .env_remove("OUTLANE_MODELS_DIR")
+            .env_remove("ORT_DYLIB_PATH")
+            .env(
+                outlane::crm::secret::PASSPHRASE_ENV,
+                "install-test-passphrase",
+            )
+            .env("OUTLANE_LINKEDIN_PASSWORD", &viewer.password)
+            .env("OUTLANE_LLM_API_KEY", "sk-test")
+            .env(
+                "RUST_LOG",
+                "info,wasmtime=warn,cranelift=warn,chromiumoxide=warn",
+            )
+            .stdin(Stdio::null());
+        c
+    };
+    let sim_url = world.sim.base_url();
+    let llm_url = world.llm.base_url();
+    let init = command(&[
+        "init",
+        "--non-interactive",
+        "--login",
+        &viewer.email,
+        "--linkedin-url",
+        &sim_url,
+        "--llm-url",
+        &llm_url,
+        "--llm-model",
+        outlane::demo::MODEL,
+        "--campaign",
+        "Installed",
+        "--product-docs",
+        "Outreach automation",
+        "--objective",
+        "Sales leaders of B2B companies",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        init.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&init.stdout),
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let config = std::fs::read_to_string(home.join(".config/outlane/outlane.toml")).unwrap();
+    assert!(
+        config.contains(&format!(
+            "{} (from the install prefix)",
+            share.join("lanes/lanes.toml").display()
+        )),
+        "init tells where it found the lanes: {config}"
+    );
+    let log_path = root.path().join("run.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut daemon = Reaped(
+        command(&["run", "--for", "30s"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(150);
+    let status = loop {
+        if let Some(status) = daemon.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`outlane run --for 30s` still runs after 150 s:\n{}",
+            std::fs::read_to_string(&log_path).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(status.success(), "outlane run failed: {status}\n{log}");
+    // Every default lane loaded, each from the installed manifest and prompts, model and
+    // ONNX Runtime from the install prefix.
+    for lane in [
+        "enrich",
+        "qualify",
+        "search",
+        "connect",
+        "check-pending",
+        "follow-up",
+    ] {
+        assert!(
+            log.contains(&format!("lane=\"{lane}\""))
+                && log.contains(&format!("loaded lane-{lane} ")),
+            "lane {lane} did not load:\n{log}"
+        );
+    }
+    for file in [
+        share.join("lanes/lanes.toml"),
+        share.join("prompts"),
+        share.join("models/minilm"),
+        share.join(outlane::resources::ORT_LIBRARY),
+    ] {
+        assert!(
+            log.contains(&file.display().to_string()),
+            "{} is not what the daemon used:\n{log}",
+            file.display()
+        );
+    }
+    assert!(log.contains("run time is up"), "{log}");
+    world.stop().await;
 }

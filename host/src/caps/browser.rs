@@ -4,7 +4,7 @@
 
 use super::Answer;
 use crate::browser::guard::BlockReason;
-use crate::browser::{AccountBrowser, Allow, BrowserError, Query, outward};
+use crate::browser::{AccountBrowser, Allow, BrowserError, Browsers, Query, outward};
 use crate::runtime::bindings::outlane::lanes::browser::{ApiResponse, Host, Page, Target};
 use crate::runtime::bindings::{LaneError, LimitHit};
 use crate::runtime::grants::Capability;
@@ -46,13 +46,12 @@ impl LaneState {
         &mut self,
         op: impl AsyncFnOnce(&mut AccountBrowser) -> Result<T, BrowserError>,
     ) -> Answer<T> {
-        if let Err(denied) = self.require(Capability::Browser) {
+        if let Err(denied) = self.require(Capability::BROWSER) {
             return Ok(Err(denied));
         }
-        let Some(browsers) = self.env.services.browsers.clone() else {
-            return Ok(Err(LaneError::Internal(
-                "this host runs without a browser (no [linkedin] configuration was loaded)".into(),
-            )));
+        let browsers = match self.env.services.need::<Browsers>() {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
         };
         let account = match self.call_campaign().await {
             Ok(c) => c.account_id,
@@ -106,9 +105,14 @@ fn is_control(url: &str) -> bool {
     })
 }
 
+impl super::Service for Browsers {
+    const MISSING: &'static str =
+        "this host runs without a browser (no [linkedin] configuration was loaded)";
+}
+
 impl Host for LaneState {
     async fn goto(&mut self, url: String) -> Answer<Page> {
-        if let Err(e) = self.require(Capability::Browser) {
+        if let Err(e) = self.require(Capability::BROWSER) {
             return Ok(Err(e));
         }
         let parsed = match self.env.grants.check_navigation(&self.env.name, &url) {
@@ -175,7 +179,7 @@ impl Host for LaneState {
         self.browser(async |b| b.links().await).await
     }
     async fn api_get(&mut self, path: String) -> Answer<ApiResponse> {
-        if let Err(e) = self.require(Capability::Browser) {
+        if let Err(e) = self.require(Capability::BROWSER) {
             return Ok(Err(e));
         }
         let canonical = format!("{}{}", outlane_linkedin::CANONICAL_BASE, path);

@@ -29,7 +29,7 @@ impl LaneState {
             + Send
             + 'static,
     {
-        if let Err(denied) = self.require(Capability::Crm) {
+        if let Err(denied) = self.require(Capability::CRM) {
             return Ok(Err(denied));
         }
         let services = &self.env.services;
@@ -281,7 +281,7 @@ impl Host for LaneState {
             .await?;
         Ok(begun.map(|(intent, account, ids)| {
             // The one request this intent allows, for this call only (see browser::outward).
-            if let Some(browsers) = &self.env.services.browsers {
+            if let Some(browsers) = self.env.services.get::<crate::browser::Browsers>() {
                 browsers.guard(account).grant(Permit {
                     intent,
                     call: self.call_id,
@@ -306,7 +306,7 @@ impl Host for LaneState {
             })
             .await?;
         Ok(finished.map(|account| {
-            if let Some(browsers) = &self.env.services.browsers {
+            if let Some(browsers) = self.env.services.get::<crate::browser::Browsers>() {
                 browsers.guard(account).revoke_intent(intent);
             }
         }))

@@ -51,14 +51,15 @@ fn vars(text: &str) -> Result<Value, LaneError> {
     }
 }
 
+impl super::Service for Llm {
+    const MISSING: &'static str =
+        "this host runs without an LLM (no [llm] configuration was loaded)";
+}
+
 impl LaneState {
     fn llm(&mut self) -> Result<Arc<Llm>, LaneError> {
-        self.require(Capability::Llm)?;
-        self.env.services.llm.clone().ok_or_else(|| {
-            LaneError::Internal(
-                "this host runs without an LLM (no [llm] configuration was loaded)".into(),
-            )
-        })
+        self.require(Capability::LLM)?;
+        self.env.services.need::<Llm>()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The host side of each WIT interface, one module per interface. Each module only converts
-//! types, checks the lane's grant and calls a backend: no outreach logic lives here.
+//! types, checks the lane's grant (the policy is in [`crate::runtime::grants`]) and calls its
+//! backend, a [`Service`] of the host: no outreach logic lives here.
 //!
 //! A grant failure is returned to the lane as `error::denied` with a message naming the
 //! manifest key to change; it never traps.
@@ -10,14 +11,12 @@ mod host;
 mod llm;
 mod qualifier;
 
-use crate::browser::Browsers;
 use crate::clock::Clock;
 use crate::crm::Db;
-use crate::llm::Llm;
-use crate::qualifier::QualifierService;
 use crate::runtime::bindings::LaneError;
-use crate::runtime::grants::Capability;
 use crate::runtime::state::LaneState;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -25,55 +24,71 @@ use tokio::sync::watch;
 /// the lane's answer, a value or a typed [`LaneError`].
 pub(crate) type Answer<T> = wasmtime::Result<Result<T, LaneError>>;
 
+/// A backend that capabilities are served from (the accounts' browsers, the LLM, the
+/// qualifier). A host may run without one; a lane that needs it is then told what is
+/// missing. Adding a capability means one WIT interface, one `caps/<x>.rs` with its host
+/// functions (and, when it has a backend, this trait for it) and one SDK module.
+pub trait Service: Send + Sync + 'static {
+    /// What a lane is told when the host runs without this service.
+    const MISSING: &'static str;
+}
+
+/// The services of a host, one per type.
+#[derive(Clone, Default)]
+struct ServiceMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
 /// Services shared by every lane call. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HostServices {
-    /// The database (lane state today; the whole CRM later).
+    /// The database.
     pub db: Db,
     /// The daemon clock.
     pub clock: Clock,
-    /// The accounts' browsers; `None` in a host without LinkedIn access (lanes get an
-    /// `internal` error naming the missing configuration).
-    pub browsers: Option<Arc<Browsers>>,
-    /// The LLM client and prompts; `None` in a host without an LLM.
-    pub llm: Option<Arc<Llm>>,
-    /// Embeddings and the per-campaign models; `None` in a host without the qualifier.
-    pub qualifier: Option<Arc<QualifierService>>,
     /// How fast each lane may write its persistent state.
     pub state_writes: Arc<crate::runtime::write_rate::WriteRate>,
+    services: ServiceMap,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
+impl std::fmt::Debug for HostServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostServices")
+            .field("db", &self.db)
+            .field("services", &self.services.0.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl HostServices {
-    /// Services over `db` and `clock`.
+    /// Services over `db` and `clock`, with no backend yet.
     pub fn new(db: Db, clock: Clock) -> HostServices {
         HostServices {
             db,
             clock,
-            browsers: None,
-            llm: None,
-            qualifier: None,
             state_writes: Arc::default(),
+            services: ServiceMap::default(),
             shutdown: Arc::new(watch::channel(false).0),
         }
     }
 
-    /// The same services with the accounts' browsers.
-    pub fn with_browsers(mut self, browsers: Arc<Browsers>) -> HostServices {
-        self.browsers = Some(browsers);
+    /// The same services with `service` (replacing one of the same type).
+    pub fn with<S: Service>(mut self, service: Arc<S>) -> HostServices {
+        self.services.0.insert(TypeId::of::<S>(), service);
         self
     }
 
-    /// The same services with an LLM.
-    pub fn with_llm(mut self, llm: Arc<Llm>) -> HostServices {
-        self.llm = Some(llm);
-        self
+    /// The service of type `S`, if the host has it.
+    pub fn get<S: Service>(&self) -> Option<Arc<S>> {
+        self.services
+            .0
+            .get(&TypeId::of::<S>())
+            .and_then(|s| s.clone().downcast::<S>().ok())
     }
 
-    /// The same services with the qualifier.
-    pub fn with_qualifier(mut self, qualifier: Arc<QualifierService>) -> HostServices {
-        self.qualifier = Some(qualifier);
-        self
+    /// The service of type `S`, or the `internal` error a lane gets without it.
+    pub(crate) fn need<S: Service>(&self) -> Result<Arc<S>, LaneError> {
+        self.get::<S>()
+            .ok_or_else(|| LaneError::Internal(S::MISSING.to_string()))
     }
 
     /// Asks everything to stop: the daemon after its current call, pauses at once.
@@ -93,27 +108,6 @@ impl HostServices {
 }
 
 impl LaneState {
-    /// `Ok` if the lane may use `cap` now; otherwise the `denied` error to return to it.
-    pub(crate) fn require(&mut self, cap: Capability) -> Result<(), LaneError> {
-        if self.host_only {
-            let msg = format!(
-                "lane `{}` called the {cap} capability from `describe`, which may only use `host`",
-                self.env.name
-            );
-            self.denials.push(msg.clone());
-            return Err(LaneError::Denied(msg));
-        }
-        if self.env.grants.allows(cap) {
-            return Ok(());
-        }
-        let msg = format!(
-            "lane `{}` is not granted the {cap} capability: add \"{cap}\" to `grants` of its [[lane]] entry in the manifest",
-            self.env.name
-        );
-        self.denials.push(msg.clone());
-        Err(LaneError::Denied(msg))
-    }
-
     /// The campaign the call runs for (the one the daemon named, else the only active one),
     /// as a `not-found` error for the lane when there is none.
     pub(crate) async fn call_campaign(
@@ -126,12 +120,6 @@ impl LaneState {
             .read_outside_tx(move |c| crate::crm::campaigns::of_call(c, named))
             .await
             .map_err(|e| LaneError::NotFound(e.to_string()))
-    }
-
-    /// Records a denial reported to the lane, for the call's outcome.
-    pub(crate) fn deny(&mut self, msg: String) -> LaneError {
-        self.denials.push(msg.clone());
-        LaneError::Denied(msg)
     }
 }
 

@@ -32,15 +32,16 @@ fn prediction(p: outlane_gp::Prediction) -> Prediction {
     }
 }
 
+impl super::Service for QualifierService {
+    const MISSING: &'static str =
+        "this host runs without the qualifier (no embedding model configured)";
+}
+
 impl LaneState {
     /// The grant check, the service and the call's campaign.
     async fn qualifier(&mut self) -> Result<(Arc<QualifierService>, u64), LaneError> {
-        self.require(Capability::Qualifier)?;
-        let service = self.env.services.qualifier.clone().ok_or_else(|| {
-            LaneError::Internal(
-                "this host runs without the qualifier (no embedding model configured)".into(),
-            )
-        })?;
+        self.require(Capability::QUALIFIER)?;
+        let service = self.env.services.need::<QualifierService>()?;
         Ok((service, self.call_campaign().await?.id))
     }
 }

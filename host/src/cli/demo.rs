@@ -28,12 +28,9 @@ pub struct DemoArgs {
     /// meanwhile are hot-reloaded.
     #[arg(long)]
     keep_running: bool,
-    /// The lane manifest.
-    #[arg(long, default_value = "lanes/lanes.toml")]
-    manifest: PathBuf,
-    /// The Outlane checkout (prompts, models/ and vendor/ from `make models`).
-    #[arg(long, default_value = ".")]
-    repo: PathBuf,
+    /// The lane manifest (default: the default lanes, installed or in the checkout).
+    #[arg(long)]
+    manifest: Option<PathBuf>,
     /// People in the simulated network.
     #[arg(long, default_value_t = 400)]
     people: usize,

@@ -235,8 +235,18 @@ pub fn run(global: &Global, args: InitArgs) -> anyhow::Result<ExitCode> {
         &booking,
     )?;
 
+    let found: String = outlane::resources::Resources::discover()
+        .describe()
+        .iter()
+        .map(|line| format!("#   {line}\n"))
+        .collect();
     let config = format!(
         "# Written by `outlane init`. See README.md for every key.\n\
+         #\n\
+         # The default lanes, the prompts, the embedding model and ONNX Runtime are found by the\n\
+         # daemon wherever it runs ($OUTLANE_SHARE_DIR, else the install prefix, else the checkout);\n\
+         # set [lanes] manifest, [llm] prompts or [qualifier] models/ort_library to use others.\n\
+         # Found when this file was written:\n{found}\n\
          [linkedin]\nbase_url = {}\n\n[llm]\nbase_url = {}\nmodel = {}\n\
          api_key_env = \"OUTLANE_LLM_API_KEY\"   # export the key in this variable\n",
         toml_string(&linkedin),

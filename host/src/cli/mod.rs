@@ -46,11 +46,12 @@ impl Global {
         DataDir::new(self.data_dir.clone().unwrap_or_else(default_data_dir))
     }
 
-    /// The manifest to use: the argument, else the configuration's, else `lanes/lanes.toml`.
+    /// The manifest to use: the argument, else the configuration's, else the default lanes'
+    /// (installed, or the checkout's: [`outlane::resources`]).
     pub fn manifest(&self, given: Option<PathBuf>, config: &Config) -> PathBuf {
         given
             .or_else(|| config.lanes.manifest.clone())
-            .unwrap_or_else(|| PathBuf::from("lanes/lanes.toml"))
+            .unwrap_or_else(|| outlane::resources::Resources::discover().manifest())
     }
 }
 
@@ -77,10 +78,10 @@ pub fn open_host(
     );
     let llm = Llm::new(config.llm.clone().with_env(), db.clone(), clock.clone())?;
     let services = HostServices::new(db.clone(), clock.clone())
-        .with_browsers(browsers)
-        .with_llm(Arc::new(llm))
-        .with_qualifier(Arc::new(QualifierService::new(
-            &config.qualifier.clone().with_env(),
+        .with(browsers)
+        .with(Arc::new(llm))
+        .with(Arc::new(QualifierService::new(
+            &config.qualifier,
             db.clone(),
             clock.clone(),
         )));

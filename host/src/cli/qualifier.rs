@@ -56,7 +56,7 @@ pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
                 )
                 .into());
             }
-            let paths = global.config()?.qualifier.with_env();
+            let paths = global.config()?.qualifier;
             let embedder = outlane_embed::Embedder::load(outlane::qualifier::embed_config(&paths))?;
             let config = EvalConfig {
                 people,

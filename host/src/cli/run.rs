@@ -17,7 +17,8 @@ use std::sync::Arc;
 /// `outlane run`
 #[derive(Args)]
 pub struct RunArgs {
-    /// The lane manifest (default: from the configuration, else lanes/lanes.toml).
+    /// The lane manifest (default: from the configuration, else the default lanes, installed or
+    /// in the checkout).
     #[arg(long)]
     manifest: Option<PathBuf>,
     /// Stop after this much real time (e.g. "30s"); default: run until SIGINT/SIGTERM.
@@ -47,6 +48,13 @@ pub fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio()?;
     let clock = runtime.block_on(clock_of(&config, factor))?;
     let (registry, _db) = open_host(global, manifest.clone(), clock.clone())?;
+    tracing::info!(
+        "lanes from {}; prompts from {}; embedding model from {}; ONNX Runtime {}",
+        manifest.display(),
+        config.llm.prompts.display(),
+        config.qualifier.models.display(),
+        config.qualifier.ort_library.display()
+    );
     runtime.block_on(async move {
         let limit = async {
             match args.run_for {
@@ -114,7 +122,7 @@ pub async fn serve(
         std::process::exit(130);
     });
     daemon.await.context("the daemon task failed")?;
-    if let Some(browsers) = &services.browsers
+    if let Some(browsers) = services.get::<outlane::browser::Browsers>()
         && tokio::time::timeout(CLOSE_BROWSERS, browsers.close_all())
             .await
             .is_err()

@@ -337,3 +337,118 @@ pub fn report_open_at_start(conn: &Connection) -> CrmResult<usize> {
     }
     Ok(open.len())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The journal against a real SQLite file.
+    use crate::crm::action::Action;
+    use crate::crm::campaigns::NewCampaign;
+    use crate::crm::fixture::*;
+    use crate::crm::journal::Outcome;
+    use crate::crm::stage::Stage;
+    use crate::crm::*;
+
+    #[test]
+    fn journal_invite_done_makes_the_lead_pending() {
+        let f = fixture();
+        let lead = f.lead_at("carl", Stage::Qualified);
+        let intent = begin(&f, lead, Action::Invite, MONDAY).unwrap();
+        assert_eq!(used_today(&f, Action::Invite, MONDAY), (1, 1));
+        // While the intent is open, the action cannot be started again.
+        let again = begin(&f, lead, Action::Invite, MONDAY).unwrap_err();
+        assert!(again.to_string().contains("open invite intent"), "{again}");
+        finish(&f, intent, Outcome::Done("Pending button shown".into())).unwrap();
+        assert_eq!(f.stage(lead), Stage::Pending);
+        let c = f.campaign;
+        let deal =
+            f.db.read_outside_tx_blocking(move |conn| pipeline::get(conn, c, lead))
+                .unwrap();
+        assert_eq!(deal.next_check_ms, Some(MONDAY + 24 * HOUR));
+        // Finishing twice is refused.
+        assert!(finish(&f, intent, Outcome::Done("again".into())).is_err());
+        // Another campaign of the account does not invite the same person again...
+        let c =
+            f.db.write_blocking(|tx| {
+                let id = campaigns::create(
+                    tx,
+                    &NewCampaign {
+                        account_id: 1,
+                        name: "Second".into(),
+                        ..NewCampaign::default()
+                    },
+                    MONDAY,
+                )?;
+                pipeline::attach(tx, id, 1, "test", MONDAY)?;
+                for s in [Stage::Enriched, Stage::Qualified] {
+                    pipeline::set_stage(tx, id, 1, s, "", "test", MONDAY)?;
+                }
+                let second = campaigns::get(tx, id)?;
+                Ok(journal::begin(
+                    tx,
+                    &second,
+                    lead,
+                    Action::Invite,
+                    "",
+                    "connect",
+                    MONDAY,
+                ))
+            })
+            .unwrap();
+        assert!(
+            c.unwrap_err()
+                .to_string()
+                .contains("already invited through another campaign of this account")
+        );
+        // ...but when the invitation vanished (pending -> qualified) it may be sent again.
+        f.move_to(lead, Stage::Qualified).unwrap();
+        begin(&f, lead, Action::Invite, MONDAY).unwrap();
+        // A paused campaign takes no outward action.
+        let paused = f.lead_at("paula", Stage::Qualified);
+        f.db.write_blocking(|tx| {
+            Ok(tx.execute("UPDATE campaigns SET active = 0 WHERE id = 1", [])?)
+        })
+        .unwrap();
+        let err = begin(&f, paused, Action::Invite, MONDAY).unwrap_err();
+        assert!(err.to_string().contains("is paused"), "{err}");
+    }
+
+    #[test]
+    fn journal_not_done_refunds_and_wrong_stage_is_refused() {
+        let f = fixture();
+        let lead = f.lead_at("dora", Stage::Qualified);
+        let intent = begin(&f, lead, Action::Invite, MONDAY).unwrap();
+        finish(&f, intent, Outcome::NotDone("no Connect button".into())).unwrap();
+        assert_eq!(used_today(&f, Action::Invite, MONDAY), (0, 0));
+        assert_eq!(f.stage(lead), Stage::Qualified);
+        let err = begin(&f, lead, Action::Message, MONDAY).unwrap_err();
+        assert!(err.to_string().contains("only connected leads"), "{err}");
+        // A message completes the lead and is stored.
+        let friend = f.lead_at("emil", Stage::Connected);
+        let m = begin(&f, friend, Action::Message, MONDAY).unwrap();
+        finish(&f, m, Outcome::Done("sent".into())).unwrap();
+        assert_eq!(f.stage(friend), Stage::Completed);
+        let sent =
+            f.db.read_outside_tx_blocking(move |c| messages::of_lead(c, friend))
+                .unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].text, "hello there");
+    }
+
+    #[test]
+    fn open_intents_survive_a_restart_and_block_repeats() {
+        let f = fixture();
+        let lead = f.lead_at("fred", Stage::Qualified);
+        let intent = begin(&f, lead, Action::Invite, MONDAY).unwrap();
+        let path = f.path.clone();
+        drop(f.db);
+        let db = Db::open(&path).unwrap();
+        let open = db.read_outside_tx_blocking(journal::open_all).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].id, intent);
+        assert_eq!(
+            db.read_outside_tx_blocking(journal::report_open_at_start)
+                .unwrap(),
+            1
+        );
+    }
+}

@@ -232,3 +232,135 @@ pub fn usage(conn: &Connection, account: u64, now_ms: u64) -> CrmResult<Vec<Usag
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The limits against a real SQLite file.
+    use crate::crm::action::Action;
+    use crate::crm::fixture::*;
+    use crate::crm::limits::Until;
+    use crate::crm::*;
+
+    #[test]
+    fn limits_persist_across_a_restart() {
+        let f = fixture();
+        let account = f.account;
+        f.db.write_blocking(move |tx| {
+            accounts::set_limit(tx, account, Action::Invite, Some(2), Some(3))
+        })
+        .unwrap();
+        let consume = |db: &Db, at: u64| {
+            db.write_blocking(move |tx| limits::consume(tx, account, Action::Invite, at))
+        };
+        consume(&f.db, MONDAY).unwrap();
+        consume(&f.db, MONDAY + HOUR).unwrap();
+        let path = f.path.clone();
+        drop(f.db);
+        let db = Db::open(&path).unwrap();
+        let err = consume(&db, MONDAY + 2 * HOUR).unwrap_err();
+        match err {
+            CrmError::RateLimited { reason, until_ms } => {
+                assert_eq!(reason, "daily invite limit of 2 reached");
+                // Tuesday 00:00 in Berlin (UTC+1 in November) is Monday 23:00 UTC.
+                assert_eq!(until_ms, Some(MONDAY + 13 * HOUR));
+            }
+            other => panic!("{other}"),
+        }
+        // The next day one more fits, then the week (3) is spent until next Monday.
+        consume(&db, MONDAY + DAY).unwrap();
+        let week = consume(&db, MONDAY + 2 * DAY).unwrap_err();
+        assert!(
+            matches!(&week, CrmError::RateLimited { reason, until_ms: Some(u) }
+                if reason == "weekly invite limit of 3 reached" && *u == MONDAY + 7 * DAY - 11 * HOUR),
+            "{week:?}"
+        );
+    }
+
+    #[test]
+    fn weekly_limits_roll_over_by_iso_week_across_a_year_boundary() {
+        let f = fixture();
+        let account = f.account;
+        f.db.write_blocking(move |tx| {
+            tx.execute(
+                "UPDATE accounts SET timezone = 'UTC' WHERE id = ?1",
+                [account],
+            )?;
+            accounts::set_limit(tx, account, Action::Invite, None, Some(2))
+        })
+        .unwrap();
+        let ms = |y: i16, m: i8, d: i8| {
+            jiff::civil::date(y, m, d)
+                .at(12, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp()
+                .as_millisecond() as u64
+        };
+        let consume = |at: u64| {
+            f.db.write_blocking(move |tx| limits::consume(tx, account, Action::Invite, at))
+        };
+        // 2026-12-28 (Monday) .. 2027-01-03 (Sunday) is ISO week 2026-W53.
+        consume(ms(2026, 12, 30)).unwrap();
+        consume(ms(2026, 12, 31)).unwrap();
+        let err = consume(ms(2027, 1, 1)).unwrap_err();
+        assert!(
+            matches!(err, CrmError::RateLimited { until_ms: Some(u), .. } if u == ms(2027, 1, 4) - 12 * HOUR),
+            "the new calendar year is still the same ISO week"
+        );
+        consume(ms(2027, 1, 4)).unwrap();
+        let keys = limits::period_keys(&jiff::tz::TimeZone::UTC, ms(2027, 1, 4)).unwrap();
+        assert_eq!(keys.week, "week:2027-W01");
+        assert_eq!(
+            limits::period_keys(&jiff::tz::TimeZone::UTC, ms(2027, 1, 1))
+                .unwrap()
+                .week,
+            "week:2026-W53"
+        );
+        // Week 1 of the next year is a different week, not a continuation of 2027-W01.
+        consume(ms(2027, 1, 5)).unwrap();
+        assert!(consume(ms(2027, 1, 6)).is_err());
+        consume(ms(2028, 1, 4)).unwrap();
+    }
+
+    #[test]
+    fn linkedin_weekly_block_lasts_until_the_week_rolls() {
+        let f = fixture();
+        let account = f.account;
+        let end =
+            f.db.write_blocking(move |tx| {
+                limits::mark_exhausted(
+                    tx,
+                    account,
+                    Action::Invite,
+                    Until::EndOfWeek,
+                    "weekly invitation limit banner",
+                    MONDAY + 2 * DAY,
+                )
+            })
+            .unwrap();
+        // Next Monday 00:00 Berlin.
+        assert_eq!(end, MONDAY + 7 * DAY - 11 * HOUR);
+        for at in [MONDAY + 3 * DAY, MONDAY + 6 * DAY] {
+            let err =
+                f.db.write_blocking(move |tx| limits::consume(tx, account, Action::Invite, at))
+                    .unwrap_err();
+            assert!(err.to_string().contains("blocked by LinkedIn"), "{err}");
+        }
+        // A shorter block does not shorten it.
+        let kept =
+            f.db.write_blocking(move |tx| {
+                limits::mark_exhausted(
+                    tx,
+                    account,
+                    Action::Invite,
+                    Until::EndOfDay,
+                    "x",
+                    MONDAY + 3 * DAY,
+                )
+            })
+            .unwrap();
+        assert_eq!(kept, end);
+        f.db.write_blocking(move |tx| limits::consume(tx, account, Action::Invite, end))
+            .unwrap();
+    }
+}

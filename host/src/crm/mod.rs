@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod action;
 pub mod campaigns;
 mod error;
+#[cfg(test)]
+mod fixture;
 pub mod import;
 pub mod journal;
 pub mod keywords;

@@ -8,16 +8,17 @@
 //! persisted after every call, so a restart resumes the pace. With a clock that may skip idle
 //! time (tests, the demo), the daemon jumps to the next due moment instead of sleeping.
 
+mod choice;
 pub mod hours;
 pub mod schedule;
 pub mod targets;
 
 use crate::clock::Clock;
 use crate::crm::{lane_status, schedules};
-use crate::manifest::LaneKind;
 use crate::memory::{HeapTrimmer, TRIM_EVERY};
 use crate::runtime::bindings::CallContext;
 use crate::runtime::{CallOutcome, LoadedLane, Registry, runner};
+use choice::{pick, sync_schedules};
 pub use schedule::{MAX_BACKOFF, Schedule, ScheduleKey, backoff, jittered};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -361,53 +362,6 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
-}
-
-/// Adds schedules for new targets (restored from the database when it has one, else due
-/// now), drops vanished ones, and applies interval changes.
-fn sync_schedules(
-    schedules: &mut HashMap<ScheduleKey, Schedule>,
-    stored: &mut HashMap<ScheduleKey, schedules::StoredSchedule>,
-    targets: &[Target],
-    now: u64,
-) {
-    schedules.retain(|key, _| targets.iter().any(|t| &t.key == key));
-    for target in targets {
-        let every = target.every();
-        let schedule = schedules.entry(target.key.clone()).or_insert_with(|| {
-            match stored.remove(&target.key) {
-                Some(saved) => Schedule::restored(&saved, every),
-                None => Schedule::new(now, every),
-            }
-        });
-        schedule.set_every(every, now);
-    }
-}
-
-/// The target to call now: the earliest due major lane, else the due filler with the lowest
-/// priority number (earliest due among equals). Outside working hours nothing is due.
-fn pick(
-    targets: &[Target],
-    schedules: &HashMap<ScheduleKey, Schedule>,
-    now: u64,
-) -> Option<Target> {
-    let due = |kind: LaneKind| {
-        targets
-            .iter()
-            .filter(move |t| t.kind() == kind)
-            .filter_map(|t| {
-                schedules
-                    .get(&t.key)
-                    .map(|s| (t, t.runnable_at(s.next_due_ms, now)))
-            })
-            .filter(|(_, at)| *at <= now)
-    };
-    if let Some((t, _)) = due(LaneKind::Major).min_by_key(|(t, at)| (*at, &t.key)) {
-        return Some(t.clone());
-    }
-    due(LaneKind::Filler)
-        .min_by_key(|(t, at)| (t.priority(), *at, &t.key))
-        .map(|(t, _)| t.clone())
 }
 
 /// One line per call: lane, campaign, what happened (the lane's summary names the lead) and

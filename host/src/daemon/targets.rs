@@ -9,10 +9,9 @@
 use super::hours::WorkingHours;
 use super::schedule::ScheduleKey;
 use crate::crm::{CrmResult, accounts, campaigns};
-use crate::manifest::LaneKind;
+use crate::manifest::{LaneKind, LaneSpec};
 use crate::runtime::LoadedLane;
 use crate::runtime::grants::Capability;
-use crate::runtime::registry::LaneSet;
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,33 +78,52 @@ pub fn campaign_view(conn: &Connection) -> CrmResult<CampaignView> {
     Ok(view)
 }
 
+/// A lane as the scheduler sees it: its manifest entry. The daemon schedules loaded lanes;
+/// the scheduler's own tests schedule bare manifest entries.
+pub trait Scheduled: Clone {
+    /// The lane's manifest entry.
+    fn spec(&self) -> &LaneSpec;
+}
+
+impl Scheduled for Arc<LoadedLane> {
+    fn spec(&self) -> &LaneSpec {
+        &self.spec
+    }
+}
+
+impl Scheduled for Arc<LaneSpec> {
+    fn spec(&self) -> &LaneSpec {
+        self
+    }
+}
+
 /// One thing the scheduler can call: a lane for a campaign.
 #[derive(Clone)]
-pub struct Target {
+pub struct Target<L = Arc<LoadedLane>> {
     /// Lane and campaign.
     pub key: ScheduleKey,
     /// The lane as loaded now.
-    pub lane: Arc<LoadedLane>,
+    pub lane: L,
     /// The campaign's name, for logs.
     pub campaign_name: Option<String>,
     /// When the campaign's account may act; `None` is always.
     pub hours: Option<WorkingHours>,
 }
 
-impl Target {
+impl<L: Scheduled> Target<L> {
     /// Major or filler.
     pub fn kind(&self) -> LaneKind {
-        self.lane.spec.kind
+        self.lane.spec().kind
     }
 
     /// Order among fillers (lower first).
     pub fn priority(&self) -> u32 {
-        self.lane.spec.priority
+        self.lane.spec().priority
     }
 
     /// Base interval.
     pub fn every(&self) -> Duration {
-        self.lane.spec.every
+        self.lane.spec().every
     }
 
     /// The earliest moment at or after `due` (and not before `now`) when the target may run.
@@ -118,21 +136,19 @@ impl Target {
     }
 }
 
-/// Whether a lane works for a campaign (uses a campaign-scoped capability).
-pub fn is_campaign_scoped(lane: &LoadedLane) -> bool {
-    is_campaign_bound(&lane.spec.grants)
-}
-
 /// Whether a lane with `grants` works for campaigns (it holds a campaign-scoped capability).
 pub fn is_campaign_bound(grants: &crate::runtime::grants::Grants) -> bool {
-    Capability::ALL.iter().any(|c| grants.allows(*c))
+    Capability::all().any(|c| grants.allows(c))
 }
 
 /// Every target for the loaded `lanes` and the campaign `view`.
-pub fn targets(lanes: &LaneSet, view: &CampaignView) -> Vec<Target> {
+pub fn targets<L: Scheduled>(
+    lanes: &std::collections::BTreeMap<String, L>,
+    view: &CampaignView,
+) -> Vec<Target<L>> {
     let mut out = Vec::new();
     for (name, lane) in lanes {
-        if is_campaign_scoped(lane) && view.any {
+        if is_campaign_bound(&lane.spec().grants) && view.any {
             for campaign in &view.workable {
                 out.push(Target {
                     key: ScheduleKey {
@@ -157,4 +173,69 @@ pub fn targets(lanes: &LaneSet, view: &CampaignView) -> Vec<Target> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::choice::tests::lanes;
+
+    fn campaign(id: u64) -> WorkableCampaign {
+        WorkableCampaign {
+            id,
+            name: format!("campaign {id}"),
+            hours: None,
+        }
+    }
+
+    fn keys<L>(targets: &[Target<L>]) -> Vec<(String, Option<u64>)> {
+        targets
+            .iter()
+            .map(|t| (t.key.lane.clone(), t.key.campaign))
+            .collect()
+    }
+
+    #[test]
+    fn a_campaign_lane_runs_once_per_workable_campaign_and_a_host_lane_once() {
+        let set = lanes(&[
+            ("clock", "filler", 1, ""),
+            ("connect", "major", 1, "\"crm\", \"llm\""),
+            ("qualify", "filler", 1, "\"qualifier\""),
+        ]);
+        let view = CampaignView {
+            workable: vec![campaign(1), campaign(2)],
+            any: true,
+            paused: vec![],
+        };
+        assert_eq!(
+            keys(&targets(&set, &view)),
+            vec![
+                ("clock".into(), None),
+                ("connect".into(), Some(1)),
+                ("connect".into(), Some(2)),
+                ("qualify".into(), Some(1)),
+                ("qualify".into(), Some(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn before_any_campaign_campaign_lanes_run_for_none_and_with_no_workable_one_not_at_all() {
+        let set = lanes(&[
+            ("clock", "filler", 1, ""),
+            ("connect", "major", 1, "\"crm\""),
+        ]);
+        // No campaign exists yet: the lane runs for none, and its CRM calls say what is missing.
+        assert_eq!(
+            keys(&targets(&set, &CampaignView::default())),
+            vec![("clock".into(), None), ("connect".into(), None)]
+        );
+        // Campaigns exist but none is workable (paused account): the campaign lane waits.
+        let paused = CampaignView {
+            workable: vec![],
+            any: true,
+            paused: vec![("me@example.com".into(), "checkpoint".into())],
+        };
+        assert_eq!(keys(&targets(&set, &paused)), vec![("clock".into(), None)]);
+    }
 }

@@ -5,51 +5,121 @@ use serde::Deserialize;
 use std::fmt;
 use url::Url;
 
-/// A capability interface that needs a grant. (`host` is always available.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Capability {
-    /// `outlane:lanes/crm`: the CRM database.
-    Crm,
-    /// `outlane:lanes/browser`: the account's browser tab (needs `[lane.browser] origins`).
-    Browser,
-    /// `outlane:lanes/llm`: prompts and the language model.
-    Llm,
-    /// `outlane:lanes/qualifier`: embeddings and the active-learning model.
-    Qualifier,
+include!(concat!(env!("OUT_DIR"), "/capabilities.rs"));
+
+/// A capability interface that needs a grant (`host` is always available). Which ones exist is
+/// read from the lane world of the WIT ([`GRANTABLE`]): adding an interface to the world makes
+/// it grantable, nothing else to list.
+/// Capabilities order as the world lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Capability(&'static str);
+
+impl Capability {
+    /// Where the world lists it.
+    fn position(self) -> usize {
+        GRANTABLE
+            .iter()
+            .position(|name| *name == self.0)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl PartialOrd for Capability {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Capability {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.position(), self.0).cmp(&(other.position(), other.0))
+    }
 }
 
 impl Capability {
+    /// `outlane:lanes/crm`: the CRM database.
+    pub const CRM: Capability = Capability("crm");
+    /// `outlane:lanes/browser`: the account's browser tab (needs `[lane.browser] origins`).
+    pub const BROWSER: Capability = Capability("browser");
+    /// `outlane:lanes/llm`: prompts and the language model.
+    pub const LLM: Capability = Capability("llm");
+    /// `outlane:lanes/qualifier`: embeddings and the active-learning model.
+    pub const QUALIFIER: Capability = Capability("qualifier");
+
     /// Every capability that can be granted.
-    pub const ALL: [Capability; 4] = [
-        Capability::Crm,
-        Capability::Browser,
-        Capability::Llm,
-        Capability::Qualifier,
-    ];
+    pub fn all() -> impl Iterator<Item = Capability> {
+        GRANTABLE.iter().map(|name| Capability(name))
+    }
+
+    /// The capability named `name` in a manifest, if there is one.
+    pub fn named(name: &str) -> Option<Capability> {
+        GRANTABLE
+            .iter()
+            .find(|known| **known == name)
+            .map(|known| Capability(known))
+    }
 
     /// The name used in manifests and in the WIT interface name.
     pub fn name(self) -> &'static str {
-        match self {
-            Capability::Crm => "crm",
-            Capability::Browser => "browser",
-            Capability::Llm => "llm",
-            Capability::Qualifier => "qualifier",
-        }
+        self.0
     }
 
-    /// Finds the capability behind a component import such as `outlane:lanes/crm@0.1.0`.
+    /// Finds the capability behind a component import such as `outlane:lanes/crm@0.2.0`.
     /// `None` for `host`, `types` and anything outside the package.
     pub fn from_import(import: &str) -> Option<Capability> {
         let rest = import.strip_prefix("outlane:lanes/")?;
-        let iface = rest.split('@').next().unwrap_or(rest);
-        Capability::ALL.into_iter().find(|c| c.name() == iface)
+        Capability::named(rest.split('@').next().unwrap_or(rest))
     }
 }
 
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Capability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Capability::named(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown capability `{name}`: grant any of {}",
+                GRANTABLE.join(", ")
+            ))
+        })
+    }
+}
+
+/// The grant policy, checked inside every host function of a capability: a lane uses a
+/// capability only if its manifest entry grants it, and never from `describe`. A denial is the
+/// lane's `denied` error (recorded for the call's outcome), never a trap.
+impl crate::runtime::state::LaneState {
+    /// `Ok` if the lane may use `cap` now; otherwise the `denied` error to return to it.
+    pub(crate) fn require(
+        &mut self,
+        cap: Capability,
+    ) -> Result<(), crate::runtime::bindings::LaneError> {
+        if self.host_only {
+            let msg = format!(
+                "lane `{}` called the {cap} capability from `describe`, which may only use `host`",
+                self.env.name
+            );
+            return Err(self.deny(msg));
+        }
+        if self.env.grants.allows(cap) {
+            return Ok(());
+        }
+        let msg = format!(
+            "lane `{}` is not granted the {cap} capability: add \"{cap}\" to `grants` of its [[lane]] entry in the manifest",
+            self.env.name
+        );
+        Err(self.deny(msg))
+    }
+
+    /// Records a denial reported to the lane, for the call's outcome.
+    pub(crate) fn deny(&mut self, msg: String) -> crate::runtime::bindings::LaneError {
+        self.denials.push(msg.clone());
+        crate::runtime::bindings::LaneError::Denied(msg)
     }
 }
 
@@ -193,16 +263,34 @@ mod tests {
     fn capability_from_import() {
         assert_eq!(
             Capability::from_import("outlane:lanes/browser@0.1.0"),
-            Some(Capability::Browser)
+            Some(Capability::BROWSER)
         );
         assert_eq!(Capability::from_import("outlane:lanes/host@0.1.0"), None);
         assert_eq!(Capability::from_import("wasi:cli/environment@0.2.6"), None);
     }
 
     #[test]
+    fn the_grantable_capabilities_are_the_worlds_imports() {
+        let names: Vec<&str> = Capability::all().map(Capability::name).collect();
+        assert_eq!(names, vec!["crm", "browser", "llm", "qualifier"]);
+        for named in [
+            Capability::CRM,
+            Capability::BROWSER,
+            Capability::LLM,
+            Capability::QUALIFIER,
+        ] {
+            assert_eq!(
+                Capability::named(named.name()),
+                Some(named),
+                "{named} is in the world"
+            );
+        }
+    }
+
+    #[test]
     fn navigation_denial_names_the_key() {
         let g = Grants {
-            capabilities: vec![Capability::Browser],
+            capabilities: vec![Capability::BROWSER],
             origins: vec![OriginPattern::parse("http://127.0.0.1:*").unwrap()],
         };
         assert!(

@@ -130,7 +130,7 @@ impl LaneState {
 impl Drop for LaneState {
     /// The call is over: whatever permits to act it was given and did not use are withdrawn.
     fn drop(&mut self) {
-        if let Some(browsers) = &self.env.services.browsers {
+        if let Some(browsers) = self.env.services.get::<crate::browser::Browsers>() {
             browsers.revoke_call(self.call_id);
         }
     }

@@ -27,18 +27,26 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", dir.display()))?;
-    let repo = args
-        .repo
-        .canonicalize()
-        .with_context(|| format!("cannot find the checkout at {}", args.repo.display()))?;
-    let manifest = repo.join(&args.manifest);
+    let resources = outlane::resources::Resources::discover();
+    let manifest = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| resources.manifest());
     if !manifest.is_file() {
-        return Err(UsageError(format!("no lane manifest at {}", manifest.display())).into());
-    }
-    if !repo.join("models/minilm/model.onnx").is_file() {
         return Err(UsageError(format!(
-            "the embedding model is missing under {}: run `make models` first",
-            repo.join("models").display()
+            "no lane manifest at {}: build the lanes (`make lanes`) or pass --manifest",
+            manifest.display()
+        ))
+        .into());
+    }
+    let manifest = manifest
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", manifest.display()))?;
+    let model = resources.model_dir().join("model.onnx");
+    if !model.is_file() {
+        return Err(UsageError(format!(
+            "the embedding model is missing ({}): run `make models` first",
+            model.display()
         ))
         .into());
     }
@@ -61,7 +69,7 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         };
         let world = DemoWorld::start(options).await?;
         let config_path = dir.join("outlane.toml");
-        std::fs::write(&config_path, world.config_toml(&repo, &manifest, args.pace))
+        std::fs::write(&config_path, world.config_toml(&manifest, args.pace))
             .with_context(|| format!("cannot write {}", config_path.display()))?;
         let global = Global {
             data_dir: Some(dir.clone()),
