@@ -252,11 +252,24 @@ async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
     .unwrap();
     let mut rng = rand::rng();
     let kills = 22;
-    for _ in 0..kills {
+    for n in 0..kills {
+        let started_before = p.log().matches("daemon started").count();
         p.start_daemon().unwrap();
-        // Anywhere from start-up (Chromium launching, logging in) to the middle of lane calls.
-        let after = Duration::from_millis(rng.random_range(1_500..9_000));
-        tokio::time::sleep(after).await;
+        // Every fourth kill lands in start-up (lanes loading, Chromium launching); the others
+        // anywhere in the lanes' calls, timed from when the daemon started them, so that how
+        // long loading takes on a busy machine does not decide how far the daemons get.
+        if n % 4 == 3 {
+            tokio::time::sleep(Duration::from_millis(rng.random_range(200..3_000))).await;
+        } else {
+            p.wait_until(
+                "the daemon to start its lanes",
+                Duration::from_secs(120),
+                |p| p.log().matches("daemon started").count() > started_before,
+            )
+            .await
+            .unwrap();
+            tokio::time::sleep(Duration::from_millis(rng.random_range(500..8_000))).await;
+        }
         p.kill9().unwrap();
     }
     let during_kills = p.summary().unwrap();
