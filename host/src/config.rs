@@ -77,6 +77,45 @@ pub struct Config {
     /// The embedding model of the qualifier.
     #[serde(default)]
     pub qualifier: QualifierConfig,
+    /// The operator's console.
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: the local web console `outlane run`, `outlane demo` and `outlane console` serve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Whether the daemon serves it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The address it listens on. A port of 0 picks a free one.
+    #[serde(default = "console_listen")]
+    pub listen: std::net::SocketAddr,
+    /// Whether an address other than a loopback one may be used. The console then must sit
+    /// behind a TLS reverse proxy (README, "The console").
+    #[serde(default)]
+    pub allow_remote: bool,
+    /// More `Host` header values to accept besides the listen address, `127.0.0.1`,
+    /// `localhost` and `[::1]` (the name a reverse proxy forwards). Any other Host is refused
+    /// (DNS rebinding).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            enabled: true,
+            listen: console_listen(),
+            allow_remote: false,
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+fn console_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 7878))
 }
 
 /// `[qualifier]`.
@@ -424,6 +463,14 @@ impl Config {
                 .map(|_| ())
                 .map_err(|e| invalid(format!("key `{key}`: {e}")))
         };
+        if !config.console.listen.ip().is_loopback() && !config.console.allow_remote {
+            return Err(invalid(format!(
+                "key `console.listen`: {} is not a loopback address; the console shows your whole CRM, \
+                 so serving it beyond this machine needs `allow_remote = true` and a TLS reverse proxy \
+                 (README, \"The console\")",
+                config.console.listen
+            )));
+        }
         in_range("llm.timeout", config.llm.timeout, TIMEOUT_RANGE)?;
         in_range("browser.timeout", config.browser.timeout, TIMEOUT_RANGE)?;
         in_range(

@@ -24,6 +24,7 @@ pub mod browser;
 pub mod caps;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod crm;
 pub mod daemon;
 #[cfg(feature = "demo")]

@@ -29,6 +29,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run the whole pipeline against the bundled LinkedIn simulator and LLM stub.
     Demo(cli::demo::DemoArgs),
+    /// Serve the operator's console without running lanes.
+    Console(cli::console::ConsoleArgs),
     /// Show the funnel of every campaign, usage against limits, last actions and lanes.
     Status(cli::status::StatusArgs),
     /// Import, list and inspect leads.
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Run(run) => cli::run::run(&global, run),
         Command::Status(args) => cli::status::run(&global, args),
         Command::Demo(args) => cli::demo::run(&global, args),
+        Command::Console(args) => cli::console::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),

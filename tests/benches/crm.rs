@@ -2,9 +2,7 @@
 //! leads and 100,000 deals, against a baseline measured in the same run — the same queries on
 //! a copy of the database without the CRM's indexes. Target: under 50 ms each.
 
-use outlane::crm::campaigns::{self, NewCampaign};
-use outlane::crm::journal::{self, Outcome};
-use outlane::crm::{Action, CrmResult, Db, Stage, accounts, pipeline, status};
+use outlane::crm::{Db, Stage, pipeline, status};
 use std::time::{Duration, Instant};
 
 const LEADS: usize = 100_000;
@@ -28,49 +26,6 @@ fn median_of(n: usize, mut f: impl FnMut()) -> Duration {
         .collect();
     samples.sort();
     samples[samples.len() / 2]
-}
-
-/// Fills the database: every lead discovered through the real API, then spread over the
-/// stages along legal transitions, with a journal of invitations.
-fn fill(db: &Db) -> CrmResult<u64> {
-    db.write_blocking(|tx| {
-        let account = accounts::create(tx, "me@example.com", "Europe/Berlin", 0)?;
-        accounts::set_limit(tx, account, Action::Invite, None, None)?;
-        let campaign = campaigns::create(
-            tx,
-            &NewCampaign {
-                account_id: account,
-                name: "Large".into(),
-                ..NewCampaign::default()
-            },
-            0,
-        )?;
-        let urls: Vec<String> = (0..LEADS)
-            .map(|i| format!("https://www.linkedin.com/in/person-{i}/"))
-            .collect();
-        let report = pipeline::discover(tx, campaign, &urls, &[], "bench", NOW)?;
-        assert_eq!(report.new as usize, LEADS);
-        for lead in 1..=LEADS as u64 {
-            let at = NOW + lead;
-            let path: &[Stage] = match lead % 10 {
-                0..=2 => &[],
-                3 | 4 => &[Stage::Enriched],
-                5 => &[Stage::Enriched, Stage::Disqualified],
-                6 | 7 => &[Stage::Enriched, Stage::Qualified],
-                8 => &[Stage::Enriched, Stage::Qualified, Stage::Connected],
-                _ => &[Stage::Enriched, Stage::Qualified],
-            };
-            for stage in path {
-                pipeline::set_stage(tx, campaign, lead, *stage, "bench", "bench", at)?;
-            }
-            if lead % 10 == 9 {
-                let c = campaigns::get(tx, campaign)?;
-                let intent = journal::begin(tx, &c, lead, Action::Invite, "", "bench", at)?;
-                journal::finish(tx, intent, None, &Outcome::Done("ok".into()), "bench", at)?;
-            }
-        }
-        Ok(campaign)
-    })
 }
 
 fn measure(db: &Db, campaign: u64) -> (Duration, Duration, Duration) {
@@ -103,7 +58,7 @@ fn main() -> anyhow::Result<()> {
     let path = dir.path().join("outlane.db");
     let db = Db::open(&path)?;
     let t = Instant::now();
-    let campaign = fill(&db)?;
+    let campaign = outlane_tests::large::fill(&db, LEADS, NOW)?;
     db.call_blocking(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;"))?;
     println!(
         "filled {LEADS} leads / {LEADS} deals through the CRM API in {:.1} s",

@@ -2,6 +2,7 @@
 //! (real WASM lanes compiled from source) and capturing the daemon's logs.
 
 pub mod host;
+pub mod large;
 pub mod pipeline;
 
 use std::io::Write;

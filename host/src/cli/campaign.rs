@@ -61,7 +61,8 @@ pub struct Fields {
     /// Who to reach and why.
     #[arg(long)]
     objective: Option<String>,
-    /// The follow-up message template (minijinja: first_name, headline, product_description).
+    /// The follow-up message: a prompt template's name, or literal text with `{first_name}`,
+    /// `{last_name}`, `{full_name}`, `{headline}`, `{company}` placeholders (others are refused).
     #[arg(long, conflicts_with = "follow_up_file")]
     follow_up: Option<String>,
     /// ... read from a file.

@@ -46,7 +46,8 @@ pub struct InitArgs {
     /// Who you want to reach and why.
     #[arg(long)]
     objective: Option<String>,
-    /// Follow-up message template (minijinja: first_name, headline, product_description).
+    /// Follow-up message: a prompt template's name (default `follow_up`), or literal text with
+    /// `{first_name}`, `{last_name}`, `{full_name}`, `{headline}`, `{company}` placeholders.
     #[arg(long)]
     follow_up: Option<String>,
     /// A link to book a call, appended to follow-ups ("" for none).
@@ -54,7 +55,10 @@ pub struct InitArgs {
     booking_link: Option<String>,
 }
 
-const DEFAULT_FOLLOW_UP: &str = "Hi {{ first_name }}, thanks for connecting! {% if product_description %}We help teams with {{ product_description }}. {% endif %}Would a short call to compare notes be useful?";
+/// The default follow-up: the `follow_up` prompt template (prompts/follow_up.j2), which
+/// greets the person and says what the campaign sells. (It was once Jinja text stored as the
+/// template itself, which the follow-up lane would have sent with its braces.)
+const DEFAULT_FOLLOW_UP: &str = "follow_up";
 
 /// Asks questions on a terminal (or reads answers from piped input).
 struct Asker<'a> {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod campaign;
+pub mod console;
 pub mod demo;
 pub mod init;
 pub mod lanes;

@@ -63,10 +63,18 @@ pub fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let data = global.data_dir();
-        serve(registry, clock, &manifest, data.root(), async {
-            limit.await;
-            tracing::info!("run time is up: finishing the current call");
-        })
+        let console = super::console::options(global, &config);
+        serve(
+            registry,
+            clock,
+            &manifest,
+            data.root(),
+            Some(console),
+            async {
+                limit.await;
+                tracing::info!("run time is up: finishing the current call");
+            },
+        )
         .await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -81,6 +89,7 @@ pub async fn serve(
     clock: Clock,
     manifest: &std::path::Path,
     data_dir: &std::path::Path,
+    console: Option<outlane::console::ConsoleOptions>,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let report = registry.reload().await;
@@ -94,6 +103,27 @@ pub async fn serve(
         data_dir.display()
     );
     let services: HostServices = registry.runtime().services().clone();
+    // The console beside the daemon; a daemon whose console cannot listen still works.
+    let console = match console.filter(|c| c.config.enabled) {
+        Some(options) => match outlane::console::Console::start(
+            &options,
+            services.db.clone(),
+            clock.clone(),
+            services.get::<outlane::qualifier::QualifierService>(),
+        )
+        .await
+        {
+            Ok(console) => {
+                console.announce(data_dir);
+                Some(console)
+            }
+            Err(e) => {
+                tracing::warn!("{e}; the daemon runs without its console");
+                None
+            }
+        },
+        None => None,
+    };
     let daemon = tokio::spawn(Daemon::new(registry, clock, services.subscribe_shutdown()).run());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let grace = outlane::daemon::SHUTDOWN_GRACE.as_secs();
@@ -122,6 +152,9 @@ pub async fn serve(
         std::process::exit(130);
     });
     daemon.await.context("the daemon task failed")?;
+    if let Some(console) = console {
+        console.stop().await;
+    }
     if let Some(browsers) = services.get::<outlane::browser::Browsers>()
         && tokio::time::timeout(CLOSE_BROWSERS, browsers.close_all())
             .await

@@ -61,12 +61,25 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     })
 }
 
+/// Checks a follow-up template: a prompt name, or literal text whose placeholders are all
+/// known ([`outlane_linkedin::template::check_placeholders`]). What would be sent as written
+/// (`{firstname}`, `{{ first_name }}`) is refused before it is saved.
+pub fn check_follow_up_template(template: &str) -> CrmResult<()> {
+    use outlane_linkedin::template::{FollowUpTemplate, check_placeholders, follow_up_template};
+    match follow_up_template(template) {
+        FollowUpTemplate::Literal(text) => check_placeholders(text)
+            .map_err(|e| CrmError::Invalid(format!("the follow-up template: {e}"))),
+        _ => Ok(()),
+    }
+}
+
 /// Creates an active campaign.
 pub fn create(conn: &Connection, new: &NewCampaign, now_ms: u64) -> CrmResult<u64> {
     let name = new.name.trim();
     if name.is_empty() {
         return Err(CrmError::Invalid("the campaign name is empty".into()));
     }
+    check_follow_up_template(&new.follow_up_template)?;
     super::accounts::get(conn, new.account_id)?;
     conn.execute(
         "INSERT INTO campaigns (account_id, name, product_docs, objective, follow_up_template,
@@ -199,6 +212,7 @@ pub fn update(conn: &Connection, id: u64, changes: &CampaignChanges) -> CrmResul
         c.objective = v.clone();
     }
     if let Some(v) = &changes.follow_up_template {
+        check_follow_up_template(v)?;
         c.follow_up_template = v.clone();
     }
     if let Some(link) = &changes.booking_link {

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0007_deal_known_facts.sql",
         include_str!("../../../migrations/0007_deal_known_facts.sql"),
     ),
+    (
+        8,
+        "0008_console.sql",
+        include_str!("../../../migrations/0008_console.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

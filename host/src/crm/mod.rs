@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod action;
+pub mod browse;
 pub mod campaigns;
 mod error;
 #[cfg(test)]

@@ -60,16 +60,20 @@ pub struct DiscoverReport {
     pub rejected: Vec<(String, String)>,
 }
 
-const COLUMNS: &str = concat!(
+/// The columns [`from_row`] reads, for a query over `deals d JOIN leads l`.
+pub(super) const COLUMNS: &str = concat!(
     leads::lead_columns!(),
     ", d.id, d.campaign_id, d.stage, d.reason, d.stage_changed_ms, d.next_check_ms, \
      d.backoff_hours, d.known_name, d.known_headline"
 );
 
+/// How many columns [`COLUMNS`] has (more columns of a query come after them).
+pub(super) const DEAL_COLUMNS: usize = leads::LEAD_COLUMNS + 9;
+
 /// The lead as the deal's campaign sees it: what the campaign's own import said of the
 /// person first (a lane of another campaign cannot change it), then the fetched profile (or
 /// an import made before any campaign existed). Another campaign's import is never part of it.
-fn from_row(r: &Row<'_>) -> rusqlite::Result<DealLead> {
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<DealLead> {
     let base = leads::LEAD_COLUMNS;
     let mut lead = leads::from_row(r)?;
     let known_name: Option<String> = r.get(base + 7)?;
@@ -357,6 +361,40 @@ pub fn set_stage(
     )?;
     record_change(conn, deal.deal_id, Some(from), to, reason, actor, now_ms)?;
     Ok(true)
+}
+
+/// A person's correction of a machine's judgement: moves `deal` between enriched, qualified and
+/// disqualified whichever way (a disqualified lead is otherwise terminal). Only these stages:
+/// once something was sent, the pipeline's own transitions hold for people too.
+pub(super) fn force_stage(
+    conn: &Connection,
+    deal: &DealLead,
+    to: Stage,
+    reason: &str,
+    actor: &str,
+    now_ms: u64,
+) -> CrmResult<()> {
+    let judged = |s: Stage| matches!(s, Stage::Enriched | Stage::Qualified | Stage::Disqualified);
+    if !judged(deal.stage) || !matches!(to, Stage::Qualified | Stage::Disqualified) {
+        return Err(CrmError::Invalid(format!(
+            "a person may move a lead only between qualified and disqualified before anything was sent, not {} → {to}",
+            deal.stage
+        )));
+    }
+    conn.execute(
+        "UPDATE deals SET stage = ?2, reason = ?3, stage_changed_ms = ?4, next_check_ms = NULL
+         WHERE id = ?1",
+        params![deal.deal_id, to, reason, now_ms],
+    )?;
+    record_change(
+        conn,
+        deal.deal_id,
+        Some(deal.stage),
+        to,
+        reason,
+        actor,
+        now_ms,
+    )
 }
 
 /// Sets the back-off of a pending lead: the next check is due `hours` after `now_ms`.

@@ -277,6 +277,12 @@ impl QualifierService {
             .await
     }
 
+    /// Drops the campaign's model from memory, so that the next use reads it again from the
+    /// labels (after a person relabelled a lead: the label replaced the machine's).
+    pub async fn forget(&self, campaign: u64) {
+        self.models.lock().await.remove(&campaign);
+    }
+
     /// Records a label and updates the campaign's model.
     pub async fn label(
         &self,

@@ -13,7 +13,7 @@ use outlane_sdk::journal::MAX_UNSENT_ATTEMPTS;
 use outlane_sdk::linkedin::connect::{self, Invite, MAX_NOTE_CHARS};
 use outlane_sdk::linkedin::status::{self, Connection};
 use outlane_sdk::prelude::*;
-use outlane_sdk::template::{self, Person};
+use outlane_sdk::template;
 use outlane_sdk::{LimitHit, qualifier};
 
 /// How many qualified leads are ranked per call.
@@ -59,7 +59,7 @@ impl Connect {
     fn note_for(&self, lead: &Lead) -> Option<String> {
         let template = self.note.as_deref()?;
         let profile = lead.profile();
-        let person = Person::of_lead(lead, profile.as_ref());
+        let person = template::person_of(lead, profile.as_ref());
         template::render_note(template, &person, MAX_NOTE_CHARS)
     }
 }

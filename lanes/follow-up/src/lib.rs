@@ -6,7 +6,7 @@ use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
 use outlane_sdk::journal::MAX_UNSENT_ATTEMPTS;
 use outlane_sdk::linkedin::message::{self, Channel, MAX_MESSAGE_CHARS, Sent};
 use outlane_sdk::prelude::*;
-use outlane_sdk::template::Person;
+use outlane_sdk::template;
 
 pub mod message_text;
 
@@ -31,7 +31,7 @@ pub struct FollowUp;
 
 /// The name the message is addressed to: the lead's, else its profile's.
 fn full_name(lead: &Lead) -> Option<String> {
-    Person::of_lead(lead, lead.profile().as_ref()).full_name
+    template::person_of(lead, lead.profile().as_ref()).full_name
 }
 
 fn channel_name(channel: Channel) -> &'static str {

@@ -16,6 +16,7 @@
 pub mod discovery;
 pub mod profile_id;
 pub mod profile_text;
+pub mod template;
 pub mod text;
 pub mod voyager;
 

@@ -111,7 +111,8 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         let start_ms = clock.now_ms();
         let watch = progress(&db, campaign, &clock, start_ms, &args, started);
-        serve(registry, clock.clone(), &manifest, &dir, watch).await?;
+        let console = crate::cli::console::options(&global, &global.config()?);
+        serve(registry, clock.clone(), &manifest, &dir, Some(console), watch).await?;
         let summary = db.read_outside_tx(move |c| demo::summary(c, campaign)).await?;
         let snapshot = world.sim.snapshot();
         print_summary(&summary, &snapshot, started.elapsed(), start_ms, clock.now_ms());
