@@ -177,7 +177,7 @@ fn campaigns_are_added_listed_and_edited() {
             "--objective",
             "Demos with finance leaders",
             "--follow-up",
-            "Hi {{ first_name }}",
+            "Hi {first_name}",
             "--booking-link",
             "https://cal.example.com/me",
         ],
@@ -233,7 +233,23 @@ fn campaigns_are_added_listed_and_edited() {
         all[0]["product_docs"],
         "Ledgerly automates month-end close."
     );
-    assert_eq!(all[0]["follow_up_template"], "Hi {{ first_name }}");
+    assert_eq!(all[0]["follow_up_template"], "Hi {first_name}");
+    // A template that would reach people as written is refused, naming what to use.
+    for bad in ["Hi {{ first_name }}", "Hi {firstname}"] {
+        let refused = outlane(
+            dir.path(),
+            &["campaign", "edit", "CFOs", "--follow-up", bad],
+        );
+        assert_eq!(refused.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("`{first_name}`"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    let list = outlane(dir.path(), &["campaign", "list", "--json"]);
+    let all: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(all[0]["follow_up_template"], "Hi {first_name}", "nothing was saved");
     let text = outlane(dir.path(), &["campaign", "list"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("paused"));
     let missing = outlane(dir.path(), &["campaign", "edit", "nope", "--resume"]);
@@ -299,7 +315,8 @@ fn init_asks_again_on_bad_values_and_seals_the_password() {
         .unwrap();
     assert_eq!(account.timezone, "Europe/Berlin");
     assert_eq!(campaign.booking_link, None);
-    assert!(campaign.follow_up_template.contains("{{ first_name }}"));
+    // The default follow-up is the `follow_up` prompt (never text with Jinja braces).
+    assert_eq!(campaign.follow_up_template, "follow_up");
     let raw = std::fs::read(dir.path().join("outlane.db")).unwrap();
     assert!(
         !raw.windows(11).any(|w| w == b"s3cret pass"),
