@@ -49,7 +49,8 @@ test: deps models
 demo: lanes models
 	$(OUTLANE) --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
-## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries on 100k leads,
+## bench: benchmarks (release build): lane call cost, hot-reload latency, CRM queries and the console on 100k leads,
+## the take-over screencast,
 ## browser, qualifier, embeddings, and the daemon's memory and start-up (release outlane binary)
 bench: deps models
 	$(CARGO) build --release -p outlane

@@ -144,7 +144,8 @@ impl DemoWorld {
              [linkedin]\nbase_url = {site}\n\n\
              [browser]\nheadless = true\npace = {pace}\ntimeout = \"20s\"\n\n\
              [llm]\nbase_url = {llm}\nmodel = {model}\napi_key_env = {key}\n\
-             timeout = \"20s\"\nretries = 2\n",
+             timeout = \"20s\"\nretries = 2\n\n\
+             [console]\n",
             manifest = toml_string(&manifest.to_string_lossy()),
             factor = self.options.clock_factor,
             follow = toml_string(&self.clock_url()),

@@ -249,7 +249,10 @@ fn campaigns_are_added_listed_and_edited() {
     }
     let list = outlane(dir.path(), &["campaign", "list", "--json"]);
     let all: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    assert_eq!(all[0]["follow_up_template"], "Hi {first_name}", "nothing was saved");
+    assert_eq!(
+        all[0]["follow_up_template"], "Hi {first_name}",
+        "nothing was saved"
+    );
     let text = outlane(dir.path(), &["campaign", "list"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("paused"));
     let missing = outlane(dir.path(), &["campaign", "edit", "nope", "--resume"]);
@@ -369,5 +372,101 @@ fn init_asks_again_on_bad_values_and_seals_the_password() {
     assert!(
         text.contains("http://127.0.0.1:9") && text.contains("http://127.0.0.1:8/v1"),
         "{text}"
+    );
+}
+
+#[test]
+fn accounts_are_added_and_their_password_is_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_outlane"));
+        c.arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("OUTLANE_PASSPHRASE")
+            .env_remove("OUTLANE_LINKEDIN_PASSWORD")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let added = run(
+        &[
+            "accounts",
+            "add",
+            "second@example.com",
+            "--timezone",
+            "Europe/Berlin",
+        ],
+        &[],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let again = run(&["accounts", "add", "SECOND@example.com"], &[]);
+    assert_eq!(again.status.code(), Some(2), "logins are unique");
+    let bad_zone = run(
+        &[
+            "accounts",
+            "add",
+            "x@example.com",
+            "--timezone",
+            "Mars/Base",
+        ],
+        &[],
+    );
+    assert_eq!(bad_zone.status.code(), Some(2));
+    // No passphrase: nothing can be sealed.
+    let no_key = run(
+        &["accounts", "set-password", "second@example.com"],
+        &[("OUTLANE_LINKEDIN_PASSWORD", "pw-1")],
+    );
+    assert_eq!(no_key.status.code(), Some(2));
+    // No terminal and no variable: refused, with what to set.
+    let no_pw = run(
+        &["accounts", "set-password", "second@example.com"],
+        &[("OUTLANE_PASSPHRASE", "k")],
+    );
+    assert_eq!(no_pw.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_pw.stderr).contains("OUTLANE_LINKEDIN_PASSWORD"));
+    let unknown = run(
+        &["accounts", "set-password", "nobody@example.com"],
+        &[
+            ("OUTLANE_PASSPHRASE", "k"),
+            ("OUTLANE_LINKEDIN_PASSWORD", "pw-1"),
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    let set = run(
+        &["accounts", "set-password", "second@example.com"],
+        &[
+            ("OUTLANE_PASSPHRASE", "k"),
+            ("OUTLANE_LINKEDIN_PASSWORD", "s3cret-value"),
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let (has, opened) = db
+        .read_outside_tx_blocking(|c| {
+            let a = accounts::find(c, "second@example.com")?;
+            Ok((
+                a.has_password,
+                accounts::password(c, a.id, "k")?.to_string(),
+            ))
+        })
+        .unwrap();
+    assert!(has);
+    assert_eq!(opened, "s3cret-value");
+    let raw = std::fs::read(dir.path().join("outlane.db")).unwrap();
+    assert!(
+        !raw.windows(12).any(|w| w == b"s3cret-value"),
+        "the password is sealed, not stored"
     );
 }

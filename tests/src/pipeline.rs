@@ -53,7 +53,7 @@ impl Pipeline {
         std::fs::write(&config, world.config_toml(&manifest, 0.0))?;
         let db = Db::open(&dir.path().join("outlane.db"))?;
         let campaign = world.seed(&db, PASSPHRASE, world.sim.now_ms())?;
-        Ok(Pipeline {
+        let p = Pipeline {
             world,
             dir,
             config,
@@ -61,7 +61,17 @@ impl Pipeline {
             campaign,
             daemon: None,
             starts: 0,
-        })
+        };
+        // Tests run side by side: each daemon's console on a port of its own.
+        p.set_config("console", "listen = \"127.0.0.1:0\"")?;
+        Ok(p)
+    }
+
+    /// The console's login link, once the daemon has logged it.
+    pub fn console_login(&self) -> Option<String> {
+        let log = self.log();
+        let at = log.rfind("console: open ")? + "console: open ".len();
+        log[at..].split_whitespace().next().map(str::to_string)
     }
 
     /// Adds `line` (`key = value`) to the `[table]` of the configuration file, for the next

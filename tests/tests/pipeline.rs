@@ -787,3 +787,185 @@ async fn an_installed_outlane_runs_from_any_directory() {
     assert!(log.contains("run time is up"), "{log}");
     world.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_solves_a_checkpoint_in_the_console_and_the_account_resumes_without_a_restart() {
+    use chromiumoxide::page::ScreenshotParams;
+    use outlane_simulator::{Fault, FaultKind};
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 23,
+        people: 120,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    // LinkedIn asks for a code at every login: the daemon's first pauses the account.
+    p.world
+        .sim
+        .add_fault(Fault::always(FaultKind::CheckpointOnLogin {
+            auto_solve_ms: None,
+        }));
+    p.start_daemon().unwrap();
+    p.wait_until("the account to pause", Duration::from_secs(300), |p| {
+        paused_reason(p).is_some()
+    })
+    .await
+    .unwrap();
+    let login = p
+        .console_login()
+        .expect("the console's login link in the log");
+    let enriched_before = p.summary().unwrap().at(Stage::Enriched);
+    // Where the code field and the button are on the challenge page, in this Chromium's
+    // window (the same size as the daemon's): the person aims at them in the picture.
+    let profile = tempfile::tempdir().unwrap();
+    let viewer = outlane::browser::launch::launch(
+        &outlane::config::BrowserConfig::default(),
+        profile.path(),
+    )
+    .await
+    .unwrap();
+    let page = viewer.page.clone();
+    page.set_content(outlane_simulator::pages::checkpoint::render("t", false))
+        .await
+        .unwrap();
+    let spot = |selector: &str| {
+        format!(
+            "(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect(); \
+             return [(r.left + r.width / 2) / innerWidth, (r.top + r.height / 2) / innerHeight]; }})()"
+        )
+    };
+    let eval = |js: String| {
+        let page = page.clone();
+        async move {
+            page.evaluate(js.as_str())
+                .await
+                .unwrap()
+                .into_value::<serde_json::Value>()
+                .unwrap()
+        }
+    };
+    let field = eval(spot("#input__email_verification_pin")).await;
+    let button = eval(spot("#email-pin-submit-button")).await;
+    // The person: the console, the account, Take over.
+    page.goto(login.as_str()).await.unwrap();
+    page.wait_for_navigation().await.unwrap();
+    let base = login.split("/login").next().unwrap().to_string();
+    page.goto(format!("{base}/accounts")).await.unwrap();
+    page.wait_for_navigation().await.unwrap();
+    page.find_element("a.takeover")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.wait_for_navigation().await.unwrap();
+    page.find_element("#start-takeover")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.wait_for_navigation().await.unwrap();
+    let wait_js = |what: &'static str, js: String| {
+        let page = page.clone();
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                let holds = match page.evaluate(js.as_str()).await {
+                    Ok(r) => r.into_value::<bool>().unwrap_or(false),
+                    Err(_) => false,
+                };
+                if holds {
+                    return;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "timed out waiting for {what}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // The picture of the daemon's tab: LinkedIn's challenge, after the host's own login.
+    wait_js(
+        "a picture of the tab",
+        "(() => { const s = document.getElementById('screen'); return !!s && s.complete && s.naturalWidth > 0; })()".into(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let shots = outlane_tests::target_dir().join("console-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let click_at = |at: serde_json::Value| {
+        let page = page.clone();
+        async move {
+            let rect = page
+                .evaluate("(() => { const r = document.getElementById('screen').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()")
+                .await
+                .unwrap()
+                .into_value::<Vec<f64>>()
+                .unwrap();
+            let x = rect[0] + at[0].as_f64().unwrap() * rect[2];
+            let y = rect[1] + at[1].as_f64().unwrap() * rect[3];
+            page.click(chromiumoxide::layout::Point { x, y })
+                .await
+                .unwrap();
+        }
+    };
+    assert_eq!(p.world.sim.snapshot().pin_submits, 0);
+    click_at(field).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pin = p.world.sim.scenario().checkpoint_pin;
+    page.find_element("#takeover")
+        .await
+        .unwrap()
+        .type_str(&pin)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let png = page
+        .screenshot(ScreenshotParams::builder().build())
+        .await
+        .unwrap();
+    std::fs::write(shots.join("takeover.png"), png).unwrap();
+    click_at(button).await;
+    // The tab reaches the feed: the console says so, the account resumes, nobody restarted.
+    wait_js(
+        "the take-over to end at the feed",
+        "!document.getElementById('takeover-done').hidden".into(),
+    )
+    .await;
+    assert!(paused_reason(&p).is_none(), "the account still waits");
+    assert_eq!(
+        p.world.sim.snapshot().pin_submits,
+        1,
+        "exactly one code was submitted"
+    );
+    assert_eq!(p.starts(), 1);
+    // The next lane calls work with the session the person opened.
+    p.wait_for(
+        "a profile enriched after the take-over",
+        Duration::from_secs(300),
+        |s| {
+            s.at(Stage::Enriched) + s.at(Stage::Qualified) + s.at(Stage::Disqualified)
+                > enriched_before
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        p.log()
+            .contains("a person solved LinkedIn's question in the console")
+    );
+    // The account works again: its tab is the lanes', not a person's.
+    let again: u16 = page
+        .evaluate(
+            "fetch('/accounts/1/takeover', { method: 'POST', headers: { 'x-csrf-token': document.querySelector('meta[name=csrf]').content } }).then(r => r.status)",
+        )
+        .await
+        .unwrap()
+        .into_value()
+        .unwrap();
+    assert_eq!(again, 400);
+    viewer.close().await;
+    p.stop_daemon().unwrap();
+}

@@ -10,7 +10,8 @@
 //!   paths, the lane's origin allow-list, and outward actions only with a journal permit;
 //! - [`outward`]: which requests invite, message or withdraw, and the permits for them;
 //! - [`api`]: Voyager calls signed with the session's csrf token;
-//! - [`cookies`]: the saved session (Playwright `storage_state` format).
+//! - [`cookies`]: the saved session (Playwright `storage_state` format);
+//! - [`handover`]: a person takes over a paused account's tab from the console.
 //!
 //! Checkpoints and refused passwords pause the account in the CRM until a person resumes it;
 //! the host never retries them. An expired session gets one fresh login.
@@ -20,6 +21,7 @@ pub mod cookies;
 pub mod devtools;
 pub mod dom;
 pub mod guard;
+pub mod handover;
 pub mod input;
 pub mod launch;
 pub mod outward;
@@ -92,7 +94,11 @@ pub struct Browsers {
     rules: Vec<outward::OutwardRule>,
     sessions: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<AccountBrowser>>>>,
     guards: Mutex<HashMap<u64, RequestGuard>>,
+    handovers: Mutex<HashMap<u64, Arc<handover::Handover>>>,
 }
+
+/// How long a take-over may last before the tab is left (the account stays paused).
+pub const HANDOVER_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl std::fmt::Debug for Browsers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,6 +142,7 @@ impl Browsers {
             rules,
             sessions: Mutex::new(HashMap::new()),
             guards: Mutex::new(HashMap::new()),
+            handovers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -180,6 +187,98 @@ impl Browsers {
                 )))
             })
             .clone()
+    }
+
+    /// Opens `account`'s tab for a person (see [`handover`]); only while the account waits
+    /// for one. A take-over already running is returned as it is.
+    pub async fn take_over(
+        self: &Arc<Self>,
+        account: u64,
+    ) -> Result<Arc<handover::Handover>, BrowserError> {
+        if let Some(running) = self.handover(account) {
+            return Ok(running);
+        }
+        let paused = self
+            .db
+            .read_outside_tx(move |c| crate::crm::accounts::get(c, account))
+            .await
+            .map_err(|e| BrowserError::Db(e.to_string()))?
+            .paused;
+        if paused.is_none() {
+            return Err(BrowserError::Invalid(format!(
+                "account {account} does not wait for a person: its tab is the lanes'"
+            )));
+        }
+        let session = self.session(account);
+        let page = session.lock().await.open_for_person().await?;
+        let stream = Arc::new(handover::Handover::start(page).await?);
+        self.handovers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account, stream.clone());
+        tracing::info!(
+            account,
+            "a person took over the account's browser in the console"
+        );
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.watch_handover(account).await });
+        Ok(stream)
+    }
+
+    /// The running take-over of `account`, if any.
+    pub fn handover(&self, account: u64) -> Option<Arc<handover::Handover>> {
+        self.handovers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account)
+            .cloned()
+    }
+
+    /// Ends a take-over once the tab shows the feed (the session is saved, the account
+    /// resumes), when the account was resumed otherwise, or after [`HANDOVER_LIMIT`].
+    async fn watch_handover(self: Arc<Self>, account: u64) {
+        let started = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let session = self.session(account);
+            let mut browser = session.lock().await;
+            if browser.shows_feed().await {
+                browser.person_done().await;
+                drop(browser);
+                let resumed = self
+                    .db
+                    .write(move |tx| crate::crm::accounts::resume(tx, account))
+                    .await;
+                match resumed {
+                    Ok(reason) => tracing::info!(
+                        account,
+                        "account resumed: a person solved LinkedIn's question in the console ({})",
+                        reason.unwrap_or_default()
+                    ),
+                    Err(e) => tracing::warn!(account, "cannot resume the account: {e}"),
+                }
+                break;
+            }
+            drop(browser);
+            let still_paused = self
+                .db
+                .read_outside_tx(move |c| crate::crm::accounts::get(c, account))
+                .await
+                .map(|a| a.paused.is_some())
+                .unwrap_or(true);
+            if !still_paused || started.elapsed() > HANDOVER_LIMIT {
+                tracing::info!(account, "the console's take-over ended without the feed");
+                break;
+            }
+        }
+        let ended = self
+            .handovers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&account);
+        if let Some(stream) = ended.and_then(|s| Arc::try_unwrap(s).ok()) {
+            stream.stop().await;
+        }
     }
 
     /// Saves every session's cookies and closes every browser.

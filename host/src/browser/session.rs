@@ -71,6 +71,17 @@ fn place(url: &str) -> Place {
     }
 }
 
+/// Whose the tab is while a person has taken it over (for the request guard's records).
+const PERSON: &str = "a person (console take-over)";
+
+/// What submitting the stored credentials led to.
+enum Submitted {
+    /// LinkedIn showed the feed at once: the session was still good.
+    AlreadyIn,
+    /// The login was submitted as `login`; LinkedIn went to `url`.
+    Ended { login: String, url: String },
+}
+
 /// The browser of one account.
 pub struct AccountBrowser {
     account: u64,
@@ -332,6 +343,40 @@ impl AccountBrowser {
 
     /// Logs in with the account's stored credentials.
     async fn login(&mut self) -> Result<(), BrowserError> {
+        let account = self.account;
+        let (login, ended) = match self.submit_credentials().await? {
+            Submitted::AlreadyIn => {
+                self.verified = true;
+                return Ok(());
+            }
+            Submitted::Ended { login, url } => (login, url),
+        };
+        match place(&ended) {
+            Place::Feed => {
+                tracing::info!(account, "logged in to LinkedIn");
+                self.verified = true;
+                self.save_cookies().await;
+                Ok(())
+            }
+            Place::Checkpoint => Err(self.checkpoint().await),
+            Place::Login | Place::LoginSubmit => Err(self
+                .pause(&format!(
+                    "LinkedIn refused the login of {login} (ended on {}): check the password",
+                    self.site.to_canonical(&ended)
+                ))
+                .await),
+            Place::Other => Err(self
+                .pause(&format!(
+                    "after the login LinkedIn showed {} instead of the feed (a question only a person can answer)",
+                    self.site.to_canonical(&ended)
+                ))
+                .await),
+        }
+    }
+
+    /// Types the stored login and password into LinkedIn's login page and submits them
+    /// (counted against the logins of the hour); says where LinkedIn went.
+    async fn submit_credentials(&mut self) -> Result<Submitted, BrowserError> {
         while self
             .logins
             .front()
@@ -366,8 +411,7 @@ impl AccountBrowser {
         let start = self.site.site_url("/login");
         let at = self.navigate(&start).await?;
         if place(&at.url) == Place::Feed {
-            self.verified = true;
-            return Ok(());
+            return Ok(Submitted::AlreadyIn);
         }
         let username = Query {
             css: "input#username".into(),
@@ -390,28 +434,62 @@ impl AccountBrowser {
         self.pace().pause(300, 900).await;
         let before = self.page()?.url().await?.unwrap_or_default();
         self.click_now(&submit).await?;
-        let ended = self.settle_after(&before).await?;
-        match place(&ended) {
-            Place::Feed => {
-                tracing::info!(account, "logged in to LinkedIn");
-                self.verified = true;
-                self.save_cookies().await;
-                Ok(())
+        let url = self.settle_after(&before).await?;
+        Ok(Submitted::Ended { login, url })
+    }
+
+    /// Opens the account's tab for a person (the console's take-over of an account that waits
+    /// for one): Chromium is started if it is not running, and the tab goes to the feed; when
+    /// LinkedIn asks for the login, the host types the stored password itself (a person never
+    /// sees it) and leaves the tab on whatever LinkedIn asks next (a checkpoint, a 2FA code).
+    /// Only LinkedIn's pages open in it, and no outward action (no journal permit exists).
+    pub async fn open_for_person(&mut self) -> Result<Page, BrowserError> {
+        if self.chrome.as_mut().is_some_and(Chrome::is_gone) {
+            if let Some(task) = self.guard_task.take() {
+                task.abort();
             }
-            Place::Checkpoint => Err(self.checkpoint().await),
-            Place::Login | Place::LoginSubmit => Err(self
-                .pause(&format!(
-                    "LinkedIn refused the login of {login} (ended on {}): check the password",
-                    self.site.to_canonical(&ended)
-                ))
-                .await),
-            Place::Other => Err(self
-                .pause(&format!(
-                    "after the login LinkedIn showed {} instead of the feed (a question only a person can answer)",
-                    self.site.to_canonical(&ended)
-                ))
-                .await),
+            if let Some(chrome) = self.chrome.take() {
+                chrome.close().await;
+            }
         }
+        if self.chrome.is_none() {
+            self.start().await?;
+        }
+        self.verified = false;
+        self.guard.set(
+            PERSON,
+            0,
+            std::sync::Arc::new(|url: &str| {
+                url.starts_with(&format!("{}/", outlane_linkedin::CANONICAL_BASE))
+            }),
+        );
+        let feed = self.site.site_url("/feed/");
+        let at = self.navigate(&feed).await?;
+        if matches!(place(&at.url), Place::Login | Place::LoginSubmit) {
+            self.submit_credentials().await?;
+        }
+        Ok(self.page()?.clone())
+    }
+
+    /// Whether the tab shows the feed (a person's take-over is then done).
+    pub async fn shows_feed(&self) -> bool {
+        match self.page() {
+            Ok(page) => page
+                .url()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|url| place(&url) == Place::Feed),
+            Err(_) => false,
+        }
+    }
+
+    /// A person brought the tab to the feed: the session is saved and the browser is the
+    /// lanes' again, logged in.
+    pub async fn person_done(&mut self) {
+        self.verified = true;
+        self.logins.clear();
+        self.save_cookies().await;
     }
 
     /// Waits until the page has left `before` and finished loading; returns the new URL. The

@@ -1,4 +1,5 @@
-//! `outlane accounts`: list accounts and resume one that LinkedIn made wait for a person.
+//! `outlane accounts`: list, add, set a password, and resume an account that LinkedIn made
+//! wait for a person.
 
 use super::table::{Table, clean};
 use super::{Global, UsageError, open_db};
@@ -21,6 +22,42 @@ pub enum AccountsCommand {
         /// The account's login (e-mail).
         login: String,
     },
+    /// Add a LinkedIn account (then `set-password`, and a campaign for it).
+    Add {
+        /// The account's login (e-mail).
+        login: String,
+        /// Its IANA time zone (days, weeks and working hours are counted in it).
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+    /// Store an account's LinkedIn password, sealed under OUTLANE_PASSPHRASE: asked without
+    /// echo, or read from OUTLANE_LINKEDIN_PASSWORD when standard input is not a terminal.
+    SetPassword {
+        /// The account's login (e-mail).
+        login: String,
+    },
+}
+
+/// The password from `OUTLANE_LINKEDIN_PASSWORD`, or asked on the terminal without echo.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if let Ok(p) = std::env::var(super::init::PASSWORD_ENV)
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "set {} (standard input is not a terminal to ask on)",
+            super::init::PASSWORD_ENV
+        ))
+        .into());
+    }
+    let p = rpassword::prompt_password("LinkedIn password (not shown): ")?;
+    if p.is_empty() {
+        return Err(UsageError("the password is empty".into()).into());
+    }
+    Ok(p)
 }
 
 /// Runs an `accounts` subcommand.
@@ -68,6 +105,51 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
                 Err(CrmError::NotFound(m)) => Err(UsageError(m).into()),
                 Err(e) => Err(e.into()),
             }
+        }
+        AccountsCommand::Add { login, timezone } => {
+            let now = outlane::clock::Clock::real().now_ms();
+            let wanted = login.trim().to_string();
+            if wanted.is_empty() || wanted.chars().any(char::is_control) {
+                return Err(
+                    UsageError("the login is empty or has control characters".into()).into(),
+                );
+            }
+            let id = db
+                .write_blocking(move |tx| accounts::create(tx, &wanted, &timezone, now))
+                .map_err(|e| match e {
+                    CrmError::Invalid(m) | CrmError::NotFound(m) => {
+                        anyhow::Error::from(UsageError(m))
+                    }
+                    other => other.into(),
+                })?;
+            println!("added account #{id} {login}; next: outlane accounts set-password {login}");
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::SetPassword { login } => {
+            let passphrase =
+                std::env::var(outlane::crm::secret::PASSPHRASE_ENV).unwrap_or_default();
+            if passphrase.is_empty() {
+                return Err(UsageError(format!(
+                    "set {} first: the password is sealed with it, and the daemon needs it to log in",
+                    outlane::crm::secret::PASSPHRASE_ENV
+                ))
+                .into());
+            }
+            let wanted = login.clone();
+            // The account must exist before the password is asked for.
+            db.read_outside_tx_blocking(move |c| accounts::find(c, &wanted))
+                .map_err(|e| match e {
+                    CrmError::NotFound(m) => anyhow::Error::from(UsageError(m)),
+                    other => other.into(),
+                })?;
+            let password = zeroize::Zeroizing::new(read_password()?);
+            let wanted = login.clone();
+            db.write_blocking(move |tx| {
+                let account = accounts::find(tx, &wanted)?;
+                accounts::set_password(tx, account.id, &passphrase, &password)
+            })?;
+            println!("stored the password of {login}, sealed");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

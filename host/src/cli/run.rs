@@ -109,7 +109,7 @@ pub async fn serve(
             &options,
             services.db.clone(),
             clock.clone(),
-            services.get::<outlane::qualifier::QualifierService>(),
+            Some(&services),
         )
         .await
         {

@@ -77,6 +77,9 @@ pub(crate) struct ConsoleState {
     /// The daemon's qualifier, when the console runs in the daemon: a person's label reaches
     /// the campaign's model at once.
     pub(crate) qualifier: Option<Arc<QualifierService>>,
+    /// The daemon's browsers, when the console runs in the daemon: a person may take over a
+    /// paused account's tab.
+    pub(crate) browsers: Option<Arc<crate::browser::Browsers>>,
 }
 
 /// A running console. Dropping it stops it.
@@ -90,12 +93,13 @@ pub struct Console {
 }
 
 impl Console {
-    /// Starts serving on `[console] listen`.
+    /// Starts serving on `[console] listen`. `daemon` are the services of the daemon it runs
+    /// in (its qualifier and browsers); alone, the console has neither (no take-over).
     pub async fn start(
         options: &ConsoleOptions,
         db: Db,
         clock: Clock,
-        qualifier: Option<Arc<QualifierService>>,
+        daemon: Option<&crate::caps::HostServices>,
     ) -> Result<Console, ConsoleError> {
         let (token, token_made) =
             Token::load_or_create(&options.data_dir).map_err(|source| ConsoleError::Token {
@@ -122,7 +126,8 @@ impl Console {
             sessions: Sessions::default(),
             hosts: auth::allowed_hosts(addr, &options.config.allowed_hosts),
             prompts: Prompts::new(options.prompts.clone()),
-            qualifier,
+            qualifier: daemon.and_then(|d| d.get::<QualifierService>()),
+            browsers: daemon.and_then(|d| d.get::<crate::browser::Browsers>()),
         });
         let app =
             pages::router(state.clone()).layer(axum::middleware::from_fn_with_state(state, guard));

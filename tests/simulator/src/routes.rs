@@ -402,6 +402,7 @@ async fn challenge_submit(
         .map(|p| p.trim().to_string())
         .unwrap_or_default();
     sim.with(|w| {
+        w.count_pin_submit();
         let is_current = w.checkpoint().is_some_and(|cp| cp.token == token);
         if is_current && pin == w.scenario().checkpoint_pin {
             w.solve_checkpoint();

@@ -180,6 +180,8 @@ pub struct Snapshot {
     pub sessions: usize,
     /// Number of login form submissions.
     pub login_submits: u32,
+    /// Number of codes submitted on checkpoint challenge pages (right or wrong).
+    pub pin_submits: u32,
     /// Whether a checkpoint challenge is waiting to be solved.
     pub checkpoint_pending: bool,
     /// Active faults with their remaining counts.
@@ -292,6 +294,7 @@ pub struct World {
     messages: Vec<MessageRecord>,
     sessions: HashMap<String, Session>,
     login_submits: u32,
+    pin_submits: u32,
     checkpoint: Option<Checkpoint>,
     requests: Vec<RequestRecord>,
     next_request_id: u64,
@@ -349,6 +352,7 @@ impl World {
             messages: Vec::new(),
             sessions: HashMap::new(),
             login_submits: 0,
+            pin_submits: 0,
             checkpoint: None,
             requests: Vec::new(),
             next_request_id: 0,
@@ -480,6 +484,11 @@ impl World {
     }
 
     // ---- sessions and login -------------------------------------------------------------
+
+    /// Counts a code submitted on a challenge page.
+    pub fn count_pin_submit(&mut self) {
+        self.pin_submits += 1;
+    }
 
     /// Checks login credentials and counts the submission.
     pub fn check_credentials(&mut self, username: &str, password: &str) -> bool {
@@ -876,6 +885,7 @@ impl World {
                 .filter(|s| s.valid && s.expires_ms > now)
                 .count(),
             login_submits: self.login_submits,
+            pin_submits: self.pin_submits,
             checkpoint_pending: self.checkpoint.as_ref().is_some_and(|c| !c.solved),
             faults: self.faults.list(),
             invitations_last_7_days: self.sends_within(7 * DAY_MS),

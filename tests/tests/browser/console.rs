@@ -476,6 +476,55 @@ async fn the_console_asks_for_its_token_and_refuses_foreign_hosts_forged_posts_a
         &bad_review,
     );
     assert_eq!(status, 400);
+    // Alone (no daemon), the console has no browser to hand over: it says so and does nothing.
+    let post = |path: &str, body: &[u8]| {
+        raw_http(
+            addr,
+            "POST",
+            path,
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body,
+        )
+        .0
+    };
+    assert_eq!(
+        post("/accounts/1/takeover", &form_body(&[("csrf", &csrf)])),
+        400
+    );
+    assert_eq!(
+        post(
+            "/accounts/1/takeover/input",
+            &form_body(&[("csrf", &csrf), ("kind", "text"), ("text", "1")])
+        ),
+        404
+    );
+    assert_eq!(
+        post(
+            "/accounts/1/takeover/input",
+            &form_body(&[("csrf", &csrf), ("kind", "scroll")])
+        ),
+        400
+    );
+    let (status, _, _) = raw_http(
+        addr,
+        "GET",
+        "/accounts/1/takeover/frame",
+        &[("Cookie", &cookie)],
+        b"",
+    );
+    assert_eq!(status, 404);
+    let (status, _, page) = raw_http(
+        addr,
+        "GET",
+        "/accounts/1/takeover",
+        &[("Cookie", &cookie)],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(page.contains("served by the daemon"), "{page}");
     // No response carries a secret.
     for path in [
         "/",

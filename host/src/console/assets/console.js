@@ -76,8 +76,61 @@ function followUpPreview() {
   form.addEventListener("change", update);
 }
 
+// The take-over: the account's tab as frames; clicks and keys go to it, in order.
+function takeover() {
+  const box = document.getElementById("takeover");
+  const screen = document.getElementById("screen");
+  if (!box || !screen) return;
+  const base = box.dataset.base;
+  const keys = new Set((box.dataset.keys || "").split(","));
+  let seq = 0;
+  let queue = Promise.resolve();
+  const send = (fields) => {
+    fields.csrf = csrf();
+    queue = queue.then(() =>
+      fetch(base + "/input", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "x-csrf-token": csrf() },
+        body: new URLSearchParams(fields),
+      }).catch(() => {})
+    );
+  };
+  const poll = async () => {
+    try {
+      const r = await fetch(base + "/state", { credentials: "same-origin" });
+      if (r.ok) {
+        const s = await r.json();
+        if (s.seq && s.seq !== seq) {
+          seq = s.seq;
+          screen.src = base + "/frame?seq=" + seq;
+        }
+        if (!s.running && !s.paused) {
+          document.getElementById("takeover-done").hidden = false;
+          return;
+        }
+      }
+    } catch (_) {}
+    setTimeout(poll, 150);
+  };
+  poll();
+  screen.addEventListener("click", (e) => {
+    const r = screen.getBoundingClientRect();
+    box.focus();
+    send({ kind: "click", x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height });
+  });
+  box.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key.length === 1) send({ kind: "text", text: e.key });
+    else if (keys.has(e.key)) send({ kind: "key", key: e.key });
+    else return;
+    e.preventDefault();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   liveRefresh();
   reviewKeys();
   followUpPreview();
+  takeover();
 });

@@ -5,6 +5,7 @@ mod campaigns;
 mod leads;
 mod overview;
 mod review;
+mod takeover;
 
 use super::ConsoleState;
 use super::auth::{self, Session};
@@ -37,6 +38,13 @@ pub(super) fn router(state: Arc<ConsoleState>) -> Router {
         .route("/campaigns/{id}/preview", post(campaigns::preview))
         .route("/campaigns/{id}/active", post(campaigns::set_active))
         .route("/accounts", get(accounts::list))
+        .route(
+            "/accounts/{id}/takeover",
+            get(takeover::page).post(takeover::start),
+        )
+        .route("/accounts/{id}/takeover/state", get(takeover::status))
+        .route("/accounts/{id}/takeover/frame", get(takeover::frame))
+        .route("/accounts/{id}/takeover/input", post(takeover::input))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
         .with_state(state)

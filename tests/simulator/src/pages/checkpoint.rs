@@ -3,7 +3,8 @@
 use super::{document, escape};
 
 /// Renders the challenge. While unsolved the page reloads itself every second, so a challenge
-/// solved through the control API (or auto-solved) moves the browser on without a click.
+/// solved through the control API (or auto-solved) moves the browser on without a click; not
+/// while a person is typing a code into it.
 pub fn render(token: &str, wrong_pin: bool) -> String {
     let error = if wrong_pin {
         "<p class=\"form__error\" role=\"alert\">That code didn't work. Try again.</p>"
@@ -20,7 +21,8 @@ pub fn render(token: &str, wrong_pin: bool) -> String {
          inputmode=\"numeric\" placeholder=\"Enter code\" autocomplete=\"one-time-code\">\
          <button id=\"email-pin-submit-button\" type=\"submit\">Submit</button>\
          </form></main>\
-         <script>setTimeout(function () {{ location.reload(); }}, 1000);</script>",
+         <script>(function () {{ var pin = document.getElementById('input__email_verification_pin'); \
+         setInterval(function () {{ if (!pin.value && document.activeElement !== pin) location.reload(); }}, 1000); }})();</script>",
         token = escape(token)
     );
     document("Security Verification", &body)
