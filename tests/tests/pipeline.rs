@@ -969,3 +969,88 @@ async fn a_person_solves_a_checkpoint_in_the_console_and_the_account_resumes_wit
     viewer.close().await;
     p.stop_daemon().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_login_opens_the_profile_for_a_person_and_resumes_at_the_feed() {
+    use outlane_simulator::{Fault, FaultKind};
+    let p = Pipeline::start(DemoOptions {
+        seed: 29,
+        people: 60,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let db = outlane::crm::Db::open(&p.database()).unwrap();
+    db.write_blocking(|tx| {
+        outlane::crm::accounts::pause(tx, 1, "LinkedIn asks for a security check", 0)
+    })
+    .unwrap();
+    p.world
+        .sim
+        .add_fault(Fault::always(FaultKind::CheckpointOnLogin {
+            auto_solve_ms: None,
+        }));
+    let child = std::process::Command::new(outlane_tests::pipeline::outlane_bin())
+        .arg("--data-dir")
+        .arg(p.dir.path())
+        .arg("--config")
+        .arg(&p.config)
+        .args([
+            "accounts",
+            "login",
+            outlane_simulator::generate::VIEWER_EMAIL,
+            "--timeout",
+            "90s",
+        ])
+        .env(
+            outlane::crm::secret::PASSPHRASE_ENV,
+            outlane_tests::pipeline::PASSPHRASE,
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let child = Reaped(child);
+    // The host typed the stored password; LinkedIn asks its question; the person answers it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !p.world.sim.snapshot().checkpoint_pending {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the login never reached the checkpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        paused_reason(&p).is_some(),
+        "still paused while the person answers"
+    );
+    p.world.sim.solve_checkpoint();
+    let mut child = child;
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "accounts login never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut out = String::new();
+    if let Some(mut stdout) = child.0.stdout.take() {
+        use std::io::Read;
+        stdout.read_to_string(&mut out).unwrap();
+    }
+    assert!(status.success(), "{status}: {out}");
+    assert!(out.contains("is logged in"), "{out}");
+    assert!(paused_reason(&p).is_none(), "the account resumed");
+    assert!(
+        p.dir
+            .path()
+            .join("browser/account-1/cookies.json")
+            .is_file()
+    );
+    let snap = p.world.sim.snapshot();
+    assert_eq!(snap.login_submits, 1, "one login, typed by the host");
+    assert!(snap.sessions >= 1);
+}

@@ -36,6 +36,20 @@ pub enum AccountsCommand {
         /// The account's login (e-mail).
         login: String,
     },
+    /// Open the account's own browser profile to answer LinkedIn by hand (a checkpoint, a
+    /// code): the stored password is typed for you, then the command waits until the tab
+    /// shows the feed, saves the session and resumes the account. Stop the daemon first (the
+    /// profile is its browser's); from the console of a running daemon, use Take over.
+    Login {
+        /// The account's login (e-mail).
+        login: String,
+        /// A visible Chromium window (on a desktop).
+        #[arg(long)]
+        headed: bool,
+        /// Give up after this long.
+        #[arg(long, default_value = "15m", value_parser = outlane::units::HumanDuration::parse)]
+        timeout: outlane::units::HumanDuration,
+    },
 }
 
 /// The password from `OUTLANE_LINKEDIN_PASSWORD`, or asked on the terminal without echo.
@@ -125,6 +139,11 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             println!("added account #{id} {login}; next: outlane accounts set-password {login}");
             Ok(ExitCode::SUCCESS)
         }
+        AccountsCommand::Login {
+            login,
+            headed,
+            timeout,
+        } => log_in_by_hand(global, &db, &login, headed, timeout.0),
         AccountsCommand::SetPassword { login } => {
             let passphrase =
                 std::env::var(outlane::crm::secret::PASSPHRASE_ENV).unwrap_or_default();
@@ -152,4 +171,62 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `outlane accounts login`: the account's browser for a person, until it shows the feed.
+fn log_in_by_hand(
+    global: &Global,
+    db: &outlane::crm::Db,
+    login: &str,
+    headed: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<ExitCode> {
+    let wanted = login.to_string();
+    let account = db
+        .read_outside_tx_blocking(move |c| accounts::find(c, &wanted))
+        .map_err(|e| match e {
+            CrmError::NotFound(m) => anyhow::Error::from(UsageError(m)),
+            other => other.into(),
+        })?;
+    let config = global.config()?;
+    let mut settings = config.browser.clone();
+    settings.headless = !headed;
+    let site = outlane::browser::SiteMap::new(&config.linkedin.base_url)?;
+    let clock = outlane::clock::Clock::real();
+    let browsers = outlane::browser::Browsers::with_rules(
+        settings,
+        site,
+        global.data_dir(),
+        db.clone(),
+        clock,
+        config.linkedin.outward.clone(),
+    );
+    let runtime = super::tokio()?;
+    runtime.block_on(async move {
+        let session = browsers.session(account.id);
+        let mut browser = session.lock().await;
+        browser.open_for_person().await?;
+        eprintln!(
+            "the browser of {} is open{}: answer LinkedIn there; this ends when the tab shows the feed",
+            account.login,
+            if headed { "" } else { " (headless: pass --headed on a desktop to see it)" }
+        );
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !browser.shows_feed().await {
+            if tokio::time::Instant::now() > deadline {
+                browser.close().await;
+                anyhow::bail!(
+                    "the tab did not reach the feed within {}: the account stays paused",
+                    humantime::format_duration(timeout)
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        browser.person_done().await;
+        browser.close().await;
+        let id = account.id;
+        db.write(move |tx| accounts::resume(tx, id)).await?;
+        println!("{} is logged in: the session is saved and the account resumed", account.login);
+        Ok(ExitCode::SUCCESS)
+    })
 }
