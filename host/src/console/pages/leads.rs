@@ -200,7 +200,20 @@ struct DealView {
     deal: pipeline::DealLead,
     history: Vec<pipeline::StageChange>,
     label: Option<LabelView>,
+    /// The campaign model's view of the lead now (in the daemon, once the model can fit).
+    model: Option<ModelView>,
 }
+
+#[derive(Debug, serde::Serialize)]
+struct ModelView {
+    /// Percent.
+    probability: u32,
+    /// Binary entropy, nats (0 sure, 0.69 undecided).
+    entropy: String,
+}
+
+/// How long the lead page waits for the campaign model's prediction.
+const PREDICTION_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Debug, serde::Serialize)]
 struct LabelView {
@@ -238,6 +251,7 @@ pub(super) async fn one(
                     history: pipeline::history(conn, deal.deal_id)?,
                     deal,
                     label,
+                    model: None,
                 });
             }
             Ok((
@@ -248,6 +262,19 @@ pub(super) async fn one(
             ))
         })
         .await?;
+    let mut deals = deals;
+    if let Some(q) = &state.qualifier {
+        for d in deals.iter_mut().filter(|_| lead.profile_json.is_some()) {
+            let predicted =
+                tokio::time::timeout(PREDICTION_WAIT, q.predict(d.campaign_id, id)).await;
+            if let Ok(Ok(Some(p))) = predicted {
+                d.model = Some(ModelView {
+                    probability: (p.probability * 100.0).round().clamp(0.0, 100.0) as u32,
+                    entropy: format!("{:.2}", p.entropy),
+                });
+            }
+        }
+    }
     let profile: Option<serde_json::Value> = lead
         .profile_json
         .as_deref()
