@@ -859,12 +859,19 @@ async fn a_person_solves_a_checkpoint_in_the_console_and_the_account_resumes_wit
         .await
         .unwrap();
     page.wait_for_navigation().await.unwrap();
-    page.find_element("#start-takeover")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // The link's page may still be loading: find the button again until it is there.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let clicked = match page.find_element("#start-takeover").await {
+            Ok(button) => button.click().await.is_ok(),
+            Err(_) => false,
+        };
+        if clicked {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no Take over button");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     page.wait_for_navigation().await.unwrap();
     let wait_js = |what: &'static str, js: String| {
         let page = page.clone();
