@@ -64,6 +64,19 @@ struct CampaignForm {
 }
 
 impl CampaignForm {
+    /// The form showing `campaign` as stored.
+    fn of(campaign: &Campaign) -> CampaignForm {
+        CampaignForm {
+            name: campaign.name.clone(),
+            account: campaign.account_id.to_string(),
+            product_docs: campaign.product_docs.clone(),
+            objective: campaign.objective.clone(),
+            follow_up_template: campaign.follow_up_template.clone(),
+            booking_link: campaign.booking_link.clone().unwrap_or_default(),
+            lead: String::new(),
+        }
+    }
+
     fn check_sizes(&self) -> Result<(), Failure> {
         for (what, text) in [
             ("the name", &self.name),
@@ -195,15 +208,7 @@ async fn edit_page(
 ) -> PageResult {
     let failed = error.is_some();
     let leads = preview_leads(state, campaign.id).await?;
-    let f = typed.unwrap_or_else(|| CampaignForm {
-        name: campaign.name.clone(),
-        account: campaign.account_id.to_string(),
-        product_docs: campaign.product_docs.clone(),
-        objective: campaign.objective.clone(),
-        follow_up_template: campaign.follow_up_template.clone(),
-        booking_link: campaign.booking_link.clone().unwrap_or_default(),
-        lead: String::new(),
-    });
+    let f = typed.unwrap_or_else(|| CampaignForm::of(&campaign));
     let chosen = f
         .lead
         .parse::<u64>()
@@ -255,15 +260,7 @@ pub(super) async fn edit(
         .await?;
     let typed = q.lead.map(|lead| CampaignForm {
         lead,
-        ..CampaignForm {
-            name: campaign.name.clone(),
-            account: campaign.account_id.to_string(),
-            product_docs: campaign.product_docs.clone(),
-            objective: campaign.objective.clone(),
-            follow_up_template: campaign.follow_up_template.clone(),
-            booking_link: campaign.booking_link.clone().unwrap_or_default(),
-            lead: String::new(),
-        }
+        ..CampaignForm::of(&campaign)
     });
     edit_page(&state, &session, campaign, typed, None, q.saved.is_some()).await
 }
