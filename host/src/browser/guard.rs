@@ -166,6 +166,16 @@ impl RequestGuard {
             .map(|p| p.used)
     }
 
+    /// Remembers for the lane in force that the page opened a new tab or window (closed at
+    /// once). A window closed before its first request would otherwise go untold.
+    pub fn refuse_popup(&self, url: &str) {
+        let shown = if url.is_empty() { "about:blank" } else { url };
+        self.lock().blocked.push(Blocked {
+            url: shown.to_string(),
+            reason: BlockReason::Popup,
+        });
+    }
+
     /// The verdict on one request; a refusal is remembered for the lane in force.
     pub fn decide(&self, seen: &Seen<'_>) -> Verdict {
         let Ok(url) = Url::parse(seen.url) else {
@@ -293,7 +303,11 @@ impl RequestGuard {
         Ok(tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 match event.method.as_str() {
-                    "Target.targetCreated" => frames.on_created(&link, &event.params).await,
+                    "Target.targetCreated" => {
+                        if let Some(url) = frames.on_created(&link, &event.params).await {
+                            guard.refuse_popup(&url);
+                        }
+                    }
                     "Fetch.requestPaused" => {
                         guard.answer(&link, &mut frames, &site, &event).await;
                     }
@@ -375,20 +389,24 @@ impl FrameOwners {
         }
     }
 
-    /// A new target: a page that is not the tab is closed at once.
-    async fn on_created(&mut self, link: &BrowserLink, params: &Value) {
+    /// A new target: a page that is not the tab is closed at once, and its URL (often still
+    /// empty) is returned so the lane in force is told, whether or not the window had time
+    /// to ask for anything.
+    async fn on_created(&mut self, link: &BrowserLink, params: &Value) -> Option<String> {
         let info = &params["targetInfo"];
         let (Some(id), Some(kind)) = (info["targetId"].as_str(), info["type"].as_str()) else {
-            return;
+            return None;
         };
         if kind == "page" && id != self.tab && !self.known.contains_key(id) {
+            let url = info["url"].as_str().unwrap_or_default().to_string();
             tracing::warn!(
-                "the page opened a new tab or window ({}): closed, popups are refused",
-                info["url"].as_str().unwrap_or_default()
+                "the page opened a new tab or window ({url}): closed, popups are refused"
             );
             self.known.insert(id.to_string(), true);
             self.close(link, id);
+            return Some(url);
         }
+        None
     }
 
     async fn is_foreign(&mut self, link: &BrowserLink, frame: &str) -> bool {
@@ -489,6 +507,15 @@ mod tests {
         assert!(matches!(guard.decide(&sub_resource), Verdict::Fail(_)));
         let reasons: Vec<BlockReason> = guard.take_blocked().iter().map(|b| b.reason).collect();
         assert_eq!(reasons, vec![BlockReason::Popup, BlockReason::ControlApi]);
+        // A window closed before it asked for anything is still told to the lane.
+        guard.refuse_popup("");
+        assert_eq!(
+            guard.take_blocked(),
+            vec![Blocked {
+                url: "about:blank".to_string(),
+                reason: BlockReason::Popup
+            }]
+        );
     }
 
     #[test]
