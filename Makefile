@@ -4,7 +4,7 @@
 CARGO ?= cargo
 # The native crates, always built together so their dependency features stay unified. The
 # default lanes are among them for their unit tests (they are built for wasm32 by the tests).
-LANES := -p lane-enrich -p lane-qualify -p lane-connect -p lane-check-pending -p lane-follow-up -p lane-search
+LANES := -p lane-enrich -p lane-qualify -p lane-connect -p lane-check-pending -p lane-follow-up -p lane-search -p lane-inbox
 NATIVE := -p outlane -p outlane-tests -p outlane-sdk -p outlane-linkedin -p outlane-simulator -p outlane-llm-stub -p outlane-gp -p outlane-embed $(LANES)
 OUTLANE := $(or $(CARGO_TARGET_DIR),target)/debug/outlane
 RELEASE_OUTLANE := $(or $(CARGO_TARGET_DIR),target)/release/outlane

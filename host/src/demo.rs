@@ -62,9 +62,11 @@ pub fn next_monday_morning(now_ms: u64) -> u64 {
 }
 
 /// The demo's population: generated from the seed, with members who answer invitations
-/// within a day and a half (most accept) so the funnel fills up in a short run.
+/// within a day and a half (most accept) so the funnel fills up in a short run, and who reply
+/// with the seeded probabilities of [`outlane_simulator::generate::replies_for`].
 pub fn scenario(options: &DemoOptions, start_ms: u64) -> Scenario {
-    let mut scenario = outlane_simulator::generate::generate(options.seed, options.people);
+    let mut scenario =
+        outlane_simulator::generate::generate_with_replies(options.seed, options.people);
     let mut rng = outlane_simulator::generate::SplitMix64::new(options.seed ^ 0x5eed);
     for person in &mut scenario.people {
         if rng.chance(80) {
@@ -214,8 +216,12 @@ pub struct DemoSummary {
     pub stages: Vec<(crate::crm::Stage, u64)>,
     /// Invitations sent (journaled and done).
     pub invitations: u64,
-    /// Follow-up messages sent.
+    /// Follow-up messages sent (every step of the sequence counts).
     pub messages: u64,
+    /// People sent at least one message.
+    pub messaged: u64,
+    /// People of the campaign who wrote to the account (their sequence stopped).
+    pub replied: u64,
     /// Completions asked of the LLM.
     pub llm_calls: u64,
     /// Qualification decisions taken by the LLM.
@@ -259,6 +265,11 @@ pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmRes
             "SELECT count(*) FROM action_journal WHERE campaign_id = ?1 AND action = 'invite' AND result = 'done'",
         )?,
         messages: count("SELECT count(*) FROM messages WHERE campaign_id = ?1")?,
+        messaged: count("SELECT count(DISTINCT lead_id) FROM messages WHERE campaign_id = ?1")?,
+        replied: count(
+            "SELECT count(DISTINCT m.lead_id) FROM conversation_messages m
+             WHERE m.inbound = 1 AND m.lead_id IN (SELECT lead_id FROM deals WHERE campaign_id = ?1)",
+        )?,
         llm_calls: count("SELECT coalesce(sum(calls), 0) FROM llm_usage WHERE campaign_id = ?1")?,
         llm_decisions: count(
             "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'llm'",

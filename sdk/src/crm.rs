@@ -5,12 +5,18 @@
 //! the intent), act, verify, then [`finish_action`] with [`ActionResult::Done`] or
 //! [`ActionResult::NotDone`] (which gives the limit unit back). After a crash, intents
 //! without a result show up in [`open_intents`] to be checked, never repeated blindly.
+//!
+//! Conversations: [`save_thread`] stores what a lane read of a conversation (each message
+//! once); the first reply of a person makes them `replied` everywhere, and the journal refuses
+//! every action toward them from then on. The campaign's [`sequence`] of steps is sent through
+//! the journal one [`due_steps`] entry at a time.
 
 pub use crate::__wit::outlane::lanes::crm::{
-    Action, ActionResult, Campaign, ExhaustedUntil, Lead, OpenIntent, add_keywords, begin_action,
-    count, current_campaign, discover, due_pending, finish_action, get_lead, lead_by_url, leads,
-    mark_exhausted, open_intents, save_profile, set_backoff, set_stage, take_keyword,
-    used_keywords,
+    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Lead, OpenIntent, Reply, ReplyClass,
+    SequenceStep, StoredThread, ThreadMessage, ThreadSaved, add_keywords, begin_action,
+    classify_reply, count, current_campaign, discover, due_pending, due_steps, finish_action,
+    get_lead, lead_by_url, leads, mark_exhausted, open_intents, save_profile, save_thread,
+    sequence, set_backoff, set_stage, take_keyword, thread, unclassified_replies, used_keywords,
 };
 pub use crate::__wit::outlane::lanes::types::LeadId;
 

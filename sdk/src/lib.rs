@@ -85,6 +85,7 @@ impl Stage {
             Stage::Completed => "completed",
             Stage::Failed => "failed",
             Stage::Ignored => "ignored",
+            Stage::Replied => "replied",
         }
     }
 }

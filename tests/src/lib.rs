@@ -50,6 +50,7 @@ pub const GUEST_CRATES: &[&str] = &[
     "lane-check-pending",
     "lane-follow-up",
     "lane-search",
+    "lane-inbox",
 ];
 
 /// Compiled guest components.

@@ -191,6 +191,26 @@ impl Pipeline {
         }
     }
 
+    /// How many steps the campaign's sequence has.
+    pub fn steps(&self) -> u32 {
+        let db = Db::open(&self.database()).expect("open the database");
+        let campaign = self.campaign;
+        db.read_outside_tx_blocking(move |c| outlane::crm::sequence::steps(c, campaign))
+            .map(|s| s.len() as u32)
+            .unwrap_or(0)
+    }
+
+    /// Replaces the campaign's sequence (before the daemon starts).
+    pub fn set_steps(&self, steps: &[outlane::crm::sequence::NewStep]) -> anyhow::Result<()> {
+        let db = Db::open(&self.database())?;
+        let campaign = self.campaign;
+        let now = self.world.sim.now_ms();
+        db.write_blocking(|tx| {
+            outlane::crm::sequence::set_steps(tx, campaign, steps, "test", now)
+        })?;
+        Ok(())
+    }
+
     /// The campaign's funnel and counters now.
     pub fn summary(&self) -> anyhow::Result<DemoSummary> {
         let db = Db::open(&self.dir.path().join("outlane.db"))?;

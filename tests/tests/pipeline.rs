@@ -144,11 +144,12 @@ fn check_guarantees(p: &Pipeline, sim: &Snapshot, min_completed: u64) {
     for m in &sim.messages {
         *messages.entry(m.to_handle.to_lowercase()).or_default() += 1;
     }
+    let steps = p.steps();
     for id in &completed {
         assert_eq!(
             messages.get(*id).copied().unwrap_or(0),
-            1,
-            "{id} is completed: exactly one message expected"
+            steps,
+            "{id} is completed: every step of the sequence, once each, expected"
         );
         // Completed people were invited by us, or were found already connected/pending.
         assert!(
@@ -167,21 +168,47 @@ fn check_guarantees(p: &Pipeline, sim: &Snapshot, min_completed: u64) {
             "{handle} was invited but is {stage:?}"
         );
     }
+    // The first message each person wrote to the account, on the simulator's clock.
+    let mut first_reply: BTreeMap<String, u64> = BTreeMap::new();
+    for m in &sim.inbound {
+        let at = first_reply
+            .entry(m.from_handle.to_lowercase())
+            .or_insert(m.at_ms);
+        *at = (*at).min(m.at_ms);
+    }
     for (handle, n) in &messages {
-        assert_eq!(*n, 1, "{handle} got {n} messages");
-        // Completed, or failed because the conversation could never be checked after a stop
-        // (then the message is neither assumed sent nor sent again).
+        assert!(
+            *n <= steps,
+            "{handle} got {n} messages, the sequence has {steps} steps"
+        );
+        // Completed, replied (the sequence stopped), still in the sequence, or failed because
+        // the conversation could never be checked after a stop (then the message is neither
+        // assumed sent nor sent again).
         let stage = r.stage_of.get(handle).map(String::as_str);
         let unchecked = stage == Some("failed")
             && r.reason_of
                 .get(handle)
                 .is_some_and(|why| why.starts_with(UNCHECKED_PREFIX));
+        let in_sequence = stage == Some("connected") && *n < steps;
         assert!(
-            stage == Some("completed") || unchecked,
-            "{handle} got a message but is {stage:?} ({:?})",
+            matches!(stage, Some("completed") | Some("replied")) || unchecked || in_sequence,
+            "{handle} got {n} message(s) but is {stage:?} ({:?})",
             r.reason_of.get(handle)
         );
     }
+    // No message after the person's first one, in the simulator's own record.
+    for m in &sim.messages {
+        if let Some(replied) = first_reply.get(&m.to_handle.to_lowercase()) {
+            assert!(
+                m.at_ms < *replied,
+                "{} was messaged at {} after replying at {replied}: {:?}",
+                m.to_handle,
+                m.at_ms,
+                m.text
+            );
+        }
+    }
+
     // Every invitation the simulator saw is journaled as done (nothing sent off the books).
     for handle in invitations.keys() {
         assert_eq!(
@@ -239,6 +266,106 @@ async fn one_seed_profile_grows_into_twenty_completed_people() {
         "the daemon never slept outside working hours"
     );
     assert!(log.contains("invited "), "no invitation line in the log");
+}
+
+/// Each lead's steps: (step, when its intent began, when it was recorded sent), in order.
+fn steps_of(p: &Pipeline) -> BTreeMap<u64, Vec<(u32, u64, u64)>> {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the database");
+    let mut s = c
+        .prepare(
+            "SELECT j.lead_id, j.step, j.started_ms, j.finished_ms FROM action_journal j
+             WHERE j.action = 'message' AND j.result = 'done' ORDER BY j.lead_id, j.step",
+        )
+        .unwrap();
+    let mut out: BTreeMap<u64, Vec<(u32, u64, u64)>> = BTreeMap::new();
+    for row in s
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, u64>(2)?,
+                r.get::<_, u64>(3)?,
+            ))
+        })
+        .unwrap()
+    {
+        let (lead, step, started, finished) = row.unwrap();
+        out.entry(lead).or_default().push((step, started, finished));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_step_sequence_stops_on_every_reply_and_sends_each_step_once_on_time() {
+    use outlane::crm::sequence::NewStep;
+    const HOUR: u64 = 3_600_000;
+    let mut p = Pipeline::start(DemoOptions::default()).await.unwrap();
+    let delays = [0, 5 * HOUR, 10 * HOUR];
+    let steps: Vec<NewStep> = delays
+        .iter()
+        .enumerate()
+        .map(|(i, d)| NewStep {
+            delay_ms: *d,
+            template: format!(
+                "Step {} for {{first_name}}: a short note about our product.",
+                i + 1
+            ),
+        })
+        .collect();
+    p.set_steps(&steps).unwrap();
+    p.start_daemon().unwrap();
+    let summary = p
+        .wait_for(
+            "replies and finished sequences",
+            Duration::from_secs(1200),
+            |s| s.at(Stage::Completed) >= 3 && s.at(Stage::Replied) >= 3,
+        )
+        .await
+        .unwrap();
+    p.stop_daemon().unwrap();
+    let sim = p.world.sim.snapshot();
+    check_guarantees(&p, &sim, 3);
+    assert!(summary.replied >= 3, "{summary:?}");
+    // Steps in order, once each, never before their delay.
+    for (lead, sent) in steps_of(&p) {
+        let numbers: Vec<u32> = sent.iter().map(|s| s.0).collect();
+        let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+        assert_eq!(
+            numbers, expected,
+            "lead {lead}: steps out of order or repeated"
+        );
+        for pair in sent.windows(2) {
+            let (prev, next) = (pair[0], pair[1]);
+            let delay = delays[(next.0 - 1) as usize];
+            assert!(
+                next.1 >= prev.2 + delay,
+                "lead {lead}: step {} began {} ms after step {} was sent, before its delay of {delay} ms",
+                next.0,
+                next.1.saturating_sub(prev.2),
+                prev.0
+            );
+        }
+    }
+    // Replies to the invitation, to step 1 and to step 2 all happened and all stopped the
+    // sequence (check_guarantees holds the simulator's record to it).
+    let replied_after: BTreeSet<usize> = sim
+        .inbound
+        .iter()
+        .filter(|m| m.kind.is_some())
+        .map(|m| {
+            sim.messages
+                .iter()
+                .filter(|s| s.to_handle == m.from_handle && s.at_ms < m.at_ms)
+                .count()
+        })
+        .collect();
+    assert!(
+        replied_after.len() >= 2,
+        "replies came only after {replied_after:?} of our messages"
+    );
+    let log = p.log();
+    assert!(log.contains("new repl"), "the inbox lane stored no reply");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -765,6 +892,7 @@ async fn an_installed_outlane_runs_from_any_directory() {
         "connect",
         "check-pending",
         "follow-up",
+        "inbox",
     ] {
         assert!(
             log.contains(&format!("lane=\"{lane}\""))

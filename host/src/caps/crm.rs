@@ -5,12 +5,15 @@
 use super::Answer;
 use crate::browser::outward::Permit;
 use crate::crm::campaigns::{self, Campaign as CampaignRow};
+use crate::crm::conversations::{self, SyncedMessage};
 use crate::crm::journal::{self, Outcome};
 use crate::crm::limits::{self, Until};
 use crate::crm::pipeline::{self, DealLead};
+use crate::crm::sequence;
 use crate::crm::{self as store, CrmError, CrmResult, keywords, leads};
 use crate::runtime::bindings::outlane::lanes::crm::{
-    Action, ActionResult, Campaign, ExhaustedUntil, Host, Lead, OpenIntent,
+    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Host, Lead, OpenIntent, Reply,
+    ReplyClass, SequenceStep, StoredThread, ThreadMessage, ThreadSaved,
 };
 use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
@@ -94,9 +97,20 @@ enum_conversions!(
         Connected,
         Completed,
         Failed,
-        Ignored
+        Ignored,
+        Replied
     ]
 );
+fn class_in(class: ReplyClass) -> conversations::ReplyClass {
+    use conversations::ReplyClass as C;
+    match class {
+        ReplyClass::Interested => C::Interested,
+        ReplyClass::NotInterested => C::NotInterested,
+        ReplyClass::OutOfOffice => C::OutOfOffice,
+        ReplyClass::AsksToStop => C::AsksToStop,
+        ReplyClass::Other => C::Other,
+    }
+}
 enum_conversions!(
     action_in,
     action_out,
@@ -118,8 +132,20 @@ fn lead_out(deal: DealLead) -> Lead {
         stage_changed_ms: deal.stage_changed_ms,
         next_check_ms: deal.next_check_ms,
         backoff_hours: deal.backoff_hours,
+        steps_sent: deal.steps_sent,
     }
 }
+
+fn step_out(step: sequence::Step) -> SequenceStep {
+    SequenceStep {
+        position: step.position,
+        delay_ms: step.delay_ms,
+        template: step.template,
+    }
+}
+
+/// Most messages one `save-thread` call may carry.
+const MAX_THREAD: usize = 5000;
 
 impl Host for LaneState {
     async fn current_campaign(&mut self) -> Answer<Campaign> {
@@ -207,6 +233,13 @@ impl Host for LaneState {
     }
 
     async fn set_stage(&mut self, id: u64, stage: Stage, reason: String) -> Answer<()> {
+        if matches!(stage, Stage::Replied) {
+            return Ok(Err(LaneError::Invalid(
+                "`replied` is set by the host when a message from the person is stored \
+                 (crm::save-thread), not by a lane"
+                    .into(),
+            )));
+        }
         self.crm(move |tx, c, lane, now| {
             pipeline::set_stage(tx, c.id, id, stage_in(stage), &reason, lane, now).map(|_| ())
         })
@@ -323,9 +356,136 @@ impl Host for LaneState {
                         action: action_out(intent.action),
                         detail: intent.detail,
                         created_ms: intent.started_ms,
+                        step: intent.step,
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    async fn sequence(&mut self) -> Answer<Vec<SequenceStep>> {
+        self.crm(|tx, c, _, _| {
+            Ok(sequence::steps(tx, c.id)?
+                .into_iter()
+                .map(step_out)
+                .collect())
+        })
+        .await
+    }
+
+    async fn due_steps(&mut self, limit: u32) -> Answer<Vec<DueStep>> {
+        self.crm(move |tx, c, _, now| {
+            let due = sequence::due(tx, c.id, now, limit.min(MAX_LIST))?;
+            Ok(due
+                .into_iter()
+                .map(|d| DueStep {
+                    lead: lead_out(d.deal),
+                    step: step_out(d.step),
+                    steps: d.steps,
+                    due_ms: d.due_ms,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn save_thread(
+        &mut self,
+        id: u64,
+        conversation_urn: String,
+        last_activity_ms: u64,
+        messages: Vec<ThreadMessage>,
+    ) -> Answer<ThreadSaved> {
+        if messages.len() > MAX_THREAD {
+            return Ok(Err(LaneError::Invalid(format!(
+                "{} messages in one save-thread call; at most {MAX_THREAD}",
+                messages.len()
+            ))));
+        }
+        let messages: Vec<SyncedMessage> = messages
+            .into_iter()
+            .map(|m| SyncedMessage {
+                urn: m.urn,
+                inbound: m.inbound,
+                sender: m.sender,
+                sent_ms: m.sent_ms,
+                text: m.text,
+            })
+            .collect();
+        self.crm(move |tx, c, lane, now| {
+            // The lead must be one of this campaign's.
+            pipeline::get(tx, c.id, id)?;
+            let saved = conversations::save_thread(
+                tx,
+                c.account_id,
+                id,
+                &conversation_urn,
+                last_activity_ms,
+                &messages,
+                lane,
+                now,
+            )?;
+            if saved.new_replies > 0 {
+                tracing::info!(
+                    lane,
+                    lead = id,
+                    "{} new repl{} stored: {} deal(s) stopped",
+                    saved.new_replies,
+                    if saved.new_replies == 1 { "y" } else { "ies" },
+                    saved.stopped_deals
+                );
+            }
+            Ok(ThreadSaved {
+                new_messages: saved.new_messages,
+                new_replies: saved.new_replies,
+                stopped_deals: saved.stopped_deals,
+            })
+        })
+        .await
+    }
+
+    async fn thread(&mut self, id: u64) -> Answer<StoredThread> {
+        self.crm(move |tx, c, _, _| {
+            pipeline::get(tx, c.id, id)?;
+            Ok(StoredThread {
+                conversation_urn: conversations::conversation_of(tx, c.account_id, id)?,
+                messages: conversations::of_lead(tx, id)?
+                    .into_iter()
+                    .filter(|m| m.account_id == c.account_id)
+                    .map(|m| ThreadMessage {
+                        urn: m.urn,
+                        inbound: m.inbound,
+                        sender: m.sender,
+                        sent_ms: m.sent_ms,
+                        text: m.text,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
+
+    async fn unclassified_replies(&mut self, limit: u32) -> Answer<Vec<Reply>> {
+        self.crm(move |tx, c, _, _| {
+            conversations::unclassified(tx, c.id, limit.min(MAX_LIST))?
+                .into_iter()
+                .map(|m| {
+                    Ok(Reply {
+                        id: m.id,
+                        lead: lead_out(pipeline::get(tx, c.id, m.lead_id)?),
+                        text: m.text,
+                        sent_ms: m.sent_ms,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn classify_reply(&mut self, id: u64, class: ReplyClass, reason: String) -> Answer<()> {
+        self.crm(move |tx, c, lane, now| {
+            conversations::classify(tx, c.id, id, class_in(class), &reason, lane, now)
         })
         .await
     }

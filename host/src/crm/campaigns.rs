@@ -17,7 +17,8 @@ pub struct Campaign {
     pub product_docs: String,
     /// Who the campaign wants to reach and why.
     pub objective: String,
-    /// Follow-up message template (prompt name or template text).
+    /// The template of the sequence's first step (prompt name or template text); the steps
+    /// themselves are in [`super::sequence`].
     pub follow_up_template: String,
     /// Appended to follow-ups when present.
     pub booking_link: Option<String>,
@@ -44,7 +45,9 @@ pub struct NewCampaign {
     pub booking_link: Option<String>,
 }
 
-const COLUMNS: &str = "id, account_id, name, product_docs, objective, follow_up_template, \
+const COLUMNS: &str = "id, account_id, name, product_docs, objective, \
+                       coalesce((SELECT template FROM campaign_steps s \
+                                 WHERE s.campaign_id = campaigns.id AND s.position = 1), ''), \
                        booking_link, settings_json, active";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
@@ -82,15 +85,13 @@ pub fn create(conn: &Connection, new: &NewCampaign, now_ms: u64) -> CrmResult<u6
     check_follow_up_template(&new.follow_up_template)?;
     super::accounts::get(conn, new.account_id)?;
     conn.execute(
-        "INSERT INTO campaigns (account_id, name, product_docs, objective, follow_up_template,
-                                booking_link, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO campaigns (account_id, name, product_docs, objective, booking_link, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             new.account_id,
             name,
             new.product_docs,
             new.objective,
-            new.follow_up_template,
             new.booking_link,
             now_ms
         ],
@@ -98,7 +99,9 @@ pub fn create(conn: &Connection, new: &NewCampaign, now_ms: u64) -> CrmResult<u6
     .map_err(|e| {
         CrmError::on_conflict(e, || format!("a campaign named `{name}` already exists"))
     })?;
-    Ok(conn.last_insert_rowid() as u64)
+    let id = conn.last_insert_rowid() as u64;
+    super::sequence::set_first_template(conn, id, &new.follow_up_template)?;
+    Ok(id)
 }
 
 /// The campaign with `id`.
@@ -226,10 +229,22 @@ pub fn update(conn: &Connection, id: u64, changes: &CampaignChanges) -> CrmResul
     }
     let name = c.name.clone();
     conn.execute(
-        "UPDATE campaigns SET name = ?2, product_docs = ?3, objective = ?4, follow_up_template = ?5, \
-         booking_link = ?6, active = ?7 WHERE id = ?1",
-        params![id, c.name, c.product_docs, c.objective, c.follow_up_template, c.booking_link, c.active],
+        "UPDATE campaigns SET name = ?2, product_docs = ?3, objective = ?4, \
+         booking_link = ?5, active = ?6 WHERE id = ?1",
+        params![
+            id,
+            c.name,
+            c.product_docs,
+            c.objective,
+            c.booking_link,
+            c.active
+        ],
     )
-    .map_err(|e| CrmError::on_conflict(e, || format!("a campaign named `{name}` already exists")))?;
+    .map_err(|e| {
+        CrmError::on_conflict(e, || format!("a campaign named `{name}` already exists"))
+    })?;
+    if changes.follow_up_template.is_some() {
+        super::sequence::set_first_template(conn, id, &c.follow_up_template)?;
+    }
     Ok(c)
 }

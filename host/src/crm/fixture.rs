@@ -98,6 +98,7 @@ impl Fixture {
                 Stage::Connected,
                 Stage::Completed,
             ],
+            Stage::Replied => &[Stage::Enriched, Stage::Qualified, Stage::Connected, stage],
             Stage::Disqualified | Stage::Failed | Stage::Ignored => &[Stage::Enriched, stage],
         };
         for s in path {

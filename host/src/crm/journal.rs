@@ -1,12 +1,14 @@
 //! The action journal: the one way an outward action is taken.
 //!
-//! [`begin`] checks that the campaign and account are active, that the lead is at the stage
-//! the action belongs to, that no earlier intent for it is still open (and, for invitations,
-//! that no other campaign of the account has already invited the person), consumes one unit of the rate limit and writes the intent — all in the
-//! caller's transaction. The lane then acts and verifies, and [`finish`] records the result
-//! and applies its effect in one transaction: a done invitation makes the lead `pending`, a
-//! done message is stored and completes the lead, a done withdrawal fails it; `not-done`
-//! gives the limit unit back.
+//! [`begin`] checks that the campaign and account are active, that the person neither wrote
+//! to the account nor asked to be left alone, that the lead is at the stage the action
+//! belongs to, that no earlier intent for it is still open (for invitations, that no other
+//! campaign of the account has already invited the person; for messages, that the lead's next
+//! step of the sequence is due), consumes one unit of the rate limit and writes the intent —
+//! all in the caller's transaction. The lane then acts and verifies, and [`finish`] records
+//! the result and applies its effect in one transaction: a done invitation makes the lead
+//! `pending`, a done message is stored and moves the lead to its next step (completing it
+//! after the last), a done withdrawal fails it; `not-done` gives the limit unit back.
 //!
 //! A crash between the two leaves an open intent. It blocks a second attempt at the same
 //! action for that lead until a lane has checked what really happened and finished it: an
@@ -57,11 +59,14 @@ pub struct Intent {
     pub result_detail: Option<String>,
     /// When the result was recorded (ms).
     pub finished_ms: Option<u64>,
+    /// For a message: which step of the campaign's sequence it is.
+    pub step: Option<u32>,
 }
 
 const COLUMNS: &str = "id, account_id, campaign_id, lead_id, action, detail, lane, started_ms, \
                        result, result_detail, finished_ms, \
-                       (SELECT coalesce(public_id, member_id) FROM leads WHERE leads.id = lead_id)";
+                       (SELECT coalesce(public_id, member_id) FROM leads WHERE leads.id = lead_id), \
+                       step";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Intent> {
     Ok(Intent {
@@ -77,6 +82,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Intent> {
         result_detail: r.get(9)?,
         finished_ms: r.get(10)?,
         lead_key: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        step: r.get(12)?,
     })
 }
 
@@ -130,6 +136,13 @@ pub fn begin(
         )));
     }
     let deal = pipeline::get(conn, campaign.id, lead)?;
+    // Whatever the lane: nothing goes to a person who wrote to us or asked to be left alone.
+    if let Some(why) = super::conversations::contact_refusal(conn, lead)? {
+        return Err(CrmError::Invalid(format!(
+            "cannot {action} lead {lead} ({}): {why}",
+            deal.lead.key()
+        )));
+    }
     let needed = required_stage(action);
     if deal.stage != needed {
         return Err(CrmError::Invalid(format!(
@@ -172,11 +185,31 @@ pub fn begin(
             deal.lead.key()
         )));
     }
+    let step = if action == Action::Message {
+        let Some((step, due_ms, total)) = super::sequence::next_step(conn, &deal)? else {
+            return Err(CrmError::Invalid(format!(
+                "lead {lead} ({}) was already sent every step of campaign `{}`'s sequence",
+                deal.lead.key(),
+                campaign.name
+            )));
+        };
+        if due_ms > now_ms {
+            return Err(CrmError::Invalid(format!(
+                "step {} of {total} is due in {} minutes (at {due_ms} ms) for lead {lead} ({}): not before",
+                step.position,
+                (due_ms - now_ms).div_ceil(60_000),
+                deal.lead.key()
+            )));
+        }
+        Some(step.position)
+    } else {
+        None
+    };
     let keys = limits::consume(conn, campaign.account_id, action, now_ms)?;
     conn.execute(
         "INSERT INTO action_journal (account_id, campaign_id, lead_id, action, detail, lane,
-                                     day_key, week_key, started_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                     day_key, week_key, started_ms, step)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             campaign.account_id,
             campaign.id,
@@ -186,7 +219,8 @@ pub fn begin(
             lane,
             keys.day,
             keys.week,
-            now_ms
+            now_ms,
+            step
         ],
     )?;
     Ok(conn.last_insert_rowid() as u64)
@@ -261,11 +295,22 @@ fn apply_done(
                 intent.lead_id,
                 intent.campaign_id,
                 Some(intent.id),
+                intent.step,
                 &intent.detail,
                 lane,
                 now_ms,
             )?;
-            (Stage::Completed, format!("follow-up sent: {text}"))
+            // The sequence moves on (and completes the lead after its last step), whatever
+            // stage the lead is at now: a reply meanwhile does not unsend the message.
+            let step = intent.step.unwrap_or(1);
+            return super::sequence::step_sent(
+                conn,
+                intent.campaign_id,
+                intent.lead_id,
+                step,
+                lane,
+                now_ms,
+            );
         }
         Action::Withdraw => (Stage::Failed, format!("invitation withdrawn: {text}")),
     };

@@ -3,7 +3,7 @@
 //! applied, so running them again is a no-op.
 
 use super::DbError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 /// Every migration, in order: (version, file name, SQL).
@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0008_console.sql",
         include_str!("../../../migrations/0008_console.sql"),
     ),
+    (
+        9,
+        "0009_conversations.sql",
+        include_str!("../../../migrations/0009_conversations.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.
@@ -67,12 +72,41 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
             known,
         });
     }
+    // Foreign keys are off while migrations run (a migration may rebuild a table others
+    // refer to, the way SQLite documents it) and checked before each one commits.
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(wrap)?;
+    let applied = apply_pending(conn, path, current);
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(wrap)?;
+    applied
+}
+
+fn apply_pending(conn: &mut Connection, path: &Path, current: u32) -> Result<(), DbError> {
+    let wrap = |source| DbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let tx = conn.transaction().map_err(wrap)?;
-        tx.execute_batch(sql).map_err(|source| DbError::Sqlite {
+        let in_migration = |source| DbError::Sqlite {
             path: path.join(format!("(migration {name})")),
             source,
-        })?;
+        };
+        let tx = conn.transaction().map_err(wrap)?;
+        tx.execute_batch(sql).map_err(in_migration)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .map_err(in_migration)?;
+        if let Some(table) = broken {
+            return Err(DbError::Sqlite {
+                path: path.join(format!("(migration {name})")),
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                    Some(format!("a row of `{table}` refers to a row that is gone")),
+                ),
+            });
+        }
         tx.pragma_update(None, "user_version", version)
             .map_err(wrap)?;
         tx.commit().map_err(wrap)?;

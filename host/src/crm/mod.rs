@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod action;
 pub mod browse;
 pub mod campaigns;
+pub mod conversations;
 mod error;
 #[cfg(test)]
 mod fixture;
@@ -27,6 +28,7 @@ mod migrate;
 pub mod pipeline;
 pub mod schedules;
 pub mod secret;
+pub mod sequence;
 pub mod stage;
 pub mod status;
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct DealLead {
     pub next_check_ms: Option<u64>,
     /// For pending deals: hours between checks.
     pub backoff_hours: u32,
+    /// Steps of the campaign's sequence sent to the lead.
+    pub steps_sent: u32,
+    /// When the last of them was sent (ms).
+    pub last_step_ms: Option<u64>,
 }
 
 /// One stage change.
@@ -64,11 +68,11 @@ pub struct DiscoverReport {
 pub(super) const COLUMNS: &str = concat!(
     leads::lead_columns!(),
     ", d.id, d.campaign_id, d.stage, d.reason, d.stage_changed_ms, d.next_check_ms, \
-     d.backoff_hours, d.known_name, d.known_headline"
+     d.backoff_hours, d.known_name, d.known_headline, d.steps_sent, d.last_step_ms"
 );
 
 /// How many columns [`COLUMNS`] has (more columns of a query come after them).
-pub(super) const DEAL_COLUMNS: usize = leads::LEAD_COLUMNS + 9;
+pub(super) const DEAL_COLUMNS: usize = leads::LEAD_COLUMNS + 11;
 
 /// The lead as the deal's campaign sees it: what the campaign's own import said of the
 /// person first (a lane of another campaign cannot change it), then the fetched profile (or
@@ -89,6 +93,8 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<DealLead> {
         stage_changed_ms: r.get(base + 4)?,
         next_check_ms: r.get(base + 5)?,
         backoff_hours: r.get(base + 6)?,
+        steps_sent: r.get(base + 9)?,
+        last_step_ms: r.get(base + 10)?,
     })
 }
 
@@ -126,7 +132,11 @@ pub fn attach(
         )
         .optional()?
         .ok_or_else(|| CrmError::NotFound(format!("no lead with id {lead}")))?;
-    let stage = if enriched {
+    let stage = if super::conversations::has_written(conn, lead)? {
+        // Nothing may be sent to a person who wrote to the account: not even in a campaign
+        // they join afterwards.
+        Stage::Replied
+    } else if enriched {
         Stage::Enriched
     } else {
         Stage::Discovered

@@ -4,7 +4,13 @@
 //! discovered → enriched → qualified → pending → connected → completed
 //!      ↘           ↘          ↘  ↖______↙  ↘          ↘
 //!   disqualified / failed / ignored  (terminal; completed is terminal too)
+//!
+//! discovered, enriched, qualified, pending, connected, completed → replied (terminal)
 //! ```
+//!
+//! `replied` is set by the host alone, when a message from the person is stored: nothing is
+//! sent to them afterwards, whatever stage the campaign had them at (a person who wrote first
+//! is `replied` before they were ever invited).
 //!
 //! `pending → qualified` puts a lead back into the connect queue when its invitation vanished
 //! (withdrawn by LinkedIn or by the member); `qualified → connected` is a lead found already
@@ -30,8 +36,10 @@ pub enum Stage {
     Pending,
     /// Connected; waiting for the follow-up message.
     Connected,
-    /// Followed up: the campaign is done with this lead (terminal).
+    /// Every step of the campaign's sequence was sent and the person did not reply.
     Completed,
+    /// The person wrote to the account: automation stops (terminal, set by the host).
+    Replied,
     /// Could not be worked (profile gone, invitation impossible...) (terminal).
     Failed,
     /// Deliberately left alone (own profile, existing connection...) (terminal).
@@ -39,13 +47,14 @@ pub enum Stage {
 }
 
 /// Every stage, in pipeline order.
-pub const ALL_STAGES: [Stage; 9] = [
+pub const ALL_STAGES: [Stage; 10] = [
     Stage::Discovered,
     Stage::Enriched,
     Stage::Qualified,
     Stage::Pending,
     Stage::Connected,
     Stage::Completed,
+    Stage::Replied,
     Stage::Disqualified,
     Stage::Failed,
     Stage::Ignored,
@@ -56,18 +65,24 @@ impl Stage {
     pub fn next_stages(self) -> &'static [Stage] {
         use Stage::*;
         match self {
-            Discovered => &[Enriched, Disqualified, Failed, Ignored],
-            Enriched => &[Qualified, Disqualified, Failed, Ignored],
-            Qualified => &[Pending, Connected, Disqualified, Failed, Ignored],
-            Pending => &[Connected, Qualified, Failed, Ignored],
-            Connected => &[Completed, Failed, Ignored],
-            Completed | Disqualified | Failed | Ignored => &[],
+            Discovered => &[Enriched, Disqualified, Failed, Ignored, Replied],
+            Enriched => &[Qualified, Disqualified, Failed, Ignored, Replied],
+            Qualified => &[Pending, Connected, Disqualified, Failed, Ignored, Replied],
+            Pending => &[Connected, Qualified, Failed, Ignored, Replied],
+            Connected => &[Completed, Failed, Ignored, Replied],
+            Completed => &[Replied],
+            Replied | Disqualified | Failed | Ignored => &[],
         }
     }
 
     /// Whether a lead at `self` may move to `to`.
     pub fn can_move_to(self, to: Stage) -> bool {
         self.next_stages().contains(&to)
+    }
+
+    /// Whether a reply from the person moves a lead at this stage to `replied`.
+    pub fn stops_on_reply(self) -> bool {
+        self.can_move_to(Stage::Replied)
     }
 
     /// Whether no transition leaves this stage.
@@ -88,6 +103,7 @@ impl Stage {
             Pending => 4,
             Connected => 5,
             Completed => 6,
+            Replied => 7,
         }
     }
 
@@ -102,6 +118,7 @@ impl Stage {
             Pending => "pending",
             Connected => "connected",
             Completed => "completed",
+            Replied => "replied",
             Failed => "failed",
             Ignored => "ignored",
         }
@@ -117,7 +134,7 @@ impl fmt::Display for Stage {
 /// A stage name that is not one of [`ALL_STAGES`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown stage `{0}` (expected one of: discovered, enriched, qualified, pending, connected, completed, disqualified, failed, ignored)"
+    "unknown stage `{0}` (expected one of: discovered, enriched, qualified, pending, connected, completed, replied, disqualified, failed, ignored)"
 )]
 pub struct UnknownStage(pub String);
 
@@ -174,6 +191,12 @@ mod tests {
         (Connected, Completed),
         (Connected, Failed),
         (Connected, Ignored),
+        (Discovered, Replied),
+        (Enriched, Replied),
+        (Qualified, Replied),
+        (Pending, Replied),
+        (Connected, Replied),
+        (Completed, Replied),
     ];
 
     #[test]
@@ -187,13 +210,13 @@ mod tests {
             }
         }
         assert_eq!(legal, LEGAL.len());
-        assert_eq!(ALL_STAGES.len() * ALL_STAGES.len() - legal, 61);
+        assert_eq!(ALL_STAGES.len() * ALL_STAGES.len() - legal, 74);
     }
 
     #[test]
     fn terminal_stages() {
         let terminal: Vec<Stage> = ALL_STAGES.into_iter().filter(|s| s.is_terminal()).collect();
-        assert_eq!(terminal, vec![Completed, Disqualified, Failed, Ignored]);
+        assert_eq!(terminal, vec![Replied, Disqualified, Failed, Ignored]);
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn status_counts_every_stage() {
         f.db.read_outside_tx_blocking(|c| status::build(c, MONDAY))
             .unwrap();
     let funnel = &report.campaigns[0].funnel;
-    assert_eq!(funnel.len(), 9);
+    assert_eq!(funnel.len(), 10);
     let count = |s: Stage| funnel.iter().find(|c| c.stage == s).unwrap().count;
     assert_eq!(count(Stage::Qualified), 2);
     assert_eq!(count(Stage::Pending), 1);

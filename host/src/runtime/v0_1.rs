@@ -6,7 +6,10 @@
 //! - `crm.record-message` and `crm.consume` were removed (a message is recorded, and a limit
 //!   unit spent, only through the journal): a 0.1 lane calling them is answered `denied`;
 //! - `choice.strategy` became an enum: 0.1 lanes get its name as text;
-//! - `describe` could not fail in 0.1 ([`super::api::LanePre`] wraps it).
+//! - `describe` could not fail in 0.1 ([`super::api::LanePre`] wraps it);
+//! - the stage `replied` is new in 0.2: a 0.1 lane sees a replied lead as `completed` (the
+//!   stage it knows where nothing more is sent); the new CRM functions (sequences,
+//!   conversations) and fields are simply not part of 0.1.
 
 #![allow(missing_docs)]
 
@@ -45,12 +48,38 @@ fn error_old(e: now::types::Error) -> old::types::Error {
     same(&e).unwrap_or_else(|e| old::types::Error::Internal(e.to_string()))
 }
 
+/// A current value as the same-shaped 0.1 type, with the stages 0.1 does not know mapped
+/// to the one it does (`replied` → `completed`).
+fn older<A: Serialize, B: DeserializeOwned>(value: &A) -> wasmtime::Result<B> {
+    let mut json = serde_json::to_value(value).map_err(wasmtime::Error::msg)?;
+    map_new_stages(&mut json);
+    serde_json::from_value(json)
+        .map_err(|e| wasmtime::Error::msg(format!("the 0.1 adapter cannot convert a value: {e}")))
+}
+
+fn map_new_stages(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "stage" && v.as_str() == Some("Replied") {
+                    *v = Value::String("Completed".into());
+                } else {
+                    map_new_stages(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(map_new_stages),
+        _ => {}
+    }
+}
+
 /// The current import's answer in 0.1 types.
 fn answer<A: Serialize, B: DeserializeOwned>(
     result: wasmtime::Result<Result<A, now::types::Error>>,
 ) -> Answer<B> {
     match result? {
-        Ok(value) => Ok(Ok(same(&value)?)),
+        Ok(value) => Ok(Ok(older(&value)?)),
         Err(e) => Ok(Err(error_old(e))),
     }
 }

@@ -1,9 +1,12 @@
-//! The follow-up lane (major): sends the campaign's follow-up message to the connection that
-//! has waited longest, through the journal. A done message is stored and completes the lead;
-//! a lead that cannot be messaged fails, so it never blocks the others.
+//! The follow-up lane (major): sends the next step of the campaign's sequence to the
+//! connection whose step has been due longest, through the journal. Right before Send it
+//! reads the person's conversation once more (inside the journal's intent): a reply there
+//! withholds the message and stops the lead. A done step moves the lead on (the last one
+//! completes it); a lead that cannot be messaged fails, so it never blocks the others.
 
 use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
 use outlane_sdk::journal::MAX_UNSENT_ATTEMPTS;
+use outlane_sdk::linkedin::inbox::{self, Queries};
 use outlane_sdk::linkedin::message::{self, Channel, MAX_MESSAGE_CHARS, Sent};
 use outlane_sdk::prelude::*;
 use outlane_sdk::template;
@@ -19,15 +22,36 @@ const UNCHECKED_KEY: &str = "unchecked-messages";
 pub const UNCHECKED_REASON: &str = "the follow-up may or may not have gone out: its conversation \
      could not be checked after a stop; it is never sent again, check LinkedIn by hand";
 
-/// The follow-up lane's configuration: none (the message comes from the campaign's
-/// follow-up template and booking link).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FollowUpConfig {}
+/// How far back the last check looks for the person's conversation when the CRM does not know
+/// it yet: a week before the lead became connected.
+const LOOK_BACK_MS: u64 = 7 * 24 * 3_600_000;
+
+/// The follow-up lane's configuration (the messages come from the campaign's sequence and
+/// booking link).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUpConfig {
+    /// The messaging API's query ids, for the last check before Send.
+    pub queries: Queries,
+    /// Read the person's conversation right before Send (on by default; off only where no
+    /// messaging API answers).
+    pub last_check: bool,
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> FollowUpConfig {
+        FollowUpConfig {
+            queries: Queries::default(),
+            last_check: true,
+        }
+    }
+}
 
 /// The follow-up lane.
 #[derive(Debug)]
-pub struct FollowUp;
+pub struct FollowUp {
+    config: FollowUpConfig,
+}
 
 /// The name the message is addressed to: the lead's, else its profile's.
 fn full_name(lead: &Lead) -> Option<String> {
@@ -126,21 +150,23 @@ impl Lane for FollowUp {
     const SUMMARY: &'static str =
         "sends the follow-up message to new connections, journaled and verified";
 
-    fn new(_config: FollowUpConfig) -> Result<Self> {
-        Ok(FollowUp)
+    fn new(config: FollowUpConfig) -> Result<Self> {
+        Ok(FollowUp { config })
     }
 
     fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(crm::count(Stage::Connected)? > 0 || !crm::open_intents(Action::Message)?.is_empty())
+        Ok(!crm::due_steps(1)?.is_empty() || !crm::open_intents(Action::Message)?.is_empty())
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
         if let Some(report) = reconcile()? {
             return Ok(report);
         }
-        let Some(lead) = crm::leads(Stage::Connected, 1)?.into_iter().next() else {
-            return Ok(Report::idle("no connection waiting for a follow-up"));
+        let Some(due) = crm::due_steps(1)?.into_iter().next() else {
+            return Ok(Report::idle("no connection has a step of the sequence due"));
         };
+        let lead = due.lead;
+        let step = format!("step {} of {}", due.step.position, due.steps);
         let name = lead.who();
         let id = match lead.profile_id().map_err(|e| e.message().to_string()) {
             Ok(id) => id,
@@ -151,16 +177,17 @@ impl Lane for FollowUp {
         };
         let campaign = crm::current_campaign()?;
         let profile = lead.profile();
-        let text = match message_text::follow_up_text(&lead, profile.as_ref(), &campaign) {
-            Ok(text) => text,
-            // The template cannot be written for this lead (a value it prints is missing...).
-            Err(Error::Invalid(why)) => {
-                return fail(&lead, &format!("cannot write the message: {why}"));
-            }
-            // A missing prompt, the LLM budget, a network error: nothing about this lead, so
-            // it stays connected and the lane reports the error.
-            Err(e) => return Err(e),
-        };
+        let text =
+            match message_text::step_text(&lead, profile.as_ref(), &campaign, &due.step.template) {
+                Ok(text) => text,
+                // The template cannot be written for this lead (a value it prints is missing...).
+                Err(Error::Invalid(why)) => {
+                    return fail(&lead, &format!("cannot write the message: {why}"));
+                }
+                // A missing prompt, the LLM budget, a network error: nothing about this lead, so
+                // it stays connected and the lane reports the error.
+                Err(e) => return Err(e),
+            };
         if text.trim().is_empty() {
             return fail(&lead, "cannot write the message: the template gave no text");
         }
@@ -175,7 +202,16 @@ impl Lane for FollowUp {
         }
         // Rate-limited: the daemon waits until the limit ends.
         let intent = crm::begin_action(lead.id, Action::Message, &text)?;
-        let outcome = match message::send_message(&id, &full_name, &text) {
+        let queries = self.config.queries.clone();
+        let check = self.config.last_check;
+        let since = lead.stage_changed_ms.saturating_sub(LOOK_BACK_MS);
+        let mut last_check = || -> Result<Option<String>> {
+            if !check {
+                return Ok(None);
+            }
+            inbox::reply_since(&queries, &lead, since)
+        };
+        let outcome = match message::send_message_checked(&id, &full_name, &text, &mut last_check) {
             Ok(outcome) => outcome,
             Err(e) => {
                 // It may or may not have gone out: the intent stays open and the next call
@@ -191,7 +227,7 @@ impl Lane for FollowUp {
             Sent::Delivered(channel) => {
                 let how = channel_name(channel);
                 crm::finish_action(intent, &ActionResult::Done(format!("delivered via {how}")))?;
-                format!("messaged {name} via {how}")
+                format!("messaged {name} ({step}) via {how}")
             }
             Sent::Unconfirmed(channel) => {
                 let how = channel_name(channel);
@@ -201,7 +237,17 @@ impl Lane for FollowUp {
                         "sent via {how}, unconfirmed: treated as sent, never resent"
                     )),
                 )?;
-                format!("messaged {name} via {how} (unconfirmed, treated as sent)")
+                format!("messaged {name} ({step}) via {how} (unconfirmed, treated as sent)")
+            }
+            Sent::Withheld(reply) => {
+                crm::finish_action(
+                    intent,
+                    &ActionResult::NotDone("withheld: the person replied before Send".into()),
+                )?;
+                let first: String = reply.chars().take(60).collect();
+                format!(
+                    "did not send {step} to {name}: they replied (\u{201c}{first}\u{201d}); stopped"
+                )
             }
             Sent::Failed(why) => {
                 let reason = format!("message not sent: {why}");

@@ -15,13 +15,24 @@ pub fn follow_up_text(
     profile: Option<&Profile>,
     campaign: &Campaign,
 ) -> Result<String> {
+    step_text(lead, profile, campaign, &campaign.follow_up_template)
+}
+
+/// The text of one step of the campaign's sequence whose template is `step_template` (read
+/// like the follow-up template), booking link included.
+pub fn step_text(
+    lead: &Lead,
+    profile: Option<&Profile>,
+    campaign: &Campaign,
+    step_template: &str,
+) -> Result<String> {
     let who = template::person_of(lead, profile);
     let prompt_vars = json!({
         "first_name": who.greeting_name(),
         "headline": who.headline,
         "product_description": campaign.product_docs,
     });
-    let body = match follow_up_template(&campaign.follow_up_template) {
+    let body = match follow_up_template(step_template) {
         FollowUpTemplate::DefaultPrompt => llm::render("follow_up", &prompt_vars)?,
         FollowUpTemplate::Prompt(name) => llm::render(name, &prompt_vars)?,
         FollowUpTemplate::AiPrompt(name) => {

@@ -9,11 +9,14 @@
 //! - [`discovery`]: which profiles a page links to ([`profile_links`]);
 //! - [`profile_text`](mod@profile_text): the text a profile is embedded from
 //!   ([`profile_text()`]);
+//! - [`messaging`]: the Voyager messaging GraphQL answers (conversations and their messages)
+//!   and the paths that ask for them;
 //! - [`text`]: cleaning text from outside (names, headlines) of control and text-direction
 //!   characters.
 #![deny(missing_docs)]
 
 pub mod discovery;
+pub mod messaging;
 pub mod profile_id;
 pub mod profile_text;
 pub mod template;

@@ -49,6 +49,25 @@ pub fn clean_line(text: &str) -> String {
     out
 }
 
+/// `text` (a message body) without control characters but line breaks and without invisible
+/// formatting characters; `\r\n` becomes `\n`, each line is trimmed at its end and the whole
+/// at both ends.
+pub fn clean_text(text: &str) -> String {
+    let lines: Vec<String> = text
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| {
+            line.chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .filter(|c| !c.is_control() && !is_invisible(*c))
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    lines.join("\n").trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +80,14 @@ mod tests {
         assert_eq!(clean_line("Zoë\u{200B} Ünal"), "Zoë Ünal");
         assert_eq!(clean_line("\u{1b}[31mred"), "[31mred");
         assert!(is_invisible('\u{2067}') && !is_invisible('a'));
+    }
+
+    #[test]
+    fn a_message_keeps_its_lines() {
+        assert_eq!(
+            clean_text(" Hi Jane,\r\n\r\nThanks!\u{202E} \n"),
+            "Hi Jane,\n\nThanks!"
+        );
+        assert_eq!(clean_text("a\0b\tc"), "ab c");
     }
 }

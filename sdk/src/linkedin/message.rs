@@ -26,7 +26,12 @@ pub enum Sent {
     Unconfirmed(Channel),
     /// Neither path could send it; nothing was sent. The reason says what was missing.
     Failed(String),
+    /// The last check before Send said not to send (the person replied); nothing was sent.
+    Withheld(String),
 }
+
+/// The last look before Send is clicked, with the message typed: `Some(reason)` withholds it.
+pub type LastCheck<'a> = &'a mut dyn FnMut() -> Result<Option<String>>;
 
 /// Longest message LinkedIn accepts.
 pub const MAX_MESSAGE_CHARS: usize = 8000;
@@ -43,6 +48,18 @@ const THREAD_TITLE_LINKS: &str = "[class*=\"msg-entity-lockup__entity-title\"] a
 /// Sends `text` to `id`, whose full name is `full_name` (the conversation window is found by
 /// it, and the messaging page picks the recipient by it).
 pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent> {
+    send_message_checked(id, full_name, text, &mut || Ok(None))
+}
+
+/// [`send_message`] with `last_check` run right before Send is clicked (after the message is
+/// typed, as late as a client can look): when it gives a reason, nothing is sent and the
+/// answer is [`Sent::Withheld`].
+pub fn send_message_checked(
+    id: &ProfileId,
+    full_name: &str,
+    text: &str,
+    last_check: LastCheck<'_>,
+) -> Result<Sent> {
     if text.trim().is_empty() {
         return Err(Error::invalid("refusing to send an empty message"));
     }
@@ -52,11 +69,11 @@ pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent>
             text.chars().count()
         )));
     }
-    let popup = match popup(id, full_name, text)? {
+    let popup = match popup(id, full_name, text, last_check)? {
         Ok(outcome) => return Ok(outcome),
         Err(why) => why,
     };
-    match messaging_page(full_name, text)? {
+    match messaging_page(full_name, text, last_check)? {
         Ok(outcome) => Ok(outcome),
         Err(why) => Ok(Sent::Failed(format!(
             "popup: {popup}; messaging page: {why}"
@@ -65,9 +82,14 @@ pub fn send_message(id: &ProfileId, full_name: &str, text: &str) -> Result<Sent>
 }
 
 /// The popup path. The inner `Err` is why it could not send (nothing was sent).
-fn popup(id: &ProfileId, full_name: &str, text: &str) -> Result<Result<Sent, String>> {
+fn popup(
+    id: &ProfileId,
+    full_name: &str,
+    text: &str,
+    last_check: LastCheck<'_>,
+) -> Result<Result<Sent, String>> {
     match open_popup(id, full_name)? {
-        Ok(bubble) => compose_and_send(Some(&bubble), text, Channel::Popup),
+        Ok(bubble) => compose_and_send(Some(&bubble), text, Channel::Popup, last_check),
         Err(why) => Ok(Err(why)),
     }
 }
@@ -178,7 +200,11 @@ fn probe(text: &str) -> String {
 }
 
 /// The messaging-page path: pick the recipient by name, refusing to guess between namesakes.
-fn messaging_page(full_name: &str, text: &str) -> Result<Result<Sent, String>> {
+fn messaging_page(
+    full_name: &str,
+    text: &str,
+    last_check: LastCheck<'_>,
+) -> Result<Result<Sent, String>> {
     let wanted = full_name.trim().to_lowercase();
     if wanted.is_empty() {
         return Ok(Err("the person's name is unknown".into()));
@@ -228,7 +254,7 @@ fn messaging_page(full_name: &str, text: &str) -> Result<Result<Sent, String>> {
             "the chosen recipient is {pills:?}, not {full_name:?}"
         )));
     }
-    compose_and_send(None, text, Channel::MessagingPage)
+    compose_and_send(None, text, Channel::MessagingPage, last_check)
 }
 
 fn scoped(css_text: &str, within: Option<&str>) -> Target {
@@ -245,6 +271,7 @@ fn compose_and_send(
     within: Option<&str>,
     text: &str,
     channel: Channel,
+    last_check: LastCheck<'_>,
 ) -> Result<Result<Sent, String>> {
     let composer = scoped(COMPOSER, within);
     if !browser::wait_for(&composer, REACTION_MS)? {
@@ -264,6 +291,10 @@ fn compose_and_send(
     let send = scoped(SEND, within);
     if !browser::exists(&send)? {
         return Ok(Err("no Send button beside the message box".into()));
+    }
+    if let Some(why) = last_check()? {
+        let _ = browser::press("Escape");
+        return Ok(Ok(Sent::Withheld(why)));
     }
     browser::click(&send)?;
     let delivered = page::wait_count_above(&shown, before, REACTION_MS)?;

@@ -8,6 +8,8 @@
 //!   [`connect::send_invitation`], [`connect::withdraw_invitation`], [`message::send_message`],
 //!   [`message::was_sent`], [`search::search_people`], [`discover::profiles_on_page`] and
 //!   [`discover::discover_here`].
+//! - Conversations through the messaging API: [`inbox::sync`] stores the threads of the
+//!   campaign's leads, [`inbox::reply_since`] is the last look before sending anyone anything.
 //! - The account itself: its own ids ([`own::ids`]).
 //!   Every send is verified on the page (the Pending button appears, the message shows in the
 //!   thread) before it is reported as sent.
@@ -17,6 +19,7 @@
 
 pub mod connect;
 pub mod discover;
+pub mod inbox;
 pub mod message;
 pub mod own;
 mod page;

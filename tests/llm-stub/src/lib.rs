@@ -5,7 +5,9 @@
 //! - `qualify_lead`: `{"qualified":bool,"reason":"…"}`, decided by a [`QualifyRule`] applied to
 //!   the text fenced by `<<<PROFILE` … `PROFILE>>>`;
 //! - `search_keywords`: `{"keywords":[…]}`, N phrases not in the `<<<USED` … `USED>>>` fence;
-//! - `follow_up`: a short message greeting the name after `First name:`.
+//! - `follow_up`: a short message greeting the name after `First name:`;
+//! - `classify_reply`: `{"class":"…","reason":"…"}` for the text fenced by `<<<REPLY` …
+//!   `REPLY>>>`, by keywords.
 //!
 //! Faults ([`Fault`]) make it fail the way real providers do; a request log and counters
 //! record what the client sent. A control API under `/__stub/` mirrors the Rust API.

@@ -9,7 +9,7 @@
 //!   inside the untrusted text cannot end it early. The section text is trimmed.
 //! - `PROFILE` fences the profile to qualify, `USED` the keywords already used (one per line
 //!   or comma-separated, bullets allowed), `CAMPAIGN` (optional) the campaign text keywords
-//!   are derived from.
+//!   are derived from, `REPLY` the reply to classify.
 
 use crate::wire::ChatMessage;
 
@@ -22,6 +22,8 @@ pub enum Task {
     SearchKeywords,
     /// `Task: follow_up`.
     FollowUp,
+    /// `Task: classify_reply`.
+    ClassifyReply,
     /// A `Task:` marker with a name the stub does not know.
     Other(String),
     /// No `Task:` marker.
@@ -35,6 +37,7 @@ impl Task {
             Task::QualifyLead => Some("qualify_lead"),
             Task::SearchKeywords => Some("search_keywords"),
             Task::FollowUp => Some("follow_up"),
+            Task::ClassifyReply => Some("classify_reply"),
             Task::Other(name) => Some(name),
             Task::Missing => None,
         }
@@ -45,13 +48,17 @@ impl Task {
             "qualify_lead" => Task::QualifyLead,
             "search_keywords" => Task::SearchKeywords,
             "follow_up" => Task::FollowUp,
+            "classify_reply" => Task::ClassifyReply,
             other => Task::Other(other.to_string()),
         }
     }
 
     /// Whether the task's reply is JSON whatever `response_format` says.
     pub fn replies_json(&self) -> bool {
-        matches!(self, Task::QualifyLead | Task::SearchKeywords)
+        matches!(
+            self,
+            Task::QualifyLead | Task::SearchKeywords | Task::ClassifyReply
+        )
     }
 }
 

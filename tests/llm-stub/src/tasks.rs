@@ -35,6 +35,7 @@ pub fn reply(
         Task::QualifyLead => qualify(prompt, settings.rule, settings.echo_profile),
         Task::SearchKeywords => search_keywords(prompt, settings.keywords),
         Task::FollowUp => Value::String(follow_up(prompt)),
+        Task::ClassifyReply => classify_reply(prompt),
         Task::Other(_) | Task::Missing => Value::String(generic(task)),
     };
     let value = match (format, value) {
@@ -55,6 +56,60 @@ pub fn reply(
         Value::String(text) => text,
         other => other.to_string(),
     }
+}
+
+/// `{"class": "…", "reason": "…"}` for the reply in the `REPLY` fence, by plain keywords
+/// (first match wins): stop / remove / unsubscribe → `asks-to-stop`; out of the office →
+/// `out-of-office`; not interested / no priority / no thanks → `not-interested`; interested /
+/// happy to / learn more / call / meet → `interested`; else `other`.
+pub fn classify_reply(prompt: &Prompt) -> Value {
+    let text = prompt.fenced("REPLY").unwrap_or_default().to_lowercase();
+    fn first_in<'a>(text: &str, words: &[&'a str]) -> Option<&'a str> {
+        words.iter().find(|w| text.contains(*w)).copied()
+    }
+    let rules: [(&str, &[&str]); 4] = [
+        (
+            "asks-to-stop",
+            &[
+                "stop messaging",
+                "remove me",
+                "unsubscribe",
+                "do not contact",
+                "don't contact",
+                "please stop",
+            ],
+        ),
+        (
+            "out-of-office",
+            &[
+                "out of the office",
+                "out of office",
+                "on leave",
+                "limited access",
+            ],
+        ),
+        (
+            "not-interested",
+            &["not interested", "not a priority", "no thanks", "no, thank"],
+        ),
+        (
+            "interested",
+            &[
+                "interested",
+                "happy to",
+                "learn more",
+                "call",
+                "meet",
+                "let's talk",
+            ],
+        ),
+    ];
+    for (class, words) in rules {
+        if let Some(word) = first_in(&text, words) {
+            return json!({ "class": class, "reason": format!("the reply says \"{word}\"") });
+        }
+    }
+    json!({ "class": "other", "reason": "no keyword of a known class" })
 }
 
 /// `{"qualified": bool, "reason": "…"}` from the rule applied to the `PROFILE` fence.

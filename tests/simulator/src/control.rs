@@ -7,6 +7,7 @@
 //! | `GET /__sim/state` | | [`crate::Snapshot`] |
 //! | `GET /__sim/scenario` | | the loaded scenario |
 //! | `POST /__sim/people/<h>/{accept,decline,withdraw}` | | `{"ok":true}`, or 409 `{"ok":false}` when nothing was pending |
+//! | `POST /__sim/people/<h>/reply` | `{"text":…,"kind":…}` (kind optional) | `{"ok":true}`; 404 for an unknown person |
 //! | `POST /__sim/session/expire` | optional `{"li_at":…}` | `{"ok":true}` |
 //! | `POST /__sim/checkpoint/solve` | | `{"ok":bool}` |
 //! | `GET`/`POST`/`DELETE /__sim/faults` | a [`crate::Fault`] for POST | the active faults / `{"ok":true}` |
@@ -34,6 +35,7 @@ pub fn router() -> Router<SimState> {
         .route("/__sim/reset", post(reset))
         .route("/__sim/state", get(state))
         .route("/__sim/scenario", get(scenario))
+        .route("/__sim/people/{handle}/reply", post(reply))
         .route("/__sim/people/{handle}/{action}", post(person_action))
         .route("/__sim/session/expire", post(expire))
         .route("/__sim/checkpoint/solve", post(solve))
@@ -97,6 +99,25 @@ async fn person_action(
         ok()
     } else {
         json_response(StatusCode::CONFLICT, &json!({ "ok": false }))
+    }
+}
+
+#[derive(Deserialize)]
+struct ReplyBody {
+    text: String,
+    #[serde(default)]
+    kind: Option<crate::scenario::ReplyKind>,
+}
+
+async fn reply(State(sim): State<SimState>, Path(handle): Path<String>, body: Bytes) -> Response {
+    let body: ReplyBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return bad(e),
+    };
+    if sim.with(|w| w.receive(&handle, &body.text, body.kind)) {
+        ok()
+    } else {
+        json_response(StatusCode::NOT_FOUND, &json!({ "ok": false }))
     }
 }
 

@@ -109,6 +109,12 @@ pub enum FaultKind {
     VoyagerDanglingUrns,
     /// MiniProfiles of other people are placed before the target profile in `included`.
     VoyagerMiniProfilesFirst,
+    /// The person answers the moment their profile page is served (to a connected viewer):
+    /// a reply that races a message being written.
+    ReplyOnProfileView {
+        /// The reply.
+        text: String,
+    },
 }
 
 impl FaultKind {
@@ -133,6 +139,7 @@ impl FaultKind {
             FaultKind::VoyagerEmptyElements => "voyager_empty_elements",
             FaultKind::VoyagerDanglingUrns => "voyager_dangling_urns",
             FaultKind::VoyagerMiniProfilesFirst => "voyager_mini_profiles_first",
+            FaultKind::ReplyOnProfileView { .. } => "reply_on_profile_view",
         }
     }
 }

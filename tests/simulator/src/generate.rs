@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::scenario::{
     Distance, Education, Geo, Industry, InitialRelationship, MessageVariant, Person, Position,
-    Scenario, UiVariant, Viewer, YearMonth, company_urn_for,
+    ReplyAfter, ReplyKind, ReplyPlan, Scenario, UiVariant, Viewer, YearMonth, company_urn_for,
 };
 
 /// The "current" year of generated careers.
@@ -899,7 +899,60 @@ fn person(
         email_required,
         fixture: false,
         incoming,
+        replies: Vec::new(),
     }
+}
+
+/// Seeded replies for the person at `index` (drawn from their own generator, so the rest of
+/// a generated scenario is the same with or without them): a tenth answer the accepted
+/// invitation before any message, a fifth the first message, a tenth the second; the answer
+/// is interested, not interested, a request to stop, or an out-of-office, 30 minutes to two
+/// days (sim clock) after what it answers.
+pub fn replies_for(seed: u64, index: usize, first: &str) -> Vec<ReplyPlan> {
+    let mut rng = SplitMix64::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let after = match rng.below(100) {
+        0..=9 => ReplyAfter::Accepted,
+        10..=29 => ReplyAfter::Message(1),
+        30..=39 => ReplyAfter::Message(2),
+        _ => return Vec::new(),
+    };
+    let (kind, text) = match rng.below(100) {
+        0..=39 => (
+            ReplyKind::Interested,
+            format!(
+                "Hi, thanks for reaching out! Happy to learn more, does Thursday work? – {first}"
+            ),
+        ),
+        40..=64 => (
+            ReplyKind::NotInterested,
+            "Thanks, but this is not a priority for us right now.".to_string(),
+        ),
+        65..=79 => (
+            ReplyKind::Stop,
+            "Please stop messaging me and remove me from your list.".to_string(),
+        ),
+        _ => (
+            ReplyKind::OutOfOffice,
+            format!(
+                "I am out of the office until Monday with limited access to messages. – {first}"
+            ),
+        ),
+    };
+    vec![ReplyPlan {
+        after,
+        delay_ms: rng.range(30 * 60_000, 2 * 24 * 3_600_000),
+        text,
+        kind,
+    }]
+}
+
+/// [`generate`] with seeded replies ([`replies_for`]) for every person.
+pub fn generate_with_replies(seed: u64, people: usize) -> Scenario {
+    let mut scenario = generate(seed, people);
+    for (i, p) in scenario.people.iter_mut().enumerate() {
+        p.replies = replies_for(seed, i + 1, &p.first);
+    }
+    scenario
 }
 
 /// A deterministic scenario with `people` generated people (handles `first-last-<n>`, n = 1…)

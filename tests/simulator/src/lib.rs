@@ -1,7 +1,7 @@
 //! A LinkedIn simulator for offline end-to-end runs of browser automation (reference §7,
 //! Mode A): an HTTP server on 127.0.0.1 with LinkedIn-shaped pages, the Voyager profile API,
-//! a mutable world (sessions, relationships, invitations, messages, quota), fault injection
-//! and a control API.
+//! the messaging GraphQL API, a mutable world (sessions, relationships, invitations, messages
+//! both ways with seeded replies, quota), fault injection and a control API.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -23,6 +23,8 @@ pub mod control;
 pub mod faults;
 pub mod generate;
 #[cfg(feature = "server")]
+pub mod messaging_api;
+#[cfg(feature = "server")]
 pub mod pages;
 #[cfg(feature = "server")]
 pub mod routes;
@@ -36,13 +38,14 @@ pub mod voyager;
 
 pub use faults::{Fault, FaultKind};
 pub use scenario::{
-    Distance, Education, Geo, Industry, InitialRelationship, MessageVariant, Person, Position,
-    Scenario, ScenarioError, UiVariant, UnauthRedirect, Viewer, YearMonth,
+    DEFAULT_CONVERSATIONS_QUERY, DEFAULT_MESSAGES_QUERY, Distance, Education, Geo, Industry,
+    InitialRelationship, MessageVariant, MessagingQueries, Person, Position, ReplyAfter, ReplyKind,
+    ReplyPlan, Scenario, ScenarioError, UiVariant, UnauthRedirect, Viewer, YearMonth,
 };
 #[cfg(feature = "server")]
 pub use server::Simulator;
 #[cfg(feature = "server")]
 pub use state::{
-    Channel, InvitationRecord, InvitationState, MessageRecord, RelationshipState, RequestRecord,
-    SimState, Snapshot,
+    Channel, InboundRecord, InvitationRecord, InvitationState, MessageRecord, RelationshipState,
+    RequestRecord, SimState, Snapshot,
 };

@@ -59,6 +59,10 @@ pub fn router(sim: SimState) -> Router {
         )
         .route("/404/", get(not_found))
         .route("/voyager/api/identity/dash/profiles", get(voyager_profiles))
+        .route(
+            crate::messaging_api::PATH,
+            get(crate::messaging_api::graphql),
+        )
         .merge(pages)
         .merge(ui)
         .merge(crate::control::router())
@@ -91,7 +95,7 @@ pub fn json_response(status: StatusCode, value: &Value) -> Response {
         .into_response()
 }
 
-fn voyager_json(status: StatusCode, body: String) -> Response {
+pub(crate) fn voyager_json(status: StatusCode, body: String) -> Response {
     (status, [(CONTENT_TYPE, voyager::CONTENT_TYPE)], body).into_response()
 }
 
@@ -122,14 +126,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
 
-fn session(world: &World, headers: &HeaderMap) -> Option<Session> {
+pub(crate) fn session(world: &World, headers: &HeaderMap) -> Option<Session> {
     let token = cookie(headers, "li_at")?;
     world.session(&token).cloned()
 }
@@ -509,6 +513,15 @@ async fn profile(State(sim): State<SimState>, uri: Uri) -> Response {
                     w.take_fault(handle, "limit_instead_of_modal").is_some();
             }
             if relationship == RelationshipState::Connected {
+                if let Some(FaultKind::ReplyOnProfileView { text }) =
+                    w.take_fault(handle, "reply_on_profile_view")
+                {
+                    w.receive(
+                        &person.handle,
+                        &text,
+                        Some(crate::scenario::ReplyKind::Interested),
+                    );
+                }
                 faults.no_message_popup = w.take_fault(handle, "no_message_popup").is_some();
                 faults.popup_not_editable = w.take_fault(handle, "popup_not_editable").is_some();
             }
@@ -659,7 +672,7 @@ async fn ui_message(State(sim): State<SimState>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(e) => return bad_request(e),
     };
-    let value = match sim.with(|w| w.message(&body.handle, &body.text, body.channel)) {
+    let value = match sim.with_then_tick(|w| w.message(&body.handle, &body.text, body.channel)) {
         Ok(()) => json!({ "ok": true }),
         Err(text) => json!({ "error": text }),
     };
@@ -688,7 +701,7 @@ async fn ui_typeahead(State(sim): State<SimState>, uri: Uri) -> Response {
 
 // ---- Voyager ----------------------------------------------------------------------------
 
-fn voyager_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn voyager_error(status: StatusCode, message: &str) -> Response {
     voyager_json(
         status,
         voyager::error_body(status.as_u16(), message).to_string(),

@@ -81,6 +81,34 @@ pub struct Scenario {
     /// The PIN that solves a checkpoint when typed into the challenge page.
     #[serde(default = "default_checkpoint_pin")]
     pub checkpoint_pin: String,
+    /// The persisted GraphQL query ids the messaging API answers (LinkedIn rotates them: a
+    /// test sets others to see a client with stale ids refused).
+    #[serde(default)]
+    pub messaging_queries: MessagingQueries,
+}
+
+/// The query ids of the messaging GraphQL API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagingQueries {
+    /// The conversation list (`messengerConversations.<id>`).
+    pub conversations: String,
+    /// The messages of one conversation (`messengerMessages.<id>`).
+    pub messages: String,
+}
+
+/// The conversation list's query id the simulator answers by default.
+pub const DEFAULT_CONVERSATIONS_QUERY: &str =
+    "messengerConversations.0d5e6781bbee71c3e51c8843c6519f48";
+/// The messages query id the simulator answers by default.
+pub const DEFAULT_MESSAGES_QUERY: &str = "messengerMessages.5846eeb71c981f11e0134cb6626cc314";
+
+impl Default for MessagingQueries {
+    fn default() -> MessagingQueries {
+        MessagingQueries {
+            conversations: DEFAULT_CONVERSATIONS_QUERY.to_string(),
+            messages: DEFAULT_MESSAGES_QUERY.to_string(),
+        }
+    }
 }
 
 fn default_weekly_limit() -> Option<u32> {
@@ -174,6 +202,43 @@ pub enum UiVariant {
     Sdui,
     /// No way to connect at all.
     NoConnect,
+}
+
+/// What a simulated person's reply answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyAfter {
+    /// The accepted invitation (and its note): the reply comes before any message of ours.
+    Accepted,
+    /// Our `n`-th message to them (1 = the first).
+    Message(u32),
+}
+
+/// What a simulated reply says, for tests that check its classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyKind {
+    /// Wants to talk.
+    Interested,
+    /// Declines politely.
+    NotInterested,
+    /// Asks never to be contacted again.
+    Stop,
+    /// An automatic out-of-office answer.
+    OutOfOffice,
+}
+
+/// One reply a simulated person sends: `delay_ms` (sim clock) after what it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyPlan {
+    /// What it answers.
+    pub after: ReplyAfter,
+    /// How long after that (sim ms).
+    pub delay_ms: u64,
+    /// Its text.
+    pub text: String,
+    /// What it means.
+    pub kind: ReplyKind,
 }
 
 /// How a connected person's page offers messaging.
@@ -353,6 +418,9 @@ pub struct Person {
     /// Messages this person already sent the viewer (shown in the thread).
     #[serde(default)]
     pub incoming: Vec<String>,
+    /// Replies this person sends while the simulator runs, each once.
+    #[serde(default)]
+    pub replies: Vec<ReplyPlan>,
 }
 
 impl Person {
@@ -423,6 +491,7 @@ impl Person {
             email_required: false,
             fixture: false,
             incoming: Vec::new(),
+            replies: Vec::new(),
         }
     }
 
@@ -568,6 +637,7 @@ impl Scenario {
             search_include_self: false,
             require_restli_header: false,
             checkpoint_pin: default_checkpoint_pin(),
+            messaging_queries: MessagingQueries::default(),
         }
     }
 }

@@ -75,6 +75,11 @@ impl Simulator {
         self.state.with(|w| w.accept(handle))
     }
 
+    /// `handle` sends the viewer `text` now; `false` for an unknown person.
+    pub fn reply(&self, handle: &str, text: &str) -> bool {
+        self.state.with(|w| w.receive(handle, text, None))
+    }
+
     /// The invitee declines the pending invitation; `false` if none was pending.
     pub fn decline(&self, handle: &str) -> bool {
         self.state.with(|w| w.decline(handle))

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::generate::SplitMix64;
-use crate::scenario::{InitialRelationship, Person, Scenario};
+use crate::scenario::{InitialRelationship, Person, ReplyAfter, ReplyKind, Scenario, fnv1a};
 
 const DAY_MS: u64 = 24 * 3_600_000;
 
@@ -132,6 +132,26 @@ pub struct MessageRecord {
     pub channel: Channel,
     /// When (sim ms).
     pub at_ms: u64,
+    /// Its place among all messages of the simulator, both ways (from 1).
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// A message a person sent the viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundRecord {
+    /// Sender handle.
+    pub from_handle: String,
+    /// The text.
+    pub text: String,
+    /// When it arrived (sim ms).
+    pub at_ms: u64,
+    /// What a planned or injected reply means; `None` for messages present at start.
+    #[serde(default)]
+    pub kind: Option<ReplyKind>,
+    /// Its place among all messages of the simulator, both ways (from 1).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// One logged HTTP request (§7.2 request log).
@@ -176,6 +196,9 @@ pub struct Snapshot {
     pub invitations: Vec<InvitationRecord>,
     /// Messages sent during the run, oldest first.
     pub messages: Vec<MessageRecord>,
+    /// Messages people sent the viewer, in arrival order.
+    #[serde(default)]
+    pub inbound: Vec<InboundRecord>,
     /// Number of valid, unexpired sessions.
     pub sessions: usize,
     /// Number of login form submissions.
@@ -254,6 +277,10 @@ pub struct ThreadEntry {
     pub from_viewer: bool,
     /// The text.
     pub text: String,
+    /// When (sim ms).
+    pub at_ms: u64,
+    /// Its place among all messages (the key of its urn).
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -292,6 +319,10 @@ pub struct World {
     relationships: HashMap<String, Relationship>,
     invitations: Vec<InvitationRecord>,
     messages: Vec<MessageRecord>,
+    inbound: Vec<InboundRecord>,
+    /// Planned replies not delivered yet: (handle, index in the person's `replies`).
+    waiting_replies: Vec<(String, usize)>,
+    next_message_seq: u64,
     sessions: HashMap<String, Session>,
     login_submits: u32,
     pin_submits: u32,
@@ -344,12 +375,30 @@ impl World {
             relationships.insert(p.handle.clone(), rel);
         }
         let faults = FaultSet::new(scenario.faults.clone());
+        let mut inbound = Vec::new();
+        let mut waiting_replies = Vec::new();
+        for p in &scenario.people {
+            for text in &p.incoming {
+                inbound.push(InboundRecord {
+                    from_handle: p.handle.clone(),
+                    text: text.clone(),
+                    at_ms: start,
+                    kind: None,
+                    seq: inbound.len() as u64 + 1,
+                });
+            }
+            waiting_replies.extend((0..p.replies.len()).map(|i| (p.handle.clone(), i)));
+        }
+        let next_message_seq = inbound.len() as u64 + 1;
         World {
             scenario,
             index,
             relationships,
             invitations: Vec::new(),
             messages: Vec::new(),
+            inbound,
+            waiting_replies,
+            next_message_seq,
             sessions: HashMap::new(),
             login_submits: 0,
             pin_submits: 0,
@@ -380,8 +429,79 @@ impl World {
         self.clock.advanced_ms = self.clock.advanced_ms.saturating_add(ms);
     }
 
-    /// Applies what the sim clock made due: auto-accept/decline and checkpoint auto-solve.
+    /// Applies what the sim clock made due: auto-accept/decline, planned replies and
+    /// checkpoint auto-solve. A reply falls due on the sim clock and arrives at the first
+    /// moment the simulator handles something after that (a simulator has no moments in
+    /// between), stamped with that moment's time.
     pub fn tick(&mut self) {
+        self.apply_due_changes();
+        self.deliver_due_replies();
+    }
+
+    fn deliver_due_replies(&mut self) {
+        if self.waiting_replies.is_empty() {
+            return;
+        }
+        let now = self.now();
+        let mut due = Vec::new();
+        self.waiting_replies.retain(|(handle, i)| {
+            let Some(plan) = self
+                .index
+                .get(handle)
+                .and_then(|&p| self.scenario.people.get(p))
+                .and_then(|p| p.replies.get(*i))
+            else {
+                return false;
+            };
+            let trigger = match plan.after {
+                ReplyAfter::Accepted => match self.relationships.get(handle) {
+                    Some(Relationship::Connected { since_ms }) => Some(*since_ms),
+                    _ => None,
+                },
+                ReplyAfter::Message(n) => self
+                    .messages
+                    .iter()
+                    .filter(|m| &m.to_handle == handle)
+                    .nth((n as usize).saturating_sub(1))
+                    .map(|m| m.at_ms),
+            };
+            match trigger {
+                Some(t) if t.saturating_add(plan.delay_ms) <= now => {
+                    due.push((handle.clone(), plan.text.clone(), plan.kind));
+                    false
+                }
+                _ => true,
+            }
+        });
+        for (handle, text, kind) in due {
+            self.receive(&handle, &text, Some(kind));
+        }
+    }
+
+    /// Records a message from `handle` to the viewer, now. `false` for an unknown person.
+    pub fn receive(&mut self, handle: &str, text: &str, kind: Option<ReplyKind>) -> bool {
+        let Some(key) = self.person(handle).map(|p| p.handle.clone()) else {
+            return false;
+        };
+        let seq = self.next_seq();
+        let at_ms = self.now();
+        self.inbound.push(InboundRecord {
+            from_handle: key,
+            text: text.to_string(),
+            at_ms,
+            kind,
+            seq,
+        });
+        true
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let seq = self.next_message_seq;
+        self.next_message_seq += 1;
+        seq
+    }
+
+    fn apply_due_changes(&mut self) {
         let now = self.now();
         let mut changes = Vec::new();
         for p in &self.scenario.people {
@@ -741,26 +861,31 @@ impl World {
             return Err("Write a message first.".into());
         }
         let at_ms = self.now();
+        let seq = self.next_seq();
         self.messages.push(MessageRecord {
             to_handle: key,
             text,
             channel,
             at_ms,
+            seq,
         });
         Ok(())
     }
 
-    /// The conversation with `handle`: their messages first, then the viewer's.
+    /// The conversation with `handle`, both ways, oldest first.
     pub fn thread(&self, handle: &str) -> Vec<ThreadEntry> {
         let Some(person) = self.person(handle) else {
             return Vec::new();
         };
-        let mut out: Vec<ThreadEntry> = person
-            .incoming
+        let mut out: Vec<ThreadEntry> = self
+            .inbound
             .iter()
-            .map(|t| ThreadEntry {
+            .filter(|m| m.from_handle == person.handle)
+            .map(|m| ThreadEntry {
                 from_viewer: false,
-                text: t.clone(),
+                text: m.text.clone(),
+                at_ms: m.at_ms,
+                seq: m.seq,
             })
             .collect();
         out.extend(
@@ -770,9 +895,65 @@ impl World {
                 .map(|m| ThreadEntry {
                     from_viewer: true,
                     text: m.text.clone(),
+                    at_ms: m.at_ms,
+                    seq: m.seq,
                 }),
         );
+        out.sort_by_key(|e| (e.at_ms, e.seq));
         out
+    }
+
+    /// Every conversation (the handles of people with at least one message either way), with
+    /// its last activity, newest first.
+    pub fn conversations(&self) -> Vec<(String, u64)> {
+        let mut last: HashMap<&str, u64> = HashMap::new();
+        let both = self
+            .inbound
+            .iter()
+            .map(|m| (m.from_handle.as_str(), m.at_ms))
+            .chain(
+                self.messages
+                    .iter()
+                    .map(|m| (m.to_handle.as_str(), m.at_ms)),
+            );
+        for (handle, at) in both {
+            let entry = last.entry(handle).or_insert(0);
+            *entry = (*entry).max(at);
+        }
+        let mut out: Vec<(String, u64)> = last
+            .into_iter()
+            .map(|(h, at)| (h.to_string(), at))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    /// The urn of the viewer's conversation with `handle`.
+    pub fn conversation_urn(&self, handle: &str) -> String {
+        format!(
+            "urn:li:msg_conversation:(urn:li:fsd_profile:{},2-{:016x})",
+            self.scenario.viewer.profile.profile_id,
+            fnv1a(handle.as_bytes())
+        )
+    }
+
+    /// The urn of the message with `seq` in the conversation with `handle`.
+    pub fn message_urn(&self, handle: &str, seq: u64) -> String {
+        format!(
+            "urn:li:msg_message:(urn:li:fsd_profile:{},2-{:016x}{seq:08})",
+            self.scenario.viewer.profile.profile_id,
+            fnv1a(handle.as_bytes())
+        )
+    }
+
+    /// The person whose conversation has `urn`.
+    pub fn conversation_handle(&self, urn: &str) -> Option<String> {
+        self.scenario
+            .people
+            .iter()
+            .map(|p| &p.handle)
+            .find(|h| self.conversation_urn(h) == urn)
+            .cloned()
     }
 
     /// Connected people whose full name contains `q` (case-insensitive), in scenario order.
@@ -879,6 +1060,7 @@ impl World {
                 .collect(),
             invitations: self.invitations.clone(),
             messages: self.messages.clone(),
+            inbound: self.inbound.clone(),
             sessions: self
                 .sessions
                 .values()
@@ -917,6 +1099,17 @@ impl SimState {
         let mut world = self.lock();
         world.tick();
         f(&mut world)
+    }
+
+    /// Runs `f` on the world, then applies what the sim clock made due: for a request whose
+    /// own effect comes first (a message sent at this moment is sent before a reply that
+    /// arrives at this moment).
+    pub fn with_then_tick<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut world = self.lock();
+        world.apply_due_changes();
+        let out = f(&mut world);
+        world.deliver_due_replies();
+        out
     }
 
     /// Replaces the world with a fresh one for `scenario` (sessions, log and faults included).

@@ -235,7 +235,8 @@ fn funnel_line(summary: &demo::DemoSummary) -> String {
             Stage::Qualified,
             Stage::Pending,
             Stage::Connected,
-            Stage::Completed
+            Stage::Completed,
+            Stage::Replied
         ]),
         part(&[Stage::Disqualified, Stage::Failed, Stage::Ignored])
     )
@@ -279,6 +280,39 @@ fn print_summary(
         "  messages      {:>5}  (the simulator received {})",
         summary.messages,
         sim.messages.len()
+    );
+    let repliers: std::collections::BTreeSet<&str> = sim
+        .inbound
+        .iter()
+        .filter(|m| m.kind.is_some())
+        .map(|m| m.from_handle.as_str())
+        .collect();
+    println!(
+        "  replied       {:>5}  people whose sequence stopped (the simulator's people sent {} repl{} during the run)",
+        summary.replied,
+        repliers.len(),
+        if repliers.len() == 1 { "y" } else { "ies" }
+    );
+    let replied_after_message = sim
+        .inbound
+        .iter()
+        .filter(|m| m.kind.is_some())
+        .filter(|m| {
+            sim.messages
+                .iter()
+                .any(|s| s.to_handle == m.from_handle && s.at_ms < m.at_ms)
+        })
+        .map(|m| m.from_handle.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let rate = if summary.messaged == 0 {
+        0.0
+    } else {
+        100.0 * replied_after_message as f64 / summary.messaged as f64
+    };
+    println!(
+        "  reply rate    {rate:>4.0}%  {replied_after_message} of the {} people messaged replied",
+        summary.messaged
     );
     println!("  LLM calls     {:>5}", summary.llm_calls);
     println!(
