@@ -33,6 +33,8 @@ enum Command {
     Console(cli::console::ConsoleArgs),
     /// Show the funnel of every campaign, usage against limits, last actions and lanes.
     Status(cli::status::StatusArgs),
+    /// Conversations in which people replied, newest first, with what each reply means.
+    Inbox(cli::inbox::InboxArgs),
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cli::demo::run(&global, args),
         Command::Console(args) => cli::console::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
+        Command::Inbox(args) => cli::inbox::run(&global, args),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),
         Command::Init(args) => cli::init::run(&global, args),

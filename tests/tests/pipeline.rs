@@ -366,6 +366,26 @@ async fn a_three_step_sequence_stops_on_every_reply_and_sends_each_step_once_on_
     );
     let log = p.log();
     assert!(log.contains("new repl"), "the inbox lane stored no reply");
+    // Replies were classified by the LLM; whoever asked to stop is off limits for good.
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let classified: u32 = c
+        .query_row(
+            "SELECT count(*) FROM conversation_messages WHERE class IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(classified > 0, "no reply was classified");
+    let unstopped: u32 = c
+        .query_row(
+            "SELECT count(*) FROM conversation_messages m JOIN leads l ON l.id = m.lead_id
+             WHERE m.class = 'asks-to-stop' AND l.contact_stopped IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unstopped, 0, "a person who asked to stop is not stopped");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -794,7 +814,7 @@ async fn an_installed_outlane_runs_from_any_directory() {
     let manifest = std::fs::read_to_string(share.join("lanes/lanes.toml")).unwrap();
     assert_eq!(
         manifest.matches("component = \"lane_").count(),
-        6,
+        7,
         "{manifest}"
     );
     // From a directory with nothing of Outlane in it, a user's own config and data

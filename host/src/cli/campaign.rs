@@ -5,6 +5,7 @@ use super::{Global, UsageError, open_db};
 use clap::{Args, Subcommand};
 use outlane::clock::Clock;
 use outlane::crm::campaigns::{self, CampaignChanges, NewCampaign};
+use outlane::crm::sequence::{self, NewStep};
 use outlane::crm::{CrmError, accounts};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,41 @@ pub enum CampaignCommand {
         #[command(flatten)]
         fields: Fields,
     },
+    /// Show the campaign's sequence, or replace it with the `--step`s given, in order.
+    Steps {
+        /// The campaign (name or id).
+        campaign: String,
+        /// One step as `DELAY:TEMPLATE`: the delay after the connection (first step) or the
+        /// step before (`0`, `36h`, `3d`), then the template as for `--follow-up` (a prompt
+        /// name, `ai:<prompt>`, or literal text). Repeat for each step.
+        #[arg(long = "step", value_name = "DELAY:TEMPLATE")]
+        steps: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `DELAY:TEMPLATE` → a step (the delay in humantime form, or `0`).
+fn parse_step(spec: &str) -> anyhow::Result<NewStep> {
+    let Some((delay, template)) = spec.split_once(':') else {
+        return Err(UsageError(format!(
+            "step `{spec}` is not DELAY:TEMPLATE (e.g. `3d:Any thoughts, {{first_name}}?`)"
+        ))
+        .into());
+    };
+    let delay = delay.trim();
+    let delay_ms = if delay == "0" {
+        0
+    } else {
+        humantime::parse_duration(delay)
+            .map_err(|e| UsageError(format!("step `{spec}`: the delay `{delay}`: {e}")))?
+            .as_millis() as u64
+    };
+    Ok(NewStep {
+        delay_ms,
+        template: template.to_string(),
+    })
 }
 
 /// The texts of a campaign, inline or from files.
@@ -222,6 +258,51 @@ pub fn run(global: &Global, cmd: CampaignCommand) -> anyhow::Result<ExitCode> {
                 clean(&updated.name),
                 if updated.active { "active" } else { "paused" }
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::Steps {
+            campaign,
+            steps,
+            json,
+        } => {
+            let new: Vec<NewStep> = steps
+                .iter()
+                .map(|s| parse_step(s))
+                .collect::<anyhow::Result<_>>()?;
+            let (name, all) = db
+                .write_blocking(move |tx| {
+                    let c = campaigns::find(tx, &campaign)?;
+                    if !new.is_empty() {
+                        sequence::set_steps(tx, c.id, &new, "cli", now)?;
+                    }
+                    Ok((c.name, sequence::steps(tx, c.id)?))
+                })
+                .map_err(usage)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("Sequence of campaign \"{}\":", clean(&name));
+            let mut table = Table::new(&["STEP", "AFTER", "TEMPLATE"]);
+            for s in &all {
+                let after = if s.position == 1 {
+                    "the connection"
+                } else {
+                    "the step before"
+                };
+                let wait = humantime::format_duration(std::time::Duration::from_millis(s.delay_ms));
+                let template = if s.template.trim().is_empty() {
+                    "(the follow_up prompt)".to_string()
+                } else {
+                    clean(&s.template)
+                };
+                table.row(vec![
+                    s.position.to_string(),
+                    format!("{wait} after {after}"),
+                    template,
+                ]);
+            }
+            println!("{}", table.render("  ").trim_end());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -222,6 +222,8 @@ struct LeadDetail {
     campaigns: Vec<CampaignView>,
     actions: Vec<Intent>,
     messages: Vec<Message>,
+    /// Every message of the person's conversations, both ways, as synced from LinkedIn.
+    thread: Vec<outlane::crm::conversations::StoredMessage>,
 }
 
 #[derive(serde::Serialize)]
@@ -288,6 +290,7 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
                 campaigns,
                 actions: journal::of_lead(c, id)?,
                 messages: messages::of_lead(c, id)?,
+                thread: outlane::crm::conversations::of_lead(c, id)?,
             })
         })
         .map_err(usage)?;
@@ -366,11 +369,28 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", table.render("  "));
     }
     for m in &detail.messages {
+        let step = m.step.map(|s| format!(" (step {s})")).unwrap_or_default();
         println!(
-            "\nMessage sent {}:\n  {}",
+            "\nMessage sent{step} {}:\n  {}",
             local_time(m.sent_ms, &tz),
             clean(&m.text)
         );
+    }
+    if !detail.thread.is_empty() {
+        println!("\nConversation on LinkedIn");
+        for m in &detail.thread {
+            let who = if m.inbound { "←" } else { "→" };
+            let class = m
+                .class
+                .map(|c| format!(" [{}]", c.as_str()))
+                .unwrap_or_default();
+            println!(
+                "  {who} {} {}{class}: {}",
+                local_time(m.sent_ms, &tz),
+                clean(&m.sender),
+                clean(&m.text)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

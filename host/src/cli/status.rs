@@ -99,6 +99,36 @@ fn limit(used: u32, limit: Option<u32>) -> String {
     }
 }
 
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("-".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+/// "Accepted 12 of 40 invited (30%); replied 3 of 20 messaged (15%), …".
+fn rates_line(r: &outlane::crm::conversations::Rates) -> String {
+    let mut line = format!(
+        "  Accepted {} of {} invited ({}); replied {} of {} messaged ({})",
+        r.accepted,
+        r.invited,
+        percent(r.acceptance_rate),
+        r.replied,
+        r.messaged,
+        percent(r.reply_rate)
+    );
+    if let Some(h) = r.median_hours_to_reply {
+        line.push_str(&format!(", median {h:.1} h to reply"));
+    }
+    if r.steps.len() > 1 {
+        let steps: Vec<String> = r
+            .steps
+            .iter()
+            .map(|s| format!("step {}: {} of {}", s.step, s.replied, s.messaged))
+            .collect();
+        line.push_str(&format!("; replies by step: {}", steps.join(", ")));
+    }
+    line.push('\n');
+    line
+}
+
 /// The report as text for a terminal.
 pub fn render(report: &StatusReport) -> String {
     let mut out = String::new();
@@ -119,10 +149,12 @@ pub fn render(report: &StatusReport) -> String {
         table.row(c.funnel.iter().map(|s| s.count.to_string()).collect());
         out.push_str(&table.render("  "));
         out.push_str(&format!(
-            "\n  LLM today: {} call(s), {} token(s)\n\n",
+            "\n  LLM today: {} call(s), {} token(s)\n",
             c.llm_today.calls,
             c.llm_today.tokens()
         ));
+        out.push_str(&rates_line(&c.rates));
+        out.push('\n');
     }
     if report.unassigned_leads > 0 {
         out.push_str(&format!(

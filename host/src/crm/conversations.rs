@@ -427,23 +427,27 @@ pub struct InboxEntry {
     pub replies: u32,
     /// Replies not classified yet.
     pub unclassified: u32,
+    /// Whether the person's message is the conversation's last (not answered yet).
+    pub unanswered: bool,
     /// The newest reply.
     pub last_reply: StoredMessage,
 }
 
-/// Conversations in which the person replied, newest reply first; only those with a reply
-/// not classified yet when `unclassified_only`.
+/// Conversations in which the person replied, newest reply first; only those whose last
+/// message is the person's when `unanswered_only`.
 pub fn inbox(
     conn: &Connection,
     account: Option<u64>,
-    unclassified_only: bool,
+    unanswered_only: bool,
     limit: u32,
 ) -> CrmResult<Vec<InboxEntry>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS},
                 coalesce(l.public_id, l.member_id), l.full_name, a.login,
                 (SELECT count(*) FROM conversation_messages r WHERE r.conversation_id = c.id AND r.inbound = 1),
-                (SELECT count(*) FROM conversation_messages r WHERE r.conversation_id = c.id AND r.inbound = 1 AND r.class IS NULL)
+                (SELECT count(*) FROM conversation_messages r WHERE r.conversation_id = c.id AND r.inbound = 1 AND r.class IS NULL),
+                NOT EXISTS (SELECT 1 FROM conversation_messages r WHERE r.conversation_id = c.id
+                            AND r.inbound = 0 AND (r.sent_ms, r.id) > (m.sent_ms, m.id))
          FROM conversation_messages m
          JOIN conversations c ON c.id = m.conversation_id
          JOIN leads l ON l.id = m.lead_id
@@ -464,13 +468,128 @@ pub fn inbox(
             account: r.get(13)?,
             replies: r.get(14)?,
             unclassified: r.get(15)?,
+            unanswered: r.get(16)?,
         })
     })?;
     let all: Vec<InboxEntry> = rows.collect::<Result<_, _>>()?;
     Ok(all
         .into_iter()
-        .filter(|e| !unclassified_only || e.unclassified > 0)
+        .filter(|e| !unanswered_only || e.unanswered)
         .collect())
+}
+
+/// How one step of a sequence did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StepRate {
+    /// The step.
+    pub step: u32,
+    /// People sent this step.
+    pub messaged: u64,
+    /// Of those, people whose first reply came after this step and before the next.
+    pub replied: u64,
+}
+
+/// A campaign's outreach figures.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Rates {
+    /// People invited (done invitations).
+    pub invited: u64,
+    /// Of those, people who accepted (moved from pending to connected).
+    pub accepted: u64,
+    /// `accepted / invited`, when anybody was invited.
+    pub acceptance_rate: Option<f64>,
+    /// People sent at least one step.
+    pub messaged: u64,
+    /// Of those, people who wrote after their first step.
+    pub replied: u64,
+    /// `replied / messaged`, when anybody was messaged.
+    pub reply_rate: Option<f64>,
+    /// Median time from the first step to the first reply (hours).
+    pub median_hours_to_reply: Option<f64>,
+    /// Per step.
+    pub steps: Vec<StepRate>,
+}
+
+/// The outreach figures of `campaign`.
+pub fn rates(conn: &Connection, campaign: u64) -> CrmResult<Rates> {
+    let count =
+        |sql: &str| -> CrmResult<u64> { Ok(conn.query_row(sql, [campaign], |r| r.get(0))?) };
+    let invited = count(
+        "SELECT count(DISTINCT lead_id) FROM action_journal
+         WHERE campaign_id = ?1 AND action = 'invite' AND result = 'done'",
+    )?;
+    let accepted = count(
+        "SELECT count(DISTINCT d.lead_id) FROM stage_changes s JOIN deals d ON d.id = s.deal_id
+         WHERE d.campaign_id = ?1 AND s.from_stage = 'pending' AND s.to_stage = 'connected'",
+    )?;
+    // Per lead: the time of each step sent, and of the first message the person wrote.
+    let mut stmt = conn.prepare(
+        "SELECT m.lead_id, coalesce(m.step, 1), min(m.sent_ms),
+                (SELECT min(c.sent_ms) FROM conversation_messages c
+                 WHERE c.lead_id = m.lead_id AND c.inbound = 1)
+         FROM messages m WHERE m.campaign_id = ?1
+         GROUP BY m.lead_id, coalesce(m.step, 1) ORDER BY m.lead_id, 2",
+    )?;
+    let rows = stmt.query_map([campaign], |r| {
+        Ok((
+            r.get::<_, u64>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, u64>(2)?,
+            r.get::<_, Option<u64>>(3)?,
+        ))
+    })?;
+    let mut per_lead: std::collections::BTreeMap<u64, (Vec<(u32, u64)>, Option<u64>)> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        let (lead, step, at, reply) = row?;
+        let entry = per_lead.entry(lead).or_default();
+        entry.0.push((step, at));
+        entry.1 = reply;
+    }
+    let mut steps: std::collections::BTreeMap<u32, StepRate> = std::collections::BTreeMap::new();
+    let mut replied = 0;
+    let mut waits = Vec::new();
+    for (sent, reply) in per_lead.values() {
+        for (i, (step, at)) in sent.iter().enumerate() {
+            let rate = steps.entry(*step).or_insert(StepRate {
+                step: *step,
+                messaged: 0,
+                replied: 0,
+            });
+            rate.messaged += 1;
+            let next = sent.get(i + 1).map(|n| n.1);
+            if let Some(r) = reply
+                && *r >= *at
+                && next.is_none_or(|n| *r < n)
+            {
+                rate.replied += 1;
+            }
+        }
+        if let (Some(r), Some((_, first))) = (reply, sent.first())
+            && r >= first
+        {
+            replied += 1;
+            waits.push((r - first) as f64 / 3_600_000.0);
+        }
+    }
+    waits.sort_by(|a, b| a.total_cmp(b));
+    let median_hours_to_reply = match waits.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(waits[n / 2]),
+        n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2.0),
+    };
+    let messaged = per_lead.len() as u64;
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    Ok(Rates {
+        invited,
+        accepted,
+        acceptance_rate: ratio(accepted, invited),
+        messaged,
+        replied,
+        reply_rate: ratio(replied, messaged),
+        median_hours_to_reply,
+        steps: steps.into_values().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -591,7 +710,11 @@ mod tests {
             let inbox = inbox(c, None, false, 10)?;
             assert_eq!(inbox.len(), 1);
             assert_eq!(inbox[0].last_reply.class, Some(ReplyClass::AsksToStop));
-            assert!(super::inbox(c, None, true, 10)?.is_empty());
+            assert_eq!(
+                super::inbox(c, None, true, 10)?.len(),
+                1,
+                "not answered yet"
+            );
             Ok(())
         })
         .unwrap();
@@ -599,5 +722,106 @@ mod tests {
             classify(tx, f.campaign, 9999, ReplyClass::Other, "", "inbox", MONDAY)
         });
         assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn two_syncs_at_once_store_each_message_once() {
+        let f = fixture();
+        let lead = f.lead_at("carl", Stage::Connected);
+        let thread: Vec<SyncedMessage> = (0..50)
+            .map(|i| msg(&format!("m{i}"), i % 7 == 6, i, "hello"))
+            .collect();
+        // Two handles, two SQLite connections on the same file, syncing side by side.
+        let other = crate::crm::Db::open(&f.path).unwrap();
+        let (account, a, b) = (f.account, thread.clone(), thread.clone());
+        let left = std::thread::spawn(move || {
+            other.write_blocking(|tx| save_thread(tx, account, lead, "c1", 9, &a, "inbox", MONDAY))
+        });
+        let right =
+            f.db.write_blocking(|tx| save_thread(tx, account, lead, "c1", 9, &b, "inbox", MONDAY))
+                .unwrap();
+        let left = left.join().unwrap().unwrap();
+        assert_eq!(left.new_messages + right.new_messages, 50);
+        assert_eq!(left.stopped_deals + right.stopped_deals, 1);
+        let stored = f.db.read_outside_tx_blocking(|c| of_lead(c, lead)).unwrap();
+        assert_eq!(stored.len(), 50);
+    }
+
+    #[test]
+    fn rates_count_people_per_step_and_the_wait_for_a_reply() {
+        let f = fixture();
+        let three = [
+            crate::crm::sequence::NewStep {
+                delay_ms: 0,
+                template: "a".into(),
+            },
+            crate::crm::sequence::NewStep {
+                delay_ms: DAY,
+                template: "b".into(),
+            },
+        ];
+        f.db.write_blocking(|tx| {
+            crate::crm::sequence::set_steps(tx, f.campaign, &three, "t", MONDAY)
+        })
+        .unwrap();
+        let send = |lead: u64, at: u64| {
+            f.db.write_blocking(|tx| {
+                let c = crate::crm::campaigns::get(tx, f.campaign)?;
+                let i = crate::crm::journal::begin(
+                    tx,
+                    &c,
+                    lead,
+                    Action::Message,
+                    "x",
+                    "follow-up",
+                    at,
+                )?;
+                crate::crm::journal::finish(
+                    tx,
+                    i,
+                    None,
+                    &crate::crm::journal::Outcome::Done("ok".into()),
+                    "follow-up",
+                    at,
+                )
+            })
+            .unwrap()
+        };
+        let (carl, anna) = (
+            f.lead_at("carl", Stage::Connected),
+            f.lead_at("anna", Stage::Connected),
+        );
+        send(carl, MONDAY);
+        send(anna, MONDAY);
+        send(anna, MONDAY + DAY);
+        // Carl answers step 1 after two hours; Anna never answers.
+        save(
+            &f,
+            carl,
+            "c1",
+            &[msg("r1", true, MONDAY + 2 * HOUR, "sounds good")],
+        )
+        .unwrap();
+        let r =
+            f.db.read_outside_tx_blocking(|c| rates(c, f.campaign))
+                .unwrap();
+        assert_eq!((r.messaged, r.replied), (2, 1));
+        assert_eq!(r.reply_rate, Some(0.5));
+        assert_eq!(r.median_hours_to_reply, Some(2.0));
+        assert_eq!(
+            r.steps,
+            vec![
+                StepRate {
+                    step: 1,
+                    messaged: 2,
+                    replied: 1
+                },
+                StepRate {
+                    step: 2,
+                    messaged: 1,
+                    replied: 0
+                },
+            ]
+        );
     }
 }

@@ -16,7 +16,7 @@ use rusqlite::Connection;
 pub const RECENT_ACTIONS: u32 = 5;
 
 /// The whole status.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StatusReport {
     /// When it was taken (ms, daemon clock).
     pub at_ms: u64,
@@ -33,7 +33,7 @@ pub struct StatusReport {
 }
 
 /// One campaign's funnel.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CampaignStatus {
     /// Campaign id.
     pub id: u64,
@@ -49,6 +49,8 @@ pub struct CampaignStatus {
     pub total: u64,
     /// LLM calls and tokens today (the account's day).
     pub llm_today: super::llm_usage::DayUsage,
+    /// Acceptance and reply rates, per step too.
+    pub rates: super::conversations::Rates,
 }
 
 /// How many leads are at one stage.
@@ -115,6 +117,7 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
         let llm_today = super::llm_usage::get(conn, campaign.id, &day)?;
         campaigns.push(CampaignStatus {
             llm_today,
+            rates: super::conversations::rates(conn, campaign.id)?,
             id: campaign.id,
             name: campaign.name,
             account,

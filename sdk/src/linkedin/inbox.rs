@@ -89,7 +89,8 @@ pub fn conversations_since(
     before: Option<u64>,
     max_pages: u32,
 ) -> Result<(Vec<Conversation>, Option<u64>)> {
-    let mut out = Vec::new();
+    let mut out: Vec<Conversation> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut before = before;
     for _ in 0..max_pages.max(1) {
         let body = get(
@@ -98,18 +99,21 @@ pub fn conversations_since(
         )?;
         let page = parse_conversations(&body)
             .map_err(|e| Error::invalid(format!("the conversation list cannot be read: {e}")))?;
-        let next = page.next_before();
-        let done = page.conversations.is_empty()
-            || page
-                .conversations
-                .iter()
-                .any(|c| c.last_activity_ms < since_ms);
-        out.extend(
-            page.conversations
-                .into_iter()
-                .filter(|c| c.last_activity_ms >= since_ms),
-        );
-        if done || next.is_none() || next == before {
+        // The next page starts at the oldest time of this one, inclusive: conversations that
+        // share that time across the page boundary are read again (and skipped), not lost.
+        let next = page.next_before().map(|t| t.saturating_add(1));
+        let done = page
+            .conversations
+            .iter()
+            .any(|c| c.last_activity_ms < since_ms);
+        let mut new = 0;
+        for c in page.conversations {
+            if c.last_activity_ms >= since_ms && seen.insert(c.urn.clone()) {
+                out.push(c);
+                new += 1;
+            }
+        }
+        if done || new == 0 || next.is_none() {
             return Ok((out, None));
         }
         before = next;

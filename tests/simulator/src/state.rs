@@ -377,14 +377,21 @@ impl World {
         let faults = FaultSet::new(scenario.faults.clone());
         let mut inbound = Vec::new();
         let mut waiting_replies = Vec::new();
+        // Messages present at start arrived one minute apart before it, in scenario order.
+        let earlier: u64 = scenario
+            .people
+            .iter()
+            .map(|p| p.incoming.len() as u64)
+            .sum();
         for p in &scenario.people {
             for text in &p.incoming {
+                let seq = inbound.len() as u64 + 1;
                 inbound.push(InboundRecord {
                     from_handle: p.handle.clone(),
                     text: text.clone(),
-                    at_ms: start,
+                    at_ms: start.saturating_sub((earlier + 1 - seq) * 60_000),
                     kind: None,
-                    seq: inbound.len() as u64 + 1,
+                    seq,
                 });
             }
             waiting_replies.extend((0..p.replies.len()).map(|i| (p.handle.clone(), i)));

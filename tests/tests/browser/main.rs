@@ -5,5 +5,6 @@
 
 mod browser_session;
 mod console;
+mod conversations;
 mod hardening;
 mod linkedin_flows;
