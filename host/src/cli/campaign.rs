@@ -71,14 +71,8 @@ fn parse_step(spec: &str) -> anyhow::Result<NewStep> {
         ))
         .into());
     };
-    let delay = delay.trim();
-    let delay_ms = if delay == "0" {
-        0
-    } else {
-        humantime::parse_duration(delay)
-            .map_err(|e| UsageError(format!("step `{spec}`: the delay `{delay}`: {e}")))?
-            .as_millis() as u64
-    };
+    let delay_ms = outlane::crm::sequence::parse_delay(delay)
+        .map_err(|e| UsageError(format!("step `{spec}`: {e}")))?;
     Ok(NewStep {
         delay_ms,
         template: template.to_string(),
@@ -290,7 +284,7 @@ pub fn run(global: &Global, cmd: CampaignCommand) -> anyhow::Result<ExitCode> {
                 } else {
                     "the step before"
                 };
-                let wait = humantime::format_duration(std::time::Duration::from_millis(s.delay_ms));
+                let wait = outlane::crm::sequence::format_delay(s.delay_ms);
                 let template = if s.template.trim().is_empty() {
                     "(the follow_up prompt)".to_string()
                 } else {

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("campaigns.html", include_str!("templates/campaigns.html")),
     ("campaign.html", include_str!("templates/campaign.html")),
     ("accounts.html", include_str!("templates/accounts.html")),
+    ("inbox.html", include_str!("templates/inbox.html")),
     ("takeover.html", include_str!("templates/takeover.html")),
     ("error.html", include_str!("templates/error.html")),
 ];

@@ -417,7 +417,7 @@ pub struct InboxEntry {
     pub lead_id: u64,
     /// Their vanity id (or member id).
     pub lead_key: String,
-    /// Their name, when known.
+    /// Their name, when known (from the profile, else as a campaign found it).
     pub name: Option<String>,
     /// The account.
     pub account_id: u64,
@@ -443,7 +443,10 @@ pub fn inbox(
 ) -> CrmResult<Vec<InboxEntry>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS},
-                coalesce(l.public_id, l.member_id), l.full_name, a.login,
+                coalesce(l.public_id, l.member_id),
+                coalesce(l.full_name, (SELECT d.known_name FROM deals d
+                                       WHERE d.lead_id = l.id AND d.known_name IS NOT NULL LIMIT 1)),
+                a.login,
                 (SELECT count(*) FROM conversation_messages r WHERE r.conversation_id = c.id AND r.inbound = 1),
                 (SELECT count(*) FROM conversation_messages r WHERE r.conversation_id = c.id AND r.inbound = 1 AND r.class IS NULL),
                 NOT EXISTS (SELECT 1 FROM conversation_messages r WHERE r.conversation_id = c.id

@@ -49,6 +49,25 @@ pub struct DueStep {
     pub due_ms: u64,
 }
 
+/// A step's delay as a person writes it: `0`, or a duration such as `36h`, `3d`, `1d 12h`.
+pub fn parse_delay(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(0);
+    }
+    let d = humantime::parse_duration(text).map_err(|e| format!("the delay `{text}`: {e}"))?;
+    u64::try_from(d.as_millis()).map_err(|_| format!("the delay `{text}` is too long"))
+}
+
+/// A delay as [`parse_delay`] reads it back (`0`, `5h`, `3days`).
+pub fn format_delay(ms: u64) -> String {
+    if ms == 0 {
+        "0".to_string()
+    } else {
+        humantime::format_duration(std::time::Duration::from_millis(ms)).to_string()
+    }
+}
+
 /// The steps of `campaign`, in order.
 pub fn steps(conn: &Connection, campaign: u64) -> CrmResult<Vec<Step>> {
     let mut stmt = conn.prepare_cached(
@@ -333,5 +352,17 @@ mod tests {
             f.db.write_blocking(|tx| set_steps(tx, f.campaign, &bad, "t", MONDAY))
                 .unwrap_err();
         assert!(err.to_string().contains("step 1"), "{err}");
+    }
+
+    #[test]
+    fn delays_are_read_as_people_write_them_and_written_back_the_same() {
+        assert_eq!(parse_delay("0"), Ok(0));
+        assert_eq!(parse_delay(" 36h "), Ok(36 * 3_600_000));
+        assert_eq!(parse_delay("1d 12h"), Ok(36 * 3_600_000));
+        assert!(parse_delay("soon").unwrap_err().contains("`soon`"));
+        assert!(parse_delay("").is_err());
+        for ms in [0, 5 * 3_600_000, 3 * 86_400_000, 90_061_000] {
+            assert_eq!(parse_delay(&format_delay(ms)), Ok(ms));
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The operator's console, driven by real headless Chromium against a real SQLite file: the
 //! overview against `outlane status --json`, the leads table and its CSV, a lead's page, the
-//! review queue (keyboard), the campaign editor and its preview, and what the console refuses
+//! review queue (keyboard), the campaign editor (its sequence too) and its preview, the inbox
+//! and a lead's conversation, and what the console refuses
 //! (no token, a foreign Host, a POST without its CSRF token or from another site, bad input).
 //! Each page is saved as a PNG in `target/console-shots/`.
 
@@ -307,7 +308,7 @@ async fn press(v: &Viewer, key: &str) {
 /// Puts the cursor at the end of the template field.
 async fn to_end(v: &Viewer) {
     let _: bool = v
-        .eval("(() => { const t = document.querySelector('textarea[name=follow_up_template]'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); return true; })()")
+        .eval("(() => { const t = document.querySelector('textarea[name=template_1]'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); return true; })()")
         .await;
 }
 
@@ -788,7 +789,7 @@ async fn campaign_edits_round_trip_with_a_live_preview_and_a_bad_template_saves_
         .to_string();
     let template = v
         .page()
-        .find_element("textarea[name=follow_up_template]")
+        .find_element("textarea[name=template_1]")
         .await
         .expect("the template field");
     template.click().await.expect("focus");
@@ -831,7 +832,7 @@ async fn campaign_edits_round_trip_with_a_live_preview_and_a_bad_template_saves_
     // An unknown placeholder: the preview says so, saving shows the error and stores nothing.
     let template = v
         .page()
-        .find_element("textarea[name=follow_up_template]")
+        .find_element("textarea[name=template_1]")
         .await
         .expect("the template field");
     template.click().await.expect("focus");
@@ -859,7 +860,7 @@ async fn campaign_edits_round_trip_with_a_live_preview_and_a_bad_template_saves_
         "{error}"
     );
     let kept: String = v
-        .eval("document.querySelector('textarea[name=follow_up_template]').value")
+        .eval("document.querySelector('textarea[name=template_1]').value")
         .await;
     assert!(
         kept.ends_with("{firstname}"),
@@ -876,6 +877,294 @@ async fn campaign_edits_round_trip_with_a_live_preview_and_a_bad_template_saves_
     v.shoot("campaigns").await;
     v.go(&format!("{}accounts", w.console.url())).await;
     v.shoot("accounts").await;
+    v.close().await;
+    w.console.stop().await;
+}
+
+/// The lead seeded as `person-<i>`.
+fn lead_of(w: &World, i: u32) -> u64 {
+    let url = format!("https://www.linkedin.com/in/person-{i:03}/");
+    w.db.read_outside_tx_blocking(move |c| {
+        Ok(outlane::crm::leads::find(
+            c,
+            &outlane_linkedin::ProfileId::parse(&url).expect("a profile URL"),
+        )?
+        .expect("seeded"))
+    })
+    .expect("the lead")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_lists_replies_a_lead_shows_the_conversation_and_the_campaign_edits_its_sequence()
+{
+    use outlane::crm::conversations::{self, ReplyClass, SyncedMessage};
+    use outlane::crm::{messages, sequence};
+    let w = World::start().await;
+    let (campaign, account) = (w.campaign, 1u64);
+    // Three conversations: one interested (not answered yet), one asking to stop, one we
+    // answered by hand. Outlane messaged the first two and a fourth person who did not reply.
+    let (a, b, c, d) = (
+        lead_of(&w, 5),
+        lead_of(&w, 9),
+        lead_of(&w, 13),
+        lead_of(&w, 17),
+    );
+    const HOUR: u64 = 3_600_000;
+    w.db.write_blocking(move |tx| {
+        let msg = |urn: &str, inbound: bool, at: u64, text: &str| SyncedMessage {
+            urn: format!("urn:li:msg_message:{urn}"),
+            inbound,
+            sender: if inbound { "Them".into() } else { "Me".into() },
+            sent_ms: MONDAY + at * HOUR,
+            text: text.into(),
+        };
+        for (lead, step_at) in [(a, 1), (b, 2), (d, 3)] {
+            messages::record(
+                tx,
+                lead,
+                campaign,
+                None,
+                Some(1),
+                "Step 1 text",
+                "follow-up",
+                MONDAY + step_at * HOUR,
+            )?;
+        }
+        let threads = [
+            (
+                a,
+                vec![
+                    msg("a1", false, 1, "Step 1 text"),
+                    msg("a2", true, 5, "Sounds interesting, tell me more"),
+                ],
+            ),
+            (
+                b,
+                vec![
+                    msg("b1", false, 2, "Step 1 text"),
+                    msg("b2", true, 4, "Please stop messaging me."),
+                ],
+            ),
+            (
+                c,
+                vec![
+                    msg("c1", true, 6, "Who are you?"),
+                    msg("c2", false, 7, "Answered by hand"),
+                ],
+            ),
+        ];
+        for (lead, thread) in &threads {
+            let last = thread.iter().map(|m| m.sent_ms).max().unwrap_or(MONDAY);
+            conversations::save_thread(
+                tx,
+                account,
+                *lead,
+                &format!("urn:li:msg_conversation:{lead}"),
+                last,
+                thread,
+                "test",
+                last,
+            )?;
+        }
+        let replies = conversations::unclassified(tx, campaign, 10)?;
+        for r in replies {
+            let class = if r.lead_id == a {
+                ReplyClass::Interested
+            } else if r.lead_id == b {
+                ReplyClass::AsksToStop
+            } else {
+                continue;
+            };
+            conversations::classify(
+                tx,
+                campaign,
+                r.id,
+                class,
+                "the test says so",
+                "test",
+                MONDAY + 8 * HOUR,
+            )?;
+        }
+        Ok(())
+    })
+    .expect("seeded conversations");
+
+    let v = Viewer::open(&w).await;
+    let base = w.console.url();
+    // The inbox: every conversation with a reply, newest reply first, with its class.
+    v.go(&format!("{base}inbox")).await;
+    let rows: Vec<u64> = v
+        .eval("[...document.querySelectorAll('tr.conversation')].map(r => Number(r.dataset.lead))")
+        .await;
+    assert_eq!(rows, vec![c, a, b], "newest reply first");
+    let names: Vec<String> = v
+        .eval("[...document.querySelectorAll('tr.conversation td:first-child a')].map(a => a.textContent)")
+        .await;
+    assert_eq!(
+        names,
+        ["Donald Person013", "Donald Person005", "Grace Person009"],
+        "the names the campaign found"
+    );
+    let classes: Vec<String> = v
+        .eval("[...document.querySelectorAll('tr.conversation td:nth-child(3)')].map(t => t.textContent.trim())")
+        .await;
+    assert_eq!(
+        classes,
+        ["not classified yet", "interested", "asks-to-stop"]
+    );
+    v.shoot("inbox").await;
+    // Not answered yet: the one we answered by hand is left out.
+    let checkbox = v
+        .page()
+        .find_element("input[name=unread]")
+        .await
+        .expect("the filter");
+    checkbox.click().await.expect("checked");
+    v.page()
+        .find_element("form.filters button[type=submit]")
+        .await
+        .expect("show")
+        .click()
+        .await
+        .expect("click");
+    v.wait_for("the filtered inbox", "location.search.includes('unread=1')")
+        .await;
+    v.wait_for(
+        "two conversations",
+        "document.querySelectorAll('tr.conversation').length === 2",
+    )
+    .await;
+    // The person who asked to stop: the thread, its classes, and the stop.
+    v.go(&format!("{base}leads/{b}")).await;
+    let thread: Vec<String> = v
+        .eval("[...document.querySelectorAll('#thread blockquote.message')].map(m => m.className + ': ' + m.textContent)")
+        .await;
+    assert_eq!(thread.len(), 2, "{thread:?}");
+    assert!(
+        thread[0].starts_with("message outbound") && thread[0].contains("Step 1 text"),
+        "{thread:?}"
+    );
+    assert!(
+        thread[1].starts_with("message inbound") && thread[1].contains("asks-to-stop"),
+        "{thread:?}"
+    );
+    let stopped: String = v
+        .eval("document.getElementById('contact-stopped').textContent")
+        .await;
+    assert!(stopped.contains("asked to stop"), "{stopped}");
+    assert_eq!(w.stage(campaign, b), Stage::Replied);
+    v.shoot("lead-conversation").await;
+    // The overview's reply rate: 2 of the 3 people messaged replied after it, as `status` says.
+    v.go(&base).await;
+    let rate: String = v
+        .eval(&format!("document.querySelector('section.campaign[data-campaign=\"{campaign}\"] .reply-rate').textContent"))
+        .await;
+    assert_eq!(rate.trim(), "67 %");
+    let of: (String, String) = v
+        .eval(&format!("(() => {{ const s = document.querySelector('section.campaign[data-campaign=\"{campaign}\"]'); return [s.querySelector('.replied').textContent, s.querySelector('.messaged').textContent]; }})()"))
+        .await;
+    assert_eq!(of, ("2".to_string(), "3".to_string()));
+
+    // The sequence: add a second step three days later; the preview follows the step edited.
+    v.go(&format!("{base}campaigns/{campaign}")).await;
+    let first_name: String = v
+        .eval(
+            "document.querySelector('select[name=lead] option:checked').textContent.split(' ')[0]",
+        )
+        .await;
+    let delay = v
+        .page()
+        .find_element("input[name=delay_2]")
+        .await
+        .expect("a blank row");
+    delay.click().await.expect("focus");
+    delay.type_str("3d").await.expect("typed");
+    let template = v
+        .page()
+        .find_element("textarea[name=template_2]")
+        .await
+        .expect("its template");
+    template.click().await.expect("focus");
+    template
+        .type_str("Any thoughts, {first_name}?")
+        .await
+        .expect("typed");
+    v.wait_for(
+        "step 2 previewed",
+        "document.getElementById('preview-step').textContent === 'step 2'",
+    )
+    .await;
+    v.wait_for(
+        "the preview of step 2",
+        &format!("document.getElementById('preview').textContent.startsWith('Any thoughts, {first_name}?')"),
+    )
+    .await;
+    v.shoot("campaign-steps").await;
+    let save = || async {
+        v.page()
+            .find_element("#campaign-form button[type=submit]")
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("click");
+    };
+    save().await;
+    v.wait_for("saved", "!!document.getElementById('saved')")
+        .await;
+    let steps = move |w: &World| {
+        w.db.read_outside_tx_blocking(move |conn| sequence::steps(conn, campaign))
+            .expect("steps")
+            .into_iter()
+            .map(|s| (s.delay_ms, s.template))
+            .collect::<Vec<_>>()
+    };
+    let two = vec![
+        (0, String::new()),
+        (3 * 24 * HOUR, "Any thoughts, {first_name}?".to_string()),
+    ];
+    assert_eq!(steps(&w), two);
+    let shown: String = v
+        .eval("document.querySelector('input[name=delay_2]').value")
+        .await;
+    assert_eq!(shown, "3days", "the stored wait, as it reads back");
+    // A wait that is no duration: the error names the step, nothing is saved, the form keeps it.
+    let delay = v
+        .page()
+        .find_element("input[name=delay_2]")
+        .await
+        .expect("step 2");
+    delay.click().await.expect("focus");
+    let _: bool = v
+        .eval(
+            "(() => { document.querySelector('input[name=delay_2]').value = ''; return true; })()",
+        )
+        .await;
+    delay.type_str("soon").await.expect("typed");
+    save().await;
+    v.wait_for("the error", "!!document.getElementById('form-error')")
+        .await;
+    let error: String = v
+        .eval("document.getElementById('form-error').textContent")
+        .await;
+    assert!(
+        error.contains("step 2") && error.contains("`soon`"),
+        "{error}"
+    );
+    let kept: String = v
+        .eval("document.querySelector('input[name=delay_2]').value")
+        .await;
+    assert_eq!(kept, "soon");
+    assert_eq!(steps(&w), two, "nothing saved");
+    v.shoot("campaign-steps-error").await;
+    // Clearing step 2's wait and text removes it.
+    let _: bool = v
+        .eval("(() => { document.querySelector('input[name=delay_2]').value = ''; document.querySelector('textarea[name=template_2]').value = ''; return true; })()")
+        .await;
+    save().await;
+    v.wait_for("saved", "!!document.getElementById('saved')")
+        .await;
+    assert_eq!(steps(&w), vec![(0, String::new())]);
     v.close().await;
     w.console.stop().await;
 }

@@ -47,7 +47,7 @@ function reviewKeys() {
   });
 }
 
-// The campaign page: the follow-up message for the chosen lead, as typed.
+// The campaign page: the message of the step being edited, for the chosen lead, as typed.
 function followUpPreview() {
   const form = document.getElementById("campaign-form");
   const out = document.getElementById("preview");
@@ -69,6 +69,14 @@ function followUpPreview() {
       out.classList.add("bad-text");
     }
   };
+  // The step whose template was last focused is the one previewed.
+  form.addEventListener("focusin", (e) => {
+    const m = /^template_(\d+)$/.exec(e.target.name || "");
+    if (!m || form.elements.preview_step.value === m[1]) return;
+    form.elements.preview_step.value = m[1];
+    document.getElementById("preview-step").textContent = "step " + m[1];
+    update();
+  });
   form.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(update, 250);

@@ -1,6 +1,7 @@
-//! Campaigns: the list (pause, resume), a new one, and the edit page with a live preview of
-//! the follow-up message for a real lead. A form that does not validate is shown again with
-//! the error and the values as typed; nothing is saved.
+//! Campaigns: the list (pause, resume), a new one, and the edit page: the campaign's texts and
+//! its sequence (each step's wait and template), with a live preview of the step being edited
+//! for a real lead. A form that does not validate is shown again with the error and the values
+//! as typed; nothing is saved.
 
 use super::super::ConsoleState;
 use super::super::auth::Session;
@@ -9,12 +10,14 @@ use super::super::views::{Failure, PageResult, views};
 use super::{context, form, number, value};
 use crate::crm::browse::{self, LeadQuery, LeadSort};
 use crate::crm::campaigns::{self, Campaign, CampaignChanges, NewCampaign};
+use crate::crm::sequence::{self, MAX_STEPS, NewStep, Step};
 use crate::crm::{CrmError, accounts};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The largest text field (product docs, objective, template).
@@ -61,11 +64,27 @@ struct CampaignForm {
     booking_link: String,
     #[serde(default)]
     lead: String,
+    /// The step the preview shows (from 1).
+    #[serde(default)]
+    preview_step: String,
+    /// The sequence as shown: the steps, then one blank row to add a step.
+    #[serde(skip_deserializing)]
+    steps: Vec<StepRow>,
+    /// Every other field of the form: the steps' `delay_N` and `template_N`.
+    #[serde(flatten, skip_serializing)]
+    rest: BTreeMap<String, String>,
+}
+
+/// One step of the sequence as typed: its wait (`0`, `36h`, `3d`) and its template.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct StepRow {
+    delay: String,
+    template: String,
 }
 
 impl CampaignForm {
-    /// The form showing `campaign` as stored.
-    fn of(campaign: &Campaign) -> CampaignForm {
+    /// The form showing `campaign` and its `steps` as stored.
+    fn of(campaign: &Campaign, steps: &[Step]) -> CampaignForm {
         CampaignForm {
             name: campaign.name.clone(),
             account: campaign.account_id.to_string(),
@@ -74,6 +93,79 @@ impl CampaignForm {
             follow_up_template: campaign.follow_up_template.clone(),
             booking_link: campaign.booking_link.clone().unwrap_or_default(),
             lead: String::new(),
+            preview_step: String::new(),
+            steps: steps
+                .iter()
+                .map(|s| StepRow {
+                    delay: sequence::format_delay(s.delay_ms),
+                    template: s.template.clone(),
+                })
+                .collect(),
+            rest: BTreeMap::new(),
+        }
+        .with_blank_row()
+    }
+
+    /// The form as posted: the step rows read from `delay_N` / `template_N`.
+    fn posted(body: &[u8]) -> Result<CampaignForm, Failure> {
+        let mut f: CampaignForm = form(body)?;
+        let field = |name: String| f.rest.get(&name).cloned().unwrap_or_default();
+        let rows: Vec<StepRow> = (1..=MAX_STEPS + 1)
+            .map(|n| StepRow {
+                delay: field(format!("delay_{n}")),
+                template: field(format!("template_{n}")),
+            })
+            .collect();
+        let last = rows
+            .iter()
+            .rposition(|r| !r.delay.trim().is_empty() || !r.template.trim().is_empty());
+        f.steps = rows.into_iter().take(last.map_or(0, |i| i + 1)).collect();
+        f.rest.clear();
+        Ok(f.with_blank_row())
+    }
+
+    /// Adds the blank row that adds a step, while there is room for one.
+    fn with_blank_row(mut self) -> CampaignForm {
+        if self.steps.len() < MAX_STEPS {
+            self.steps.push(StepRow::default());
+        }
+        self
+    }
+
+    /// The sequence the rows describe: a row with no wait and no template is left out; a row
+    /// with a template needs its wait (`0` for at once).
+    fn sequence(&self) -> Result<Vec<NewStep>, String> {
+        let mut out = Vec::new();
+        for (i, row) in self.steps.iter().enumerate() {
+            let (delay, template) = (row.delay.trim(), row.template.trim());
+            if delay.is_empty() {
+                if template.is_empty() {
+                    continue;
+                }
+                return Err(format!(
+                    "step {}: say how long to wait before it (`0` for at once, `3d` for three days)",
+                    i + 1
+                ));
+            }
+            let delay_ms =
+                sequence::parse_delay(delay).map_err(|e| format!("step {}: {e}", i + 1))?;
+            out.push(NewStep {
+                delay_ms,
+                template: template.to_string(),
+            });
+        }
+        if out.is_empty() {
+            return Err("the sequence needs at least one step".into());
+        }
+        Ok(out)
+    }
+
+    /// The row the preview shows: the one asked for, else the first.
+    fn preview_row(&self) -> (usize, &StepRow) {
+        let n = self.preview_step.parse::<usize>().unwrap_or(1).max(1);
+        match self.steps.get(n - 1) {
+            Some(row) => (n, row),
+            None => (1, self.steps.first().unwrap_or(&BLANK_ROW)),
         }
     }
 
@@ -91,6 +183,14 @@ impl CampaignForm {
                 )));
             }
         }
+        for (i, row) in self.steps.iter().enumerate() {
+            if row.template.len() > MAX_TEXT || row.delay.len() > 100 {
+                return Err(Failure::bad_request(format!(
+                    "step {} is longer than the console reads",
+                    i + 1
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -99,6 +199,12 @@ impl CampaignForm {
         (!link.is_empty()).then(|| link.to_string())
     }
 }
+
+/// The row shown when a form has none.
+static BLANK_ROW: StepRow = StepRow {
+    delay: String::new(),
+    template: String::new(),
+};
 
 /// `POST /campaigns`: a new campaign.
 pub(super) async fn create(
@@ -208,16 +314,27 @@ async fn edit_page(
 ) -> PageResult {
     let failed = error.is_some();
     let leads = preview_leads(state, campaign.id).await?;
-    let f = typed.unwrap_or_else(|| CampaignForm::of(&campaign));
+    let f = match typed {
+        Some(f) => f,
+        None => {
+            let id = campaign.id;
+            let steps = state
+                .db
+                .read_outside_tx(move |conn| sequence::steps(conn, id))
+                .await?;
+            CampaignForm::of(&campaign, &steps)
+        }
+    };
     let chosen = f
         .lead
         .parse::<u64>()
         .ok()
         .and_then(|id| leads.iter().find(|d| d.lead.id == id))
         .or(leads.first());
+    let (preview_step, row) = f.preview_row();
     let edited = Campaign {
         product_docs: f.product_docs.clone(),
-        follow_up_template: f.follow_up_template.clone(),
+        follow_up_template: row.template.clone(),
         booking_link: f.booking_link(),
         ..campaign.clone()
     };
@@ -228,6 +345,8 @@ async fn edit_page(
         error => error,
         saved => saved,
         leads => value(&leads),
+        preview_step => preview_step,
+        stored_steps => f.steps.iter().filter(|r| !r.delay.trim().is_empty()).count(),
         preview_lead => chosen.map(|d| d.lead.id),
         preview => shown.as_ref().and_then(|r| r.as_ref().ok().cloned()),
         preview_error => shown.as_ref().and_then(|r| r.as_ref().err().cloned()),
@@ -254,13 +373,13 @@ pub(super) async fn edit(
 ) -> PageResult {
     let id = campaign_id(&id)?;
     let q: EditQuery = super::query(raw.as_deref())?;
-    let campaign = state
+    let (campaign, steps) = state
         .db
-        .read_outside_tx(move |conn| campaigns::get(conn, id))
+        .read_outside_tx(move |conn| Ok((campaigns::get(conn, id)?, sequence::steps(conn, id)?)))
         .await?;
     let typed = q.lead.map(|lead| CampaignForm {
         lead,
-        ..CampaignForm::of(&campaign)
+        ..CampaignForm::of(&campaign, &steps)
     });
     edit_page(&state, &session, campaign, typed, None, q.saved.is_some()).await
 }
@@ -273,19 +392,26 @@ pub(super) async fn save(
     body: Bytes,
 ) -> PageResult {
     let id = campaign_id(&id)?;
-    let f: CampaignForm = form(&body)?;
+    let f = CampaignForm::posted(&body)?;
     f.check_sizes()?;
     let changes = CampaignChanges {
         name: Some(f.name.clone()),
         product_docs: Some(f.product_docs.clone()),
         objective: Some(f.objective.clone()),
-        follow_up_template: Some(f.follow_up_template.clone()),
+        follow_up_template: None,
         booking_link: Some(f.booking_link()),
         active: None,
     };
+    let steps = f.sequence();
+    let now = state.clock.now_ms();
+    // The campaign and its sequence are saved together or not at all.
     let saved = state
         .db
-        .write(move |tx| campaigns::update(tx, id, &changes))
+        .write(move |tx| {
+            let steps = steps.map_err(CrmError::Invalid)?;
+            campaigns::update(tx, id, &changes)?;
+            sequence::set_steps(tx, id, &steps, "console", now)
+        })
         .await;
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}?saved=1")).into_response()),
@@ -300,15 +426,15 @@ pub(super) async fn save(
     }
 }
 
-/// `POST /campaigns/{id}/preview`: the follow-up message the typed form would write for the
-/// chosen lead (plain text; 422 with the reason when it cannot be written).
+/// `POST /campaigns/{id}/preview`: the message the typed form's `preview_step` would write
+/// for the chosen lead (plain text; 422 with the reason when it cannot be written).
 pub(super) async fn preview(
     State(state): State<Arc<ConsoleState>>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
     let id = campaign_id(&id)?;
-    let f: CampaignForm = form(&body)?;
+    let f = CampaignForm::posted(&body)?;
     f.check_sizes()?;
     let campaign = state
         .db
@@ -324,7 +450,7 @@ pub(super) async fn preview(
         .ok_or_else(|| Failure::not_found("the campaign has no lead to write a preview for yet"))?;
     let edited = Campaign {
         product_docs: f.product_docs.clone(),
-        follow_up_template: f.follow_up_template.clone(),
+        follow_up_template: f.preview_row().1.template.clone(),
         booking_link: f.booking_link(),
         ..campaign
     };

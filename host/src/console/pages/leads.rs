@@ -231,7 +231,7 @@ pub(super) async fn one(
     let id: u64 = id
         .parse()
         .map_err(|_| Failure::not_found(format!("`{id}` is not a lead id")))?;
-    let (lead, deals, journal, messages) = state
+    let (lead, deals, journal, messages, thread, stopped) = state
         .db
         .read_outside_tx(move |conn| {
             let lead = leads::get(conn, id)?;
@@ -259,6 +259,8 @@ pub(super) async fn one(
                 deals,
                 journal::of_lead(conn, id)?,
                 messages::of_lead(conn, id)?,
+                crate::crm::conversations::of_lead(conn, id)?,
+                crate::crm::conversations::contact_refusal(conn, id)?,
             ))
         })
         .await?;
@@ -296,6 +298,8 @@ pub(super) async fn one(
         deals => value(&deals),
         journal => value(&journal),
         messages => value(&messages),
+        thread => value(&thread),
+        stopped => stopped,
     };
     Ok(views().page("lead.html", context(&session, "leads", ctx)))
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod campaigns;
+mod inbox;
 mod leads;
 mod overview;
 mod review;
@@ -29,6 +30,7 @@ pub(super) fn router(state: Arc<ConsoleState>) -> Router {
         .route("/leads", get(leads::list))
         .route("/leads.csv", get(leads::csv))
         .route("/leads/{id}", get(leads::one))
+        .route("/inbox", get(inbox::page))
         .route("/review", get(review::queue).post(review::decide))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route(
