@@ -29,6 +29,9 @@ pub struct DemoOptions {
     pub people: usize,
     /// How much faster than real time the clock runs while the daemon works.
     pub clock_factor: f64,
+    /// How many LinkedIn accounts (each its own simulated member and network, with a
+    /// campaign of its own; see [`TIME_ZONES`]).
+    pub accounts: usize,
 }
 
 impl Default for DemoOptions {
@@ -37,8 +40,37 @@ impl Default for DemoOptions {
             seed: 7,
             people: 400,
             clock_factor: 20.0,
+            accounts: 1,
         }
     }
+}
+
+/// The time zones of the demo's accounts, in turn: the first works in UTC, the others where
+/// their working hours open later or earlier in the simulated day.
+pub const TIME_ZONES: &[&str] = &[
+    "UTC",
+    "Europe/Berlin",
+    "Europe/London",
+    "Asia/Dubai",
+    "Europe/Athens",
+    "Africa/Lagos",
+    "Europe/Lisbon",
+    "Asia/Karachi",
+];
+
+/// One seeded account of the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    /// Which simulated account it logs in to (from 0).
+    pub sim_index: usize,
+    /// Its login.
+    pub login: String,
+    /// Its time zone.
+    pub timezone: String,
+    /// Its id in the CRM.
+    pub account_id: u64,
+    /// Its campaign.
+    pub campaign_id: u64,
 }
 
 /// The running simulator and LLM stub.
@@ -65,9 +97,17 @@ pub fn next_monday_morning(now_ms: u64) -> u64 {
 /// within a day and a half (most accept) so the funnel fills up in a short run, and who reply
 /// with the seeded probabilities of [`outlane_simulator::generate::replies_for`].
 pub fn scenario(options: &DemoOptions, start_ms: u64) -> Scenario {
+    account_scenario(options, 0, start_ms)
+}
+
+/// [`scenario`] for simulated account `account` (from 0): its own network
+/// ([`outlane_simulator::generate::generate_account`]), the same rules.
+pub fn account_scenario(options: &DemoOptions, account: usize, start_ms: u64) -> Scenario {
     let mut scenario =
-        outlane_simulator::generate::generate_with_replies(options.seed, options.people);
-    let mut rng = outlane_simulator::generate::SplitMix64::new(options.seed ^ 0x5eed);
+        outlane_simulator::generate::generate_account(options.seed, options.people, account);
+    let mut rng = outlane_simulator::generate::SplitMix64::new(
+        (options.seed ^ 0x5eed).wrapping_add(account as u64),
+    );
     for person in &mut scenario.people {
         if rng.chance(80) {
             person.accept_after_ms = Some(rng.range(30 * 60_000, 36 * 3_600_000));
@@ -97,6 +137,27 @@ pub fn qualify_rule() -> QualifyRule {
     )
 }
 
+/// The sequence `outlane demo` gives its campaigns: the follow-up prompt at once, then a short
+/// literal note 4 simulated hours later, so that replies stop sequences within the demo's few
+/// simulated days (each step is a message, and an account sends at most 30 a day). The
+/// end-to-end tests keep the one-step sequence a new campaign starts with, unless they set
+/// their own.
+pub fn demo_sequence() -> Vec<crate::crm::sequence::NewStep> {
+    use crate::crm::sequence::NewStep;
+    vec![
+        NewStep {
+            delay_ms: 0,
+            template: String::new(),
+        },
+        NewStep {
+            delay_ms: 4 * 3_600_000,
+            template: "Hi {first_name}, bumping this in case it got buried: would a short call \
+                       about outbound at {company} be useful?"
+                .into(),
+        },
+    ]
+}
+
 /// Search phrases the stub suggests first (people with these titles exist in the simulator).
 pub const KEYWORDS: &[&str] = &[
     "Head of Sales",
@@ -116,9 +177,15 @@ impl DemoWorld {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let sim = Simulator::start(scenario(&options, next_monday_morning(now)))
-            .await
-            .context("cannot start the LinkedIn simulator")?;
+        let start = next_monday_morning(now);
+        let accounts = options.accounts.clamp(1, 64);
+        let sim = Simulator::start_many(
+            (0..accounts)
+                .map(|k| account_scenario(&options, k, start))
+                .collect(),
+        )
+        .await
+        .context("cannot start the LinkedIn simulator")?;
         let llm = LlmStub::start(
             StubConfig::default()
                 .with_model(MODEL)
@@ -158,10 +225,38 @@ impl DemoWorld {
         )
     }
 
-    /// Creates the simulator's account (password sealed with `passphrase`), the demo campaign
-    /// and one seed profile to start from. Returns the campaign id.
+    /// Creates the simulator's (first) account (password sealed with `passphrase`), the demo
+    /// campaign and one seed profile to start from. Returns the campaign id.
     pub fn seed(&self, db: &Db, passphrase: &str, now_ms: u64) -> anyhow::Result<u64> {
-        let scenario = self.sim.scenario();
+        Ok(self.seed_account(db, passphrase, 0, now_ms)?.campaign_id)
+    }
+
+    /// Seeds every simulated account as [`DemoWorld::seed`] does the first, each in its time
+    /// zone of [`TIME_ZONES`] with a campaign of its own.
+    pub fn seed_all(
+        &self,
+        db: &Db,
+        passphrase: &str,
+        now_ms: u64,
+    ) -> anyhow::Result<Vec<DemoAccount>> {
+        (0..self.sim.accounts())
+            .map(|k| self.seed_account(db, passphrase, k, now_ms))
+            .collect()
+    }
+
+    /// Seeds simulated account `index`: the account in the CRM, its campaign, one profile.
+    pub fn seed_account(
+        &self,
+        db: &Db,
+        passphrase: &str,
+        index: usize,
+        now_ms: u64,
+    ) -> anyhow::Result<DemoAccount> {
+        let scenario = self
+            .sim
+            .account(index)
+            .with_context(|| format!("the simulator has no account {index}"))?
+            .with(|w| w.scenario().clone());
         let viewer = scenario.viewer.clone();
         let seed_handle = scenario
             .people
@@ -170,14 +265,22 @@ impl DemoWorld {
             .map(|p| p.handle.clone())
             .context("the simulated network has nobody to start from")?;
         let passphrase = passphrase.to_string();
-        let campaign = db.write_blocking(move |tx| {
-            let account = accounts::create(tx, &viewer.email, "UTC", now_ms)?;
+        let timezone = TIME_ZONES[index % TIME_ZONES.len()].to_string();
+        let name = if index == 0 {
+            CAMPAIGN.to_string()
+        } else {
+            format!("{CAMPAIGN} #{}", index + 1)
+        };
+        let tz = timezone.clone();
+        let login = viewer.email.clone();
+        let (account, campaign) = db.write_blocking(move |tx| {
+            let account = accounts::create(tx, &viewer.email, &tz, now_ms)?;
             accounts::set_password(tx, account, &passphrase, &viewer.password)?;
             let campaign = campaigns::create(
                 tx,
                 &campaigns::NewCampaign {
                     account_id: account,
-                    name: CAMPAIGN.into(),
+                    name,
                     product_docs: "Outlane: self-hosted outreach automation that finds, qualifies \
                                    and contacts B2B prospects at a human pace."
                         .into(),
@@ -197,9 +300,15 @@ impl DemoWorld {
                 "demo seed",
                 now_ms,
             )?;
-            Ok(campaign)
+            Ok((account, campaign))
         })?;
-        Ok(campaign)
+        Ok(DemoAccount {
+            sim_index: index,
+            login,
+            timezone,
+            account_id: account,
+            campaign_id: campaign,
+        })
     }
 
     /// Stops both servers.
@@ -222,6 +331,12 @@ pub struct DemoSummary {
     pub messaged: u64,
     /// People of the campaign who wrote to the account (their sequence stopped).
     pub replied: u64,
+    /// Of those, people who wrote after Outlane's first message to them.
+    pub replied_after_message: u64,
+    /// People whose sequence a reply stopped before its last step.
+    pub stopped_mid_sequence: u64,
+    /// Steps of the campaign's sequence.
+    pub steps: u64,
     /// Completions asked of the LLM.
     pub llm_calls: u64,
     /// Qualification decisions taken by the LLM.
@@ -270,6 +385,13 @@ pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmRes
             "SELECT count(DISTINCT m.lead_id) FROM conversation_messages m
              WHERE m.inbound = 1 AND m.lead_id IN (SELECT lead_id FROM deals WHERE campaign_id = ?1)",
         )?,
+        replied_after_message: crate::crm::conversations::rates(conn, campaign)?.replied,
+        stopped_mid_sequence: count(
+            "SELECT count(*) FROM deals WHERE campaign_id = ?1 AND stage = 'replied'
+               AND steps_sent >= 1
+               AND steps_sent < (SELECT count(*) FROM campaign_steps WHERE campaign_id = ?1)",
+        )?,
+        steps: count("SELECT count(*) FROM campaign_steps WHERE campaign_id = ?1")?,
         llm_calls: count("SELECT coalesce(sum(calls), 0) FROM llm_usage WHERE campaign_id = ?1")?,
         llm_decisions: count(
             "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'llm'",
@@ -278,6 +400,34 @@ pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmRes
             "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'model'",
         )?,
     })
+}
+
+/// The [`DemoSummary`] of `campaigns` together: every figure summed.
+pub fn summary_of(
+    conn: &rusqlite::Connection,
+    campaigns: &[u64],
+) -> crate::crm::CrmResult<DemoSummary> {
+    let mut total = DemoSummary::default();
+    for campaign in campaigns {
+        let one = summary(conn, *campaign)?;
+        if total.stages.is_empty() {
+            total.stages = one.stages.iter().map(|(s, _)| (*s, 0)).collect();
+        }
+        for ((_, sum), (_, n)) in total.stages.iter_mut().zip(&one.stages) {
+            *sum += n;
+        }
+        total.invitations += one.invitations;
+        total.messages += one.messages;
+        total.messaged += one.messaged;
+        total.replied += one.replied;
+        total.replied_after_message += one.replied_after_message;
+        total.stopped_mid_sequence += one.stopped_mid_sequence;
+        total.steps = total.steps.max(one.steps);
+        total.llm_calls += one.llm_calls;
+        total.llm_decisions += one.llm_decisions;
+        total.model_decisions += one.model_decisions;
+    }
+    Ok(total)
 }
 
 /// `s` as a TOML basic string.

@@ -89,7 +89,7 @@ fn a_paused_account_is_listed_and_resumed() {
     let list = outlane(dir.path(), &["accounts", "list"]);
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(
-        text.contains("paused: LinkedIn asks for a security check"),
+        text.contains("waits for a person: LinkedIn asks for a security check"),
         "{text}"
     );
     let status = outlane(dir.path(), &["status"]);
@@ -101,11 +101,86 @@ fn a_paused_account_is_listed_and_resumed() {
 
     let resumed = outlane(dir.path(), &["accounts", "resume", "ME@example.com"]);
     assert!(resumed.status.success());
-    assert!(String::from_utf8_lossy(&resumed.stdout).contains("was paused"));
+    assert!(String::from_utf8_lossy(&resumed.stdout).contains("it waited for a person"));
     let list = outlane(dir.path(), &["accounts", "list", "--json"]);
     let all: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(all[0]["paused"], serde_json::Value::Null);
     let unknown = outlane(dir.path(), &["accounts", "resume", "nobody@example.com"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn an_account_is_paused_resumed_removed_with_its_history_and_added_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let campaign = db
+        .write_blocking(|tx| {
+            let id = accounts::create(tx, "me@example.com", "UTC", 0)?;
+            outlane::crm::campaigns::create(
+                tx,
+                &outlane::crm::campaigns::NewCampaign {
+                    account_id: id,
+                    name: "Fintech".into(),
+                    product_docs: "docs".into(),
+                    objective: "CTOs".into(),
+                    follow_up_template: String::new(),
+                    booking_link: None,
+                },
+                0,
+            )
+        })
+        .unwrap();
+    let text = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let paused = outlane(dir.path(), &["accounts", "pause", "me@example.com"]);
+    assert!(
+        paused.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paused.stderr)
+    );
+    assert!(
+        text(&paused).contains("takes no action for it"),
+        "{}",
+        text(&paused)
+    );
+    assert!(
+        text(&outlane(dir.path(), &["accounts", "list"]))
+            .contains("paused (outlane accounts resume)")
+    );
+    assert!(text(&outlane(dir.path(), &["status"])).contains("PAUSED by `outlane accounts pause`"));
+    let resumed = outlane(dir.path(), &["accounts", "resume", "me@example.com"]);
+    assert_eq!(text(&resumed).trim(), "resumed me@example.com");
+    let removed = outlane(dir.path(), &["accounts", "remove", "me@example.com"]);
+    assert!(removed.status.success());
+    assert!(
+        text(&removed).contains("1 campaign(s) paused"),
+        "{}",
+        text(&removed)
+    );
+    assert!(text(&outlane(dir.path(), &["accounts", "list"])).contains("removed (history kept)"));
+    assert!(text(&outlane(dir.path(), &["status"])).contains("REMOVED"));
+    // A removed account cannot be resumed; adding it again brings it back with its campaign.
+    let refused = outlane(dir.path(), &["accounts", "resume", "me@example.com"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("was removed"));
+    let back = outlane(dir.path(), &["accounts", "add", "me@example.com"]);
+    assert!(back.status.success());
+    assert!(
+        text(&back).contains("is back, with its history"),
+        "{}",
+        text(&back)
+    );
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let (account, kept) = db
+        .read_outside_tx_blocking(move |c| {
+            Ok((
+                accounts::find(c, "me@example.com")?,
+                outlane::crm::campaigns::get(c, campaign)?,
+            ))
+        })
+        .unwrap();
+    assert!(account.active && account.removed_ms.is_none());
+    assert!(!kept.active, "its campaign stays paused until resumed");
+    let unknown = outlane(dir.path(), &["accounts", "pause", "nobody@example.com"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
 

@@ -23,8 +23,10 @@ pub struct Pipeline {
     pub config: PathBuf,
     /// The lane manifest (the repository's, pointing at the test builds of the lanes).
     pub manifest: PathBuf,
-    /// The seeded campaign.
+    /// The seeded campaign (of the first account).
     pub campaign: u64,
+    /// Every seeded account, with its campaign (one unless the options ask for more).
+    pub accounts: Vec<demo::DemoAccount>,
     daemon: Option<Child>,
     starts: u32,
 }
@@ -52,13 +54,18 @@ impl Pipeline {
         let config = dir.path().join("outlane.toml");
         std::fs::write(&config, world.config_toml(&manifest, 0.0))?;
         let db = Db::open(&dir.path().join("outlane.db"))?;
-        let campaign = world.seed(&db, PASSPHRASE, world.sim.now_ms())?;
+        let accounts = world.seed_all(&db, PASSPHRASE, world.sim.now_ms())?;
+        let campaign = accounts
+            .first()
+            .map(|a| a.campaign_id)
+            .context("the demo world seeded no account")?;
         let p = Pipeline {
             world,
             dir,
             config,
             manifest,
             campaign,
+            accounts,
             daemon: None,
             starts: 0,
         };
@@ -213,8 +220,12 @@ impl Pipeline {
 
     /// The campaign's funnel and counters now.
     pub fn summary(&self) -> anyhow::Result<DemoSummary> {
+        self.summary_of(self.campaign)
+    }
+
+    /// The funnel and counters of `campaign` now.
+    pub fn summary_of(&self, campaign: u64) -> anyhow::Result<DemoSummary> {
         let db = Db::open(&self.dir.path().join("outlane.db"))?;
-        let campaign = self.campaign;
         Ok(db.read_outside_tx_blocking(move |c| demo::summary(c, campaign))?)
     }
 

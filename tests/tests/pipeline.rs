@@ -1244,3 +1244,228 @@ async fn accounts_login_opens_the_profile_for_a_person_and_resumes_at_the_feed()
     assert_eq!(snap.login_submits, 1, "one login, typed by the host");
     assert!(snap.sessions >= 1);
 }
+
+/// The daemon's `call N starts in S, L ms late` and `call N ended in S after D ms` lines
+/// (debug level), per slot, in order: (run id, true for a start, the figure).
+fn call_events(log: &str) -> BTreeMap<String, Vec<(u64, bool, u64)>> {
+    let mut out: BTreeMap<String, Vec<(u64, bool, u64)>> = BTreeMap::new();
+    for line in log.lines() {
+        let Some(at) = line.find("call ") else {
+            continue;
+        };
+        let rest = &line[at + 5..];
+        let (id, rest) = rest.split_once(' ').unwrap_or(("", ""));
+        let Ok(id) = id.parse::<u64>() else { continue };
+        let number = |text: &str| {
+            text.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        if let Some(rest) = rest.strip_prefix("starts in ") {
+            let Some((slot, late)) = rest.split_once(", ") else {
+                continue;
+            };
+            out.entry(slot.to_string())
+                .or_default()
+                .push((id, true, number(late)));
+        } else if let Some(rest) = rest.strip_prefix("ended in ") {
+            let Some((slot, took)) = rest.split_once(" after ") else {
+                continue;
+            };
+            out.entry(slot.to_string())
+                .or_default()
+                .push((id, false, number(took)));
+        }
+    }
+    out
+}
+
+/// The `q` quantile of `values` (0 when empty).
+fn quantile(values: &[u64], q: f64) -> u64 {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    if v.is_empty() {
+        return 0;
+    }
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// One account's guarantees: each invitation the simulator saw for it once and journaled as
+/// done, at most 20 a day, every action in its own working hours, never more messages to a
+/// person than the sequence has steps.
+fn check_account(p: &Pipeline, account: &outlane::demo::DemoAccount, sim: &Snapshot) {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let login = &account.login;
+    let mut invited: BTreeMap<String, u32> = BTreeMap::new();
+    for inv in &sim.invitations {
+        *invited.entry(inv.handle.to_lowercase()).or_default() += 1;
+    }
+    for (handle, n) in &invited {
+        assert_eq!(*n, 1, "{login}: {handle} got {n} invitations");
+        let done: u32 = c
+            .query_row(
+                "SELECT count(*) FROM action_journal j JOIN leads l ON l.id = j.lead_id
+                 WHERE j.account_id = ?1 AND j.action = 'invite' AND j.result = 'done'
+                   AND lower(l.public_id) = ?2",
+                rusqlite::params![account.account_id, handle],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            done, 1,
+            "{login}: the simulator got an invitation to {handle} the journal does not show as done"
+        );
+    }
+    let mut per_day = c
+        .prepare(
+            "SELECT day_key, count(*) FROM action_journal
+             WHERE account_id = ?1 AND action = 'invite' AND result = 'done' GROUP BY day_key",
+        )
+        .unwrap();
+    for row in per_day
+        .query_map([account.account_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })
+        .unwrap()
+    {
+        let (day, n) = row.unwrap();
+        assert!(n <= 20, "{login}: {n} invitations on {day}");
+    }
+    let tz = jiff::tz::TimeZone::get(&account.timezone).unwrap();
+    let mut times = c
+        .prepare("SELECT started_ms FROM action_journal WHERE account_id = ?1")
+        .unwrap();
+    for at in times
+        .query_map([account.account_id], |r| r.get::<_, i64>(0))
+        .unwrap()
+    {
+        let t = jiff::Timestamp::from_millisecond(at.unwrap())
+            .unwrap()
+            .to_zoned(tz.clone());
+        let minute = t.hour() as i32 * 60 + t.minute() as i32;
+        let weekday = t.weekday().to_monday_one_offset();
+        assert!(
+            (1..=5).contains(&weekday) && (540..1080 + 15).contains(&minute),
+            "{login}: an action at {t} is outside its working hours"
+        );
+    }
+    let mut messages: BTreeMap<&str, u32> = BTreeMap::new();
+    for m in &sim.messages {
+        *messages.entry(m.to_handle.as_str()).or_default() += 1;
+    }
+    assert!(
+        messages.values().all(|n| *n <= p.steps()),
+        "{login}: a person got more messages than the sequence has steps: {messages:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_delays_no_other() {
+    use outlane_simulator::{Fault, FaultKind};
+    const SLOW_PAGE_MS: u64 = 10_000;
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 5,
+        people: 200,
+        accounts: 3,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(p.accounts.len(), 3);
+    let zones: BTreeSet<&str> = p.accounts.iter().map(|a| a.timezone.as_str()).collect();
+    assert_eq!(zones.len(), 3, "mixed time zones: {zones:?}");
+    // Every page of the third account takes 10 s (real time) to load.
+    let slow = p.accounts[2].clone();
+    p.world.sim.account(slow.sim_index).unwrap().with(|w| {
+        w.add_fault(Fault {
+            kind: FaultKind::SlowPage { ms: SLOW_PAGE_MS },
+            times: None,
+            handles: None,
+        })
+    });
+    p.start_daemon_with(
+        &outlane_tests::pipeline::outlane_bin(),
+        ",outlane::daemon=debug",
+    )
+    .unwrap();
+    let fast: Vec<_> = p.accounts[..2].to_vec();
+    p.wait_until(
+        "both fast accounts to invite 3 people and the slow one to enrich one",
+        Duration::from_secs(900),
+        |p| {
+            fast.iter().all(|a| {
+                p.summary_of(a.campaign_id)
+                    .is_ok_and(|s| s.invitations >= 3)
+            }) && p
+                .summary_of(slow.campaign_id)
+                .is_ok_and(|s| s.stages.iter().map(|(_, n)| n).sum::<u64>() > 1)
+        },
+    )
+    .await
+    .unwrap();
+    p.stop_daemon().unwrap();
+    // One call at a time per account: each start is followed by its own end before the next.
+    let events = call_events(&p.log());
+    for a in &p.accounts {
+        let slot = format!("account {}", a.account_id);
+        let calls = events
+            .get(&slot)
+            .unwrap_or_else(|| panic!("no call in {slot}"));
+        for pair in calls.chunks(2) {
+            assert!(
+                pair.len() == 2 && pair[0].1 && !pair[1].1 && pair[0].0 == pair[1].0,
+                "{slot}: calls overlap or an end is missing: {pair:?}"
+            );
+        }
+    }
+    // The slow account was slow, and the others kept their pace meanwhile.
+    let factor = DemoOptions::default().clock_factor;
+    let slow_slot = format!("account {}", slow.account_id);
+    let slowest = events[&slow_slot]
+        .iter()
+        .filter(|e| !e.1)
+        .map(|e| e.2)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        slowest as f64 >= SLOW_PAGE_MS as f64 * factor * 0.9,
+        "the slow account's longest call took only {slowest} ms (daemon clock)"
+    );
+    for a in &fast {
+        let slot = format!("account {}", a.account_id);
+        let late: Vec<u64> = events[&slot].iter().filter(|e| e.1).map(|e| e.2).collect();
+        let (p50, p95) = (quantile(&late, 0.5), quantile(&late, 0.95));
+        eprintln!(
+            "{slot} ({}): {} calls, lateness p50 {p50} ms, p95 {p95} ms (daemon clock, {factor}x real time)",
+            a.timezone,
+            late.len()
+        );
+        // A slow page of the other account lasts 10 s real, 200 s on this clock: waiting for
+        // it even once would put a call that late.
+        assert!(
+            p95 < (SLOW_PAGE_MS as f64 * factor * 0.25) as u64,
+            "{slot}: p95 lateness {p95} ms: it waited for the slow account"
+        );
+    }
+    for a in &p.accounts {
+        let sim = p
+            .world
+            .sim
+            .account(a.sim_index)
+            .unwrap()
+            .with(|w| w.snapshot());
+        check_account(&p, a, &sim);
+    }
+    let open: u32 =
+        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM action_journal WHERE result IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+    assert_eq!(open, 0, "an intent was left open");
+}

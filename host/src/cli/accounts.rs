@@ -16,9 +16,22 @@ pub enum AccountsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Resume an account paused by a checkpoint or a refused login, once you have solved it
-    /// (logged in by hand, or fixed the password).
+    /// Resume an account paused by you (`pause`), by a checkpoint or by a refused login, once
+    /// you have solved it (logged in by hand, or fixed the password).
     Resume {
+        /// The account's login (e-mail).
+        login: String,
+    },
+    /// Stop acting for an account until `outlane accounts resume` (its campaigns keep their
+    /// state; the daemon picks the change up within seconds).
+    Pause {
+        /// The account's login (e-mail).
+        login: String,
+    },
+    /// Remove an account from the daemon's work: it becomes inactive and its campaigns are
+    /// paused; its history (leads, journal, messages, conversations) is kept. `add` brings it
+    /// back.
+    Remove {
         /// The account's login (e-mail).
         login: String,
     },
@@ -74,6 +87,14 @@ fn read_password() -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// A CRM error a person caused (unknown login, a removed account) as a usage error.
+fn usage(e: CrmError) -> anyhow::Error {
+    match e {
+        CrmError::NotFound(m) | CrmError::Invalid(m) => UsageError(m).into(),
+        other => other.into(),
+    }
+}
+
 /// Runs an `accounts` subcommand.
 pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
     let db = open_db(global)?;
@@ -86,10 +107,11 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             }
             let mut table = Table::new(&["id", "login", "time zone", "state"]);
             for a in &all {
-                let state = match (&a.paused, a.active) {
-                    (Some(reason), _) => format!("paused: {reason}"),
-                    (None, true) => "active".to_string(),
-                    (None, false) => "inactive".to_string(),
+                let state = match (&a.paused, a.active, a.removed_ms) {
+                    (_, _, Some(_)) => "removed (history kept)".to_string(),
+                    (Some(reason), _, None) => format!("waits for a person: {reason}"),
+                    (None, true, None) => "active".to_string(),
+                    (None, false, None) => "paused (outlane accounts resume)".to_string(),
                 };
                 table.row(vec![
                     a.id.to_string(),
@@ -105,20 +127,56 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             let wanted = login.clone();
             let result = db.write_blocking(move |tx| {
                 let account = accounts::find(tx, &wanted)?;
-                accounts::resume(tx, account.id)
+                let was_active = accounts::set_active(tx, account.id, true)?;
+                Ok((was_active, accounts::resume(tx, account.id)?))
             });
             match result {
-                Ok(Some(reason)) => {
-                    println!("resumed {login} (was paused: {reason})");
+                Ok((_, Some(reason))) => {
+                    println!("resumed {login} (it waited for a person: {reason})");
                     Ok(ExitCode::SUCCESS)
                 }
-                Ok(None) => {
+                Ok((false, None)) => {
+                    println!("resumed {login}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok((true, None)) => {
                     println!("{login} was not paused");
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(CrmError::NotFound(m)) => Err(UsageError(m).into()),
+                Err(CrmError::NotFound(m) | CrmError::Invalid(m)) => Err(UsageError(m).into()),
                 Err(e) => Err(e.into()),
             }
+        }
+        AccountsCommand::Pause { login } => {
+            let wanted = login.clone();
+            let was = db
+                .write_blocking(move |tx| {
+                    let account = accounts::find(tx, &wanted)?;
+                    accounts::set_active(tx, account.id, false)
+                })
+                .map_err(usage)?;
+            if was {
+                println!(
+                    "paused {login}: the daemon takes no action for it until `outlane accounts resume {login}`"
+                );
+            } else {
+                println!("{login} was already paused");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Remove { login } => {
+            let now = outlane::clock::Clock::real().now_ms();
+            let wanted = login.clone();
+            let paused = db
+                .write_blocking(move |tx| {
+                    let account = accounts::find(tx, &wanted)?;
+                    accounts::remove(tx, account.id, now)
+                })
+                .map_err(usage)?;
+            println!(
+                "removed {login}: the daemon no longer acts for it; {paused} campaign(s) paused; its history is kept (`outlane accounts add {login}` brings it back)"
+            );
+            Ok(ExitCode::SUCCESS)
         }
         AccountsCommand::Add { login, timezone } => {
             let now = outlane::clock::Clock::real().now_ms();
@@ -127,6 +185,21 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
                 return Err(
                     UsageError("the login is empty or has control characters".into()).into(),
                 );
+            }
+            let removed = {
+                let wanted = wanted.clone();
+                db.read_outside_tx_blocking(move |c| match accounts::find(c, &wanted) {
+                    Ok(a) => Ok(a.removed_ms.map(|_| a.id)),
+                    Err(CrmError::NotFound(_)) => Ok(None),
+                    Err(e) => Err(e),
+                })?
+            };
+            if let Some(id) = removed {
+                db.write_blocking(move |tx| accounts::restore(tx, id))?;
+                println!(
+                    "account #{id} {login} was removed and is back, with its history; resume its campaigns with `outlane campaign edit … --resume`"
+                );
+                return Ok(ExitCode::SUCCESS);
             }
             let id = db
                 .write_blocking(move |tx| accounts::create(tx, &wanted, &timezone, now))

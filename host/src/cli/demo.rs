@@ -17,9 +17,14 @@ mod runner;
 /// `outlane demo`
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Stop once this many people are completed (connected and messaged).
+    /// Stop once this many people are completed (connected and sent every step), over all
+    /// accounts.
     #[arg(long, default_value_t = 20)]
     target: u64,
+    /// How many LinkedIn accounts to run side by side (1 to 8), each a simulated member with
+    /// a network and a campaign of its own, in time zones of its own.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    accounts: u8,
     /// Stop after this much real time even if the target is not reached (default 15m; with
     /// --keep-running, no limit unless given).
     #[arg(long, value_parser = HumanDuration::parse)]

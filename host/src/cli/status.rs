@@ -165,10 +165,17 @@ pub fn render(report: &StatusReport) -> String {
     for a in &report.accounts {
         let tz = TimeZone::get(&a.timezone).unwrap_or(TimeZone::UTC);
         out.push_str(&format!("Account {} ({})\n", clean(&a.login), a.timezone));
-        if let Some(reason) = &a.paused {
+        if a.removed {
+            out.push_str("  REMOVED: the daemon no longer acts for it; its history is kept.\n");
+        } else if let Some(reason) = &a.paused {
             out.push_str(&format!(
                 "  PAUSED: {}\n  When solved, run `outlane accounts resume {}`.\n",
                 clean(reason),
+                clean(&a.login)
+            ));
+        } else if !a.active {
+            out.push_str(&format!(
+                "  PAUSED by `outlane accounts pause`: run `outlane accounts resume {}` to work it again.\n",
                 clean(&a.login)
             ));
         }

@@ -37,6 +37,8 @@ pub struct Account {
     pub has_password: bool,
     /// Why the account waits for a human (checkpoint, refused password), if it does.
     pub paused: Option<String>,
+    /// When the operator removed it (its history is kept), if they did.
+    pub removed_ms: Option<u64>,
 }
 
 /// One action's limits. `None` is unlimited; 0 blocks the action.
@@ -74,7 +76,7 @@ pub fn create(conn: &Connection, login: &str, timezone: &str, now_ms: u64) -> Cr
 }
 
 const COLUMNS: &str = "id, login, timezone, work_start_min, work_end_min, work_days, active, \
-                       password_sealed IS NOT NULL, paused_reason";
+                       password_sealed IS NOT NULL, paused_reason, removed_ms";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -87,6 +89,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         active: r.get(6)?,
         has_password: r.get(7)?,
         paused: r.get(8)?,
+        removed_ms: r.get(9)?,
     })
 }
 
@@ -187,6 +190,46 @@ pub fn resume(conn: &Connection, account: u64) -> CrmResult<Option<String>> {
     Ok(reason)
 }
 
+/// Whether the daemon acts for the account (`outlane accounts pause` / `resume`). Returns
+/// whether it did before.
+pub fn set_active(conn: &Connection, account: u64, active: bool) -> CrmResult<bool> {
+    let before = get(conn, account)?;
+    if before.removed_ms.is_some() && active {
+        return Err(CrmError::Invalid(format!(
+            "account `{}` was removed; add it again to work it",
+            before.login
+        )));
+    }
+    conn.execute(
+        "UPDATE accounts SET active = ?2 WHERE id = ?1",
+        params![account, active],
+    )?;
+    Ok(before.active)
+}
+
+/// Removes the account from the daemon's work: inactive, its campaigns paused, its history
+/// kept. Returns how many active campaigns were paused.
+pub fn remove(conn: &Connection, account: u64, now_ms: u64) -> CrmResult<usize> {
+    get(conn, account)?;
+    conn.execute(
+        "UPDATE accounts SET active = 0, removed_ms = coalesce(removed_ms, ?2) WHERE id = ?1",
+        params![account, now_ms],
+    )?;
+    Ok(conn.execute(
+        "UPDATE campaigns SET active = 0 WHERE account_id = ?1 AND active = 1",
+        [account],
+    )?)
+}
+
+/// Brings back a removed account (active again; its campaigns stay paused until resumed).
+pub fn restore(conn: &Connection, account: u64) -> CrmResult<()> {
+    conn.execute(
+        "UPDATE accounts SET active = 1, removed_ms = NULL WHERE id = ?1",
+        [account],
+    )?;
+    Ok(())
+}
+
 /// The account with `login` (case-insensitive).
 pub fn find(conn: &Connection, login: &str) -> CrmResult<Account> {
     conn.query_row(
@@ -230,4 +273,38 @@ pub fn password(conn: &Connection, account: u64, passphrase: &str) -> CrmResult<
     let sealed = sealed
         .ok_or_else(|| CrmError::NotFound(format!("account {account} has no stored password")))?;
     secret::open(passphrase, &sealed).map_err(|e| CrmError::Invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crm::fixture::*;
+
+    #[test]
+    fn a_paused_account_is_inactive_and_a_removed_one_keeps_its_history_and_campaigns_pause() {
+        let f = fixture();
+        let (account, campaign) = (f.account, f.campaign);
+        f.db.write_blocking(move |tx| {
+            assert!(set_active(tx, account, false)?, "it was active");
+            assert!(!get(tx, account)?.active);
+            assert!(!set_active(tx, account, true)?);
+            assert_eq!(
+                remove(tx, account, MONDAY)?,
+                1,
+                "its one campaign is paused"
+            );
+            let removed = get(tx, account)?;
+            assert_eq!((removed.active, removed.removed_ms), (false, Some(MONDAY)));
+            assert!(!crate::crm::campaigns::get(tx, campaign)?.active);
+            // The history stays: the account row and its campaign are still there.
+            assert_eq!(all(tx)?.len(), 1);
+            let refused = set_active(tx, account, true).unwrap_err();
+            assert!(refused.to_string().contains("was removed"), "{refused}");
+            restore(tx, account)?;
+            let back = get(tx, account)?;
+            assert_eq!((back.active, back.removed_ms), (true, None));
+            Ok(())
+        })
+        .unwrap();
+    }
 }

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0009_conversations.sql",
         include_str!("../../../migrations/0009_conversations.sql"),
     ),
+    (
+        10,
+        "0010_account_removal.sql",
+        include_str!("../../../migrations/0010_account_removal.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -73,6 +73,10 @@ pub struct AccountStatus {
     pub timezone: String,
     /// Why it waits for a person (checkpoint, refused login), if it does.
     pub paused: Option<String>,
+    /// Whether the daemon acts for it (false: paused by the operator, or removed).
+    pub active: bool,
+    /// Whether the operator removed it (its history is kept).
+    pub removed: bool,
     /// Usage of every action against its limits.
     pub usage: Vec<Usage>,
     /// Its most recent actions, newest first.
@@ -136,6 +140,8 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
                 login: a.login,
                 timezone: a.timezone,
                 paused: a.paused,
+                active: a.active,
+                removed: a.removed_ms.is_some(),
             })
         })
         .collect::<CrmResult<Vec<_>>>()?;

@@ -2,10 +2,10 @@
 //! with the targets of the moment.
 
 use super::schedule::{Schedule, ScheduleKey};
-use super::targets::{Scheduled, Target};
+use super::targets::{Scheduled, Slot, Target};
 use crate::crm::schedules::StoredSchedule;
 use crate::manifest::LaneKind;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Adds schedules for new targets (restored from the database when it has one, else due
 /// now), drops vanished ones, and applies interval changes.
@@ -28,17 +28,19 @@ pub(super) fn sync_schedules<L: Scheduled>(
     }
 }
 
-/// The target to call now: the earliest due major lane, else the due filler with the lowest
-/// priority number (earliest due among equals). Outside working hours nothing is due.
+/// The target to call now among those whose slot is not `busy`: the earliest due major lane,
+/// else the due filler with the lowest priority number (earliest due among equals). Outside
+/// working hours nothing is due.
 pub(super) fn pick<L: Scheduled>(
     targets: &[Target<L>],
     schedules: &HashMap<ScheduleKey, Schedule>,
     now: u64,
+    busy: &HashSet<Slot>,
 ) -> Option<Target<L>> {
     let due = |kind: LaneKind| {
         targets
             .iter()
-            .filter(move |t| t.kind() == kind)
+            .filter(move |t| t.kind() == kind && !busy.contains(&t.slot()))
             .filter_map(|t| {
                 schedules
                     .get(&t.key)
@@ -92,6 +94,7 @@ pub(super) mod tests {
             workable: vec![WorkableCampaign {
                 id: 7,
                 name: "c".into(),
+                account: 1,
                 hours: None,
             }],
             any: true,
@@ -128,7 +131,7 @@ pub(super) mod tests {
         s: &HashMap<ScheduleKey, Schedule>,
         now: u64,
     ) -> Option<String> {
-        pick(targets, s, now).map(|t| t.key.lane)
+        pick(targets, s, now, &HashSet::new()).map(|t| t.key.lane)
     }
 
     #[test]
@@ -185,6 +188,58 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_busy_account_is_passed_over_for_the_next_account_and_lanes_without_a_campaign_run_beside_it()
+     {
+        let set = lanes(&[
+            ("connect", "major", 1, "\"crm\""),
+            ("enrich", "filler", 1, "\"crm\""),
+            ("clock", "filler", 2, ""),
+        ]);
+        let view = CampaignView {
+            workable: (1..=3)
+                .map(|id| WorkableCampaign {
+                    id,
+                    name: format!("c{id}"),
+                    // Campaigns 1 and 2 share account 10; campaign 3 is account 20's.
+                    account: if id == 3 { 20 } else { 10 },
+                    hours: None,
+                })
+                .collect(),
+            any: true,
+            paused: vec![],
+        };
+        let t = targets(&set, &view);
+        let mut s = HashMap::new();
+        sync_schedules(&mut s, &mut HashMap::new(), &t, 0);
+        let pick_with = |busy: &[Slot]| {
+            let busy: HashSet<Slot> = busy.iter().cloned().collect();
+            pick(&t, &s, 100, &busy).map(|t| (t.key.lane.clone(), t.key.campaign, t.slot()))
+        };
+        assert_eq!(
+            pick_with(&[]),
+            Some(("connect".into(), Some(1), Slot::Account(10)))
+        );
+        // Account 10 is in a call: both its campaigns wait, account 20 goes.
+        assert_eq!(
+            pick_with(&[Slot::Account(10)]),
+            Some(("connect".into(), Some(3), Slot::Account(20)))
+        );
+        // Both accounts busy: the lane that works for no campaign still runs.
+        assert_eq!(
+            pick_with(&[Slot::Account(10), Slot::Account(20)]),
+            Some(("clock".into(), None, Slot::Lane("clock".into())))
+        );
+        assert_eq!(
+            pick_with(&[
+                Slot::Account(10),
+                Slot::Account(20),
+                Slot::Lane("clock".into())
+            ]),
+            None
+        );
+    }
+
+    #[test]
     fn outside_working_hours_nothing_of_that_account_is_due() {
         let set = lanes(&[
             ("connect", "major", 1, "\"crm\""),
@@ -196,6 +251,7 @@ pub(super) mod tests {
             workable: vec![WorkableCampaign {
                 id: 7,
                 name: "c".into(),
+                account: 1,
                 hours: Some(hours),
             }],
             any: true,

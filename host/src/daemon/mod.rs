@@ -1,4 +1,9 @@
-//! The daemon loop: picks the next due (lane, campaign), calls it, logs one line, reschedules.
+//! The daemon loop: picks the next due (lane, campaign) of every free slot, calls it, logs one
+//! line, reschedules.
+//!
+//! Each account is a slot: one call at a time for its campaigns (one browser, one tab, its own
+//! human pace), accounts side by side on the tokio runtime; a lane that works for no campaign
+//! has a slot of its own and never waits for an account.
 //!
 //! Scheduling follows the reference's daemon, generalised to manifest entries and campaigns:
 //! the earliest due major lane goes first; otherwise the due filler with the lowest priority
@@ -20,11 +25,13 @@ use crate::runtime::bindings::CallContext;
 use crate::runtime::{CallOutcome, LoadedLane, Registry, runner};
 use choice::{pick, sync_schedules};
 pub use schedule::{MAX_BACKOFF, Schedule, ScheduleKey, backoff, jittered};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+pub use targets::Slot;
 use targets::{CampaignView, Target};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// One call's record, for observers (tests, the demo).
 #[derive(Debug, Clone)]
@@ -78,7 +85,10 @@ impl Daemon {
         self
     }
 
-    /// Runs until shutdown. The call in progress when shutdown arrives is finished first.
+    /// Runs until shutdown. Calls in different [`Slot`]s run side by side (each account is one
+    /// slot, each lane that works for no campaign another); a slot runs one call at a time.
+    /// The calls in progress when shutdown arrives are finished first (see
+    /// [`SHUTDOWN_GRACE`]).
     pub async fn run(mut self) {
         let db = self.registry.runtime().services().db.clone();
         let mut generation = self.registry.subscribe();
@@ -111,10 +121,17 @@ impl Daemon {
                     HashMap::new()
                 }
             };
-        let mut schedules: HashMap<ScheduleKey, Schedule> = HashMap::new();
+        let mut book = Bookkeeping {
+            db: db.clone(),
+            clock: self.clock.clone(),
+            calls: self.calls.clone(),
+            schedules: HashMap::new(),
+            trimmer: HeapTrimmer::new(TRIM_EVERY),
+        };
         let mut view = CampaignView::default();
         let mut told = Told::default();
-        let mut trimmer = HeapTrimmer::new(TRIM_EVERY);
+        let mut running: JoinSet<Finished> = JoinSet::new();
+        let mut busy: HashMap<tokio::task::Id, Slot> = HashMap::new();
         loop {
             if *self.shutdown.borrow() {
                 break;
@@ -127,22 +144,74 @@ impl Daemon {
             let lanes = self.registry.snapshot();
             let now = self.clock.now_ms();
             let targets = targets::targets(&lanes, &view);
-            sync_schedules(&mut schedules, &mut stored, &targets, now);
-            let Some(target) = pick(&targets, &schedules, now) else {
-                let wake = targets
-                    .iter()
-                    .filter_map(|t| {
-                        schedules
-                            .get(&t.key)
-                            .map(|s| t.runnable_at(s.next_due_ms, now))
+            sync_schedules(&mut book.schedules, &mut stored, &targets, now);
+            // Start a call in every free slot that has a due target.
+            let mut taken: HashSet<Slot> = busy.values().cloned().collect();
+            while let Some(target) = pick(&targets, &book.schedules, now, &taken) {
+                let slot = target.slot();
+                taken.insert(slot.clone());
+                // Fetch the lane again at call time: a reload since the snapshot may have
+                // removed or replaced it, and a removed lane must not start another call.
+                let Some(lane) = self.registry.get(&target.key.lane) else {
+                    continue;
+                };
+                run_id += 1;
+                let started = self.clock.now_ms();
+                // How late the call starts: after the moment it could first run (its due time,
+                // or the opening of its account's hours after it).
+                let late = book
+                    .schedules
+                    .get(&target.key)
+                    .map(|s| {
+                        started.saturating_sub(target.runnable_at(s.next_due_ms, s.next_due_ms))
                     })
-                    .min();
+                    .unwrap_or(0);
+                tracing::debug!(
+                    lane = target.key.lane.as_str(),
+                    campaign = target.campaign_name.as_deref().unwrap_or("-"),
+                    "call {run_id} starts in {slot}, {late} ms late"
+                );
+                let ctx = CallContext {
+                    lane: target.key.lane.clone(),
+                    run_id,
+                    campaign_id: target.key.campaign,
+                    now_ms: started,
+                };
+                let mut shutdown = self.shutdown.clone();
+                let call_slot = slot.clone();
+                let handle = running.spawn(async move {
+                    let outcome = call_until_shutdown(lane.clone(), ctx, &mut shutdown).await;
+                    Finished {
+                        target,
+                        lane,
+                        run_id,
+                        slot: call_slot,
+                        started,
+                        outcome,
+                    }
+                });
+                busy.insert(handle.id(), slot);
+            }
+            // Nothing more can start now: wait for a call to end, the next due moment of a
+            // free slot, a reload, a rescan or shutdown.
+            let wake = targets
+                .iter()
+                .filter(|t| !taken.contains(&t.slot()))
+                .filter_map(|t| {
+                    book.schedules
+                        .get(&t.key)
+                        .map(|s| t.runnable_at(s.next_due_ms, now))
+                })
+                .min();
+            if running.is_empty() {
                 if let Some(at) = wake
                     && at > now
                 {
                     told.sleeping(&targets, at, &self.clock);
                 }
-                trimmer.maybe_trim().await;
+                book.trimmer.maybe_trim().await;
+                // Idle time may be skipped only when no call is in progress: a call's pauses
+                // and pages run on the same clock.
                 if let Some(at) = wake
                     && self.clock.skips_idle_time()
                 {
@@ -151,87 +220,139 @@ impl Daemon {
                         Err(e) => tracing::warn!("cannot move the shared clock: {e}"),
                     }
                 }
-                let sleep = async {
-                    let rescan = tokio::time::sleep(RESCAN);
-                    match wake {
-                        Some(at) => {
-                            tokio::select! {
-                                _ = self.clock.sleep_until_ms(at) => {}
-                                _ = rescan => {}
-                            }
+            }
+            let sleep = async {
+                let rescan = tokio::time::sleep(RESCAN);
+                match wake {
+                    Some(at) => {
+                        tokio::select! {
+                            _ = self.clock.sleep_until_ms(at) => {}
+                            _ = rescan => {}
                         }
-                        None => rescan.await,
                     }
-                };
-                tokio::select! {
-                    _ = sleep => {}
-                    _ = generation.changed() => {}
-                    _ = self.shutdown.changed() => {}
+                    None => rescan.await,
                 }
-                continue;
             };
-            // Fetch the lane again at call time: a reload since the snapshot may have removed
-            // or replaced it, and a removed lane must not start another call.
-            let Some(lane) = self.registry.get(&target.key.lane) else {
-                continue;
-            };
-            let started = self.clock.now_ms();
-            run_id += 1;
-            tracing::debug!(
-                lane = target.key.lane.as_str(),
-                campaign = target.campaign_name.as_deref().unwrap_or("-"),
-                "call {run_id} starts"
-            );
-            let ctx = CallContext {
-                lane: target.key.lane.clone(),
-                run_id,
-                campaign_id: target.key.campaign,
-                now_ms: started,
-            };
-            let outcome = call_until_shutdown(lane.clone(), ctx, &mut self.shutdown).await;
-            let ended = self.clock.now_ms();
-            trimmer.maybe_trim().await;
-            let schedule = schedules
-                .entry(target.key.clone())
-                .or_insert_with(|| Schedule::new(ended, lane.spec.every));
-            schedule.after_call(&outcome, ended);
-            let next_due_ms = schedule.next_due_ms;
-            let saved = schedule.stored(&target.key);
-            log_call(&target, &outcome, schedule, &self.clock);
-            if matches!(outcome, CallOutcome::Worked(_)) {
-                for (key, other) in schedules.iter_mut() {
-                    if key.campaign == target.key.campaign && *key != target.key {
-                        other.wake();
-                    }
+            tokio::select! {
+                Some(done) = running.join_next_with_id() => {
+                    book.ended(done, &mut busy).await;
                 }
-            }
-            let (name, detail, class, failures) = (
-                target.key.lane.clone(),
-                outcome.detail(),
-                outcome.class(),
-                saved.failures,
-            );
-            if let Err(e) = db.write(move |tx| schedules::save(tx, &saved)).await {
-                tracing::warn!("cannot save the schedule: {e}");
-            }
-            if let Err(e) =
-                lane_status::record_run(&db, &name, started, class, &detail, next_due_ms, failures)
-                    .await
-            {
-                tracing::warn!("cannot record lane status: {e}");
-            }
-            if let Some(tx) = &self.calls {
-                let _ = tx.send(CallRecord {
-                    lane: name,
-                    campaign: target.key.campaign,
-                    version: lane.info.version.clone(),
-                    outcome,
-                    at_ms: started,
-                    next_due_ms,
-                });
+                _ = sleep => {}
+                _ = generation.changed() => {}
+                _ = self.shutdown.changed() => {}
             }
         }
+        // Shutdown: every call in progress finishes (or is stopped after the grace), and its
+        // schedule is saved.
+        while let Some(done) = running.join_next_with_id().await {
+            book.ended(done, &mut busy).await;
+        }
         tracing::info!("daemon stopped");
+    }
+}
+
+/// A call that ended, with what the daemon needs to book it.
+struct Finished {
+    target: Target,
+    lane: Arc<LoadedLane>,
+    run_id: u64,
+    slot: Slot,
+    started: u64,
+    outcome: CallOutcome,
+}
+
+/// What the daemon keeps between calls: the schedules, and where a call's end is written.
+struct Bookkeeping {
+    db: crate::crm::Db,
+    clock: Clock,
+    calls: Option<tokio::sync::mpsc::UnboundedSender<CallRecord>>,
+    schedules: HashMap<ScheduleKey, Schedule>,
+    trimmer: HeapTrimmer,
+}
+
+impl Bookkeeping {
+    /// Books a call that ended: frees its slot, reschedules it, logs one line, saves the
+    /// schedule and the lane's status, tells observers.
+    async fn ended(
+        &mut self,
+        done: Result<(tokio::task::Id, Finished), tokio::task::JoinError>,
+        busy: &mut HashMap<tokio::task::Id, Slot>,
+    ) {
+        let Finished {
+            target,
+            lane,
+            run_id,
+            slot,
+            started,
+            outcome,
+        } = match done {
+            Ok((id, finished)) => {
+                busy.remove(&id);
+                finished
+            }
+            Err(e) => {
+                // The call's own task catches a lane's panic; this is the daemon's task
+                // failing around it. Its slot is freed; the schedule stays as it was (due).
+                if let Some(slot) = busy.remove(&e.id()) {
+                    tracing::error!("a call in {slot} ended without an outcome: {e}");
+                }
+                return;
+            }
+        };
+        let ended = self.clock.now_ms();
+        tracing::debug!(
+            lane = target.key.lane.as_str(),
+            "call {run_id} ended in {slot} after {} ms",
+            ended.saturating_sub(started)
+        );
+        self.trimmer.maybe_trim().await;
+        let schedule = self
+            .schedules
+            .entry(target.key.clone())
+            .or_insert_with(|| Schedule::new(ended, lane.spec.every));
+        schedule.after_call(&outcome, ended);
+        let next_due_ms = schedule.next_due_ms;
+        let saved = schedule.stored(&target.key);
+        log_call(&target, &outcome, schedule, &self.clock);
+        if matches!(outcome, CallOutcome::Worked(_)) {
+            for (key, other) in self.schedules.iter_mut() {
+                if key.campaign == target.key.campaign && *key != target.key {
+                    other.wake();
+                }
+            }
+        }
+        let (name, detail, class, failures) = (
+            target.key.lane.clone(),
+            outcome.detail(),
+            outcome.class(),
+            saved.failures,
+        );
+        if let Err(e) = self.db.write(move |tx| schedules::save(tx, &saved)).await {
+            tracing::warn!("cannot save the schedule: {e}");
+        }
+        if let Err(e) = lane_status::record_run(
+            &self.db,
+            &name,
+            started,
+            class,
+            &detail,
+            next_due_ms,
+            failures,
+        )
+        .await
+        {
+            tracing::warn!("cannot record lane status: {e}");
+        }
+        if let Some(tx) = &self.calls {
+            let _ = tx.send(CallRecord {
+                lane: name,
+                campaign: target.key.campaign,
+                version: lane.info.version.clone(),
+                outcome,
+                at_ms: started,
+                next_due_ms,
+            });
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub struct WorkableCampaign {
     pub id: u64,
     /// Campaign name, for logs.
     pub name: String,
+    /// Its account.
+    pub account: u64,
     /// When its account may act (`None`: hours that cannot be read; always open, with a
     /// warning at start).
     pub hours: Option<WorkingHours>,
@@ -72,6 +74,7 @@ pub fn campaign_view(conn: &Connection) -> CrmResult<CampaignView> {
         view.workable.push(WorkableCampaign {
             id: campaign.id,
             name: campaign.name,
+            account: account.id,
             hours,
         });
     }
@@ -106,11 +109,41 @@ pub struct Target<L = Arc<LoadedLane>> {
     pub lane: L,
     /// The campaign's name, for logs.
     pub campaign_name: Option<String>,
+    /// The campaign's account (`None` for a lane that runs for no campaign).
+    pub account: Option<u64>,
     /// When the campaign's account may act; `None` is always.
     pub hours: Option<WorkingHours>,
 }
 
+/// Where a call runs. Calls in different slots run side by side; a slot runs one call at a
+/// time. Each account is a slot (its browser has one tab, its pace is its own), and so is each
+/// lane that runs for no campaign, so that such a lane never waits for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// The calls for the campaigns of this account.
+    Account(u64),
+    /// The calls of this lane for no campaign.
+    Lane(String),
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Slot::Account(id) => write!(f, "account {id}"),
+            Slot::Lane(name) => write!(f, "lane {name}"),
+        }
+    }
+}
+
 impl<L: Scheduled> Target<L> {
+    /// The slot its calls run in.
+    pub fn slot(&self) -> Slot {
+        match self.account {
+            Some(account) => Slot::Account(account),
+            None => Slot::Lane(self.key.lane.clone()),
+        }
+    }
+
     /// Major or filler.
     pub fn kind(&self) -> LaneKind {
         self.lane.spec().kind
@@ -157,6 +190,7 @@ pub fn targets<L: Scheduled>(
                     },
                     lane: lane.clone(),
                     campaign_name: Some(campaign.name.clone()),
+                    account: Some(campaign.account),
                     hours: campaign.hours.clone(),
                 });
             }
@@ -168,6 +202,7 @@ pub fn targets<L: Scheduled>(
                 },
                 lane: lane.clone(),
                 campaign_name: None,
+                account: None,
                 hours: None,
             });
         }
@@ -184,6 +219,7 @@ mod tests {
         WorkableCampaign {
             id,
             name: format!("campaign {id}"),
+            account: id,
             hours: None,
         }
     }

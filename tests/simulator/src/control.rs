@@ -1,5 +1,7 @@
 //! The control API for test harnesses (§7.3), mirroring the [`crate::Simulator`] methods.
-//! These routes are never linked from pages and are not written to the request log.
+//! These routes are never linked from pages and are not written to the request log. With
+//! several accounts, `x-sim-account: <n>` (from 0) says which one a route is about (the
+//! first without it); the clock is all accounts' together, and a reset leaves one account.
 //!
 //! | route | body | answer |
 //! |---|---|---|
@@ -17,7 +19,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -25,7 +27,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::faults::Fault;
-use crate::routes::json_response;
+use crate::routes::{Sim, json_response};
 use crate::scenario::Scenario;
 use crate::state::SimState;
 
@@ -66,7 +68,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Response {
     }
 }
 
-async fn reset(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn reset(Sim(sim): Sim, body: Bytes) -> Response {
     let text = String::from_utf8_lossy(&body);
     match Scenario::from_json(&text) {
         Ok(scenario) => {
@@ -77,18 +79,15 @@ async fn reset(State(sim): State<SimState>, body: Bytes) -> Response {
     }
 }
 
-async fn state(State(sim): State<SimState>) -> Response {
+async fn state(Sim(sim): Sim) -> Response {
     to_json(&sim.with(|w| w.snapshot()))
 }
 
-async fn scenario(State(sim): State<SimState>) -> Response {
+async fn scenario(Sim(sim): Sim) -> Response {
     to_json(&sim.with(|w| w.scenario().clone()))
 }
 
-async fn person_action(
-    State(sim): State<SimState>,
-    Path((handle, action)): Path<(String, String)>,
-) -> Response {
+async fn person_action(Sim(sim): Sim, Path((handle, action)): Path<(String, String)>) -> Response {
     let changed = match action.as_str() {
         "accept" => sim.with(|w| w.accept(&handle)),
         "decline" => sim.with(|w| w.decline(&handle)),
@@ -109,7 +108,7 @@ struct ReplyBody {
     kind: Option<crate::scenario::ReplyKind>,
 }
 
-async fn reply(State(sim): State<SimState>, Path(handle): Path<String>, body: Bytes) -> Response {
+async fn reply(Sim(sim): Sim, Path(handle): Path<String>, body: Bytes) -> Response {
     let body: ReplyBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad(e),
@@ -127,7 +126,7 @@ struct ExpireBody {
     li_at: Option<String>,
 }
 
-async fn expire(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn expire(Sim(sim): Sim, body: Bytes) -> Response {
     let body: ExpireBody = if body.iter().all(u8::is_ascii_whitespace) {
         ExpireBody::default()
     } else {
@@ -140,16 +139,16 @@ async fn expire(State(sim): State<SimState>, body: Bytes) -> Response {
     ok()
 }
 
-async fn solve(State(sim): State<SimState>) -> Response {
+async fn solve(Sim(sim): Sim) -> Response {
     let solved = sim.with(|w| w.solve_checkpoint());
     json_response(StatusCode::OK, &json!({ "ok": solved }))
 }
 
-async fn list_faults(State(sim): State<SimState>) -> Response {
+async fn list_faults(Sim(sim): Sim) -> Response {
     to_json(&sim.with(|w| w.snapshot().faults))
 }
 
-async fn add_fault(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn add_fault(Sim(sim): Sim, body: Bytes) -> Response {
     match serde_json::from_slice::<Fault>(&body) {
         Ok(fault) => {
             sim.with(|w| w.add_fault(fault));
@@ -159,21 +158,21 @@ async fn add_fault(State(sim): State<SimState>, body: Bytes) -> Response {
     }
 }
 
-async fn clear_faults(State(sim): State<SimState>) -> Response {
+async fn clear_faults(Sim(sim): Sim) -> Response {
     sim.with(|w| w.clear_faults());
     ok()
 }
 
-async fn requests(State(sim): State<SimState>) -> Response {
+async fn requests(Sim(sim): Sim) -> Response {
     to_json(&sim.with(|w| w.requests()))
 }
 
-async fn clear_requests(State(sim): State<SimState>) -> Response {
+async fn clear_requests(Sim(sim): Sim) -> Response {
     sim.with(|w| w.clear_requests());
     ok()
 }
 
-async fn clock(State(sim): State<SimState>) -> Response {
+async fn clock(Sim(sim): Sim) -> Response {
     let now = sim.with(|w| w.now());
     json_response(StatusCode::OK, &json!({ "now_ms": now }))
 }
@@ -183,14 +182,14 @@ struct AdvanceBody {
     ms: u64,
 }
 
-async fn advance(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn advance(Sim(sim): Sim, body: Bytes) -> Response {
     match serde_json::from_slice::<AdvanceBody>(&body) {
         Ok(b) => {
-            let now = sim.with(|w| {
+            sim.with_every(|w| {
                 w.advance_clock(b.ms);
                 w.tick();
-                w.now()
             });
+            let now = sim.with(|w| w.now());
             json_response(StatusCode::OK, &json!({ "ok": true, "now_ms": now }))
         }
         Err(e) => bad(e),

@@ -955,13 +955,45 @@ pub fn generate_with_replies(seed: u64, people: usize) -> Scenario {
     scenario
 }
 
+/// How far apart the handle numbers of two simulated accounts' networks are.
+pub const ACCOUNT_STRIDE: usize = 100_000;
+
+/// The login of simulated account `account` (from 0): `viewer@outlane.test`, then
+/// `viewer2@outlane.test`, `viewer3@…`.
+pub fn viewer_email(account: usize) -> String {
+    if account == 0 {
+        VIEWER_EMAIL.to_string()
+    } else {
+        format!("viewer{}@outlane.test", account + 1)
+    }
+}
+
+/// The network of simulated account `account` (from 0): [`generate_with_replies`] from its own
+/// seed, its own login ([`viewer_email`], the same password), and handle numbers from
+/// `account` × [`ACCOUNT_STRIDE`], so no two accounts' people share a handle. Account 0 is
+/// exactly `generate_with_replies(seed, people)`.
+pub fn generate_account(seed: u64, people: usize, account: usize) -> Scenario {
+    let seed = seed.wrapping_add(account as u64 * 0x9E37_79B9);
+    let mut scenario = generate_numbered(seed, people, account * ACCOUNT_STRIDE);
+    scenario.viewer.email = viewer_email(account);
+    for (i, p) in scenario.people.iter_mut().enumerate() {
+        p.replies = replies_for(seed, i + 1, &p.first);
+    }
+    scenario
+}
+
 /// A deterministic scenario with `people` generated people (handles `first-last-<n>`, n = 1…)
 /// and a generated viewer (`viewer@outlane.test` / `outlane-sim-password`, handle `…-0`).
 pub fn generate(seed: u64, people: usize) -> Scenario {
+    generate_numbered(seed, people, 0)
+}
+
+/// [`generate`] with handle numbers from `first` (the viewer) on.
+fn generate_numbered(seed: u64, people: usize, first: usize) -> Scenario {
     let mut rng = SplitMix64::new(seed);
     let mut ids = HashSet::new();
     let mut members = HashSet::new();
-    let mut viewer = person(&mut rng, 0, &mut ids, &mut members);
+    let mut viewer = person(&mut rng, first, &mut ids, &mut members);
     viewer.relationship = InitialRelationship::None;
     viewer.accept_after_ms = None;
     viewer.decline_after_ms = None;
@@ -970,7 +1002,7 @@ pub fn generate(seed: u64, people: usize) -> Scenario {
     viewer.email_required = false;
     viewer.incoming.clear();
     let list = (1..=people)
-        .map(|i| person(&mut rng, i, &mut ids, &mut members))
+        .map(|i| person(&mut rng, first + i, &mut ids, &mut members))
         .collect();
     let mut scenario = Scenario::with_people(
         Viewer {

@@ -13,16 +13,15 @@
 //!
 //! [`MessagingQueries::conversations`]: crate::scenario::MessagingQueries
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use crate::routes::{header, session, voyager_error, voyager_json};
+use crate::routes::{Sim, header, session, voyager_error, voyager_json};
 use crate::scenario::Person;
-use crate::state::{SimState, ThreadEntry, World};
+use crate::state::{ThreadEntry, World};
 
 /// Conversations or messages per page.
 pub const PAGE_SIZE: usize = 20;
@@ -57,7 +56,7 @@ fn decode(s: &str) -> String {
 }
 
 /// The `GET` handler.
-pub async fn graphql(State(sim): State<SimState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn graphql(Sim(sim): Sim, headers: HeaderMap, uri: Uri) -> Response {
     let (query_id, vars) = parse_query(uri.query().unwrap_or(""));
     sim.with(|w| answer(w, &headers, &query_id, &vars))
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Request};
 use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{Next, from_fn_with_state};
@@ -30,6 +30,46 @@ use crate::state::{
     Session, SimState, World,
 };
 use crate::voyager::{self, VoyagerOptions, VoyagerTarget};
+
+/// The account a request is for, as an extractor: the one `x-sim-account: <n>` names (the
+/// control API), else the one that issued the `li_at` cookie, else the one whose checkpoint
+/// the challenge path names, else the first. With one account, always that one.
+pub struct Sim(pub SimState);
+
+impl axum::extract::FromRequestParts<SimState> for Sim {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &SimState,
+    ) -> Result<Sim, Self::Rejection> {
+        Ok(Sim(account_of(state, &parts.headers, parts.uri.path())))
+    }
+}
+
+/// See [`Sim`].
+pub(crate) fn account_of(sim: &SimState, headers: &HeaderMap, path: &str) -> SimState {
+    if sim.accounts() == 1 {
+        return sim.clone();
+    }
+    if let Some(named) = header(headers, "x-sim-account")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .and_then(|k| sim.account(k))
+    {
+        return named;
+    }
+    if let Some(token) = cookie(headers, "li_at")
+        && let Some(owner) = sim.find(|w| w.issued_session(&token))
+    {
+        return owner;
+    }
+    if let Some(token) = path.strip_prefix("/checkpoint/challenge/")
+        && let Some(owner) = sim.find(|w| w.checkpoint().is_some_and(|c| c.token == token))
+    {
+        return owner;
+    }
+    sim.clone()
+}
 
 /// Builds the whole application router for `sim`.
 pub fn router(sim: SimState) -> Router {
@@ -203,7 +243,7 @@ fn session_cookies(resp: &mut Response, session: &Session, ttl_s: u64, world: &m
 
 // ---- request log ------------------------------------------------------------------------
 
-async fn log_requests(State(sim): State<SimState>, req: Request, next: Next) -> Response {
+async fn log_requests(Sim(sim): Sim, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/__sim/") && !path.starts_with("/__sim/ui/") {
         return next.run(req).await;
@@ -238,7 +278,7 @@ enum Guard {
     Respond(Response),
 }
 
-async fn page_guard(State(sim): State<SimState>, req: Request, next: Next) -> Response {
+async fn page_guard(Sim(sim): Sim, req: Request, next: Next) -> Response {
     let handle = profile_segment(req.uri().path());
     let slow = sim.with(|w| w.take_fault(handle.as_deref(), "slow_page"));
     if let Some(FaultKind::SlowPage { ms }) = slow {
@@ -288,7 +328,7 @@ async fn page_guard(State(sim): State<SimState>, req: Request, next: Next) -> Re
 
 // ---- login and checkpoint ---------------------------------------------------------------
 
-async fn login_page(State(sim): State<SimState>, headers: HeaderMap, uri: Uri) -> Response {
+async fn login_page(Sim(sim): Sim, headers: HeaderMap, uri: Uri) -> Response {
     let params = query_map(&uri);
     if sim.with(|w| session(w, &headers).is_some()) {
         let target = params
@@ -314,7 +354,7 @@ async fn authwall(uri: Uri) -> Response {
     )
 }
 
-async fn login_submit(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn login_submit(Sim(sim): Sim, body: Bytes) -> Response {
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let username = form
         .get("session_key")
@@ -327,6 +367,16 @@ async fn login_submit(State(sim): State<SimState>, body: Bytes) -> Response {
         .cloned()
         .unwrap_or_default();
     let session_redirect = form.get("session_redirect").cloned();
+    // The account whose member logs in.
+    let sim = sim
+        .find(|w| {
+            w.scenario()
+                .viewer
+                .email
+                .trim()
+                .eq_ignore_ascii_case(username.trim())
+        })
+        .unwrap_or(sim);
     sim.with(|w| {
         if !w.check_credentials(&username, &password) {
             let mut location = "/login?error=1".to_string();
@@ -375,11 +425,7 @@ fn finish_checkpoint(w: &mut World, token: &str, headers: &HeaderMap) -> Option<
     })
 }
 
-async fn challenge_page(
-    State(sim): State<SimState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn challenge_page(Sim(sim): Sim, Path(token): Path<String>, headers: HeaderMap) -> Response {
     sim.with(|w| {
         if let Some(resp) = finish_checkpoint(w, &token, &headers) {
             return resp;
@@ -395,7 +441,7 @@ async fn challenge_page(
 }
 
 async fn challenge_submit(
-    State(sim): State<SimState>,
+    Sim(sim): Sim,
     Path(token): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -428,7 +474,7 @@ async fn not_found() -> Response {
     html(StatusCode::NOT_FOUND, pages::misc::not_found())
 }
 
-async fn feed(State(sim): State<SimState>) -> Response {
+async fn feed(Sim(sim): Sim) -> Response {
     sim.with(|w| {
         let ctx = page_ctx(w);
         let authors: Vec<&Person> = w
@@ -464,7 +510,7 @@ fn also_viewed<'a>(w: &'a World, person: &Person) -> Vec<&'a Person> {
         .collect()
 }
 
-async fn profile(State(sim): State<SimState>, uri: Uri) -> Response {
+async fn profile(Sim(sim): Sim, uri: Uri) -> Response {
     let Some(id) = profile_segment(uri.path()) else {
         return redirect("/404/");
     };
@@ -548,7 +594,7 @@ async fn profile(State(sim): State<SimState>, uri: Uri) -> Response {
     })
 }
 
-async fn search(State(sim): State<SimState>, uri: Uri) -> Response {
+async fn search(Sim(sim): Sim, uri: Uri) -> Response {
     let params = query_map(&uri);
     let q = pages::search::SearchQuery {
         keywords: params.get("keywords").cloned().unwrap_or_default(),
@@ -572,7 +618,7 @@ async fn search(State(sim): State<SimState>, uri: Uri) -> Response {
     })
 }
 
-async fn messaging(State(sim): State<SimState>, uri: Uri) -> Response {
+async fn messaging(Sim(sim): Sim, uri: Uri) -> Response {
     let path = uri.path().to_string();
     let thread_handle = path
         .strip_prefix("/messaging/thread/")
@@ -606,7 +652,7 @@ async fn messaging(State(sim): State<SimState>, uri: Uri) -> Response {
 
 // ---- internal UI endpoints --------------------------------------------------------------
 
-async fn ui_guard(State(sim): State<SimState>, req: Request, next: Next) -> Response {
+async fn ui_guard(Sim(sim): Sim, req: Request, next: Next) -> Response {
     let verdict = sim.with(|w| {
         let Some(s) = session(w, req.headers()) else {
             return Some(StatusCode::UNAUTHORIZED);
@@ -651,7 +697,7 @@ fn bad_request(e: impl std::fmt::Display) -> Response {
     json_response(StatusCode::BAD_REQUEST, &json!({ "error": e.to_string() }))
 }
 
-async fn ui_invite(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn ui_invite(Sim(sim): Sim, body: Bytes) -> Response {
     let body: InviteBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad_request(e),
@@ -667,7 +713,7 @@ async fn ui_invite(State(sim): State<SimState>, body: Bytes) -> Response {
     json_response(StatusCode::OK, &value)
 }
 
-async fn ui_message(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn ui_message(Sim(sim): Sim, body: Bytes) -> Response {
     let body: MessageBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad_request(e),
@@ -679,7 +725,7 @@ async fn ui_message(State(sim): State<SimState>, body: Bytes) -> Response {
     json_response(StatusCode::OK, &value)
 }
 
-async fn ui_withdraw(State(sim): State<SimState>, body: Bytes) -> Response {
+async fn ui_withdraw(Sim(sim): Sim, body: Bytes) -> Response {
     let body: HandleBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad_request(e),
@@ -688,7 +734,7 @@ async fn ui_withdraw(State(sim): State<SimState>, body: Bytes) -> Response {
     json_response(StatusCode::OK, &json!({ "ok": ok }))
 }
 
-async fn ui_typeahead(State(sim): State<SimState>, uri: Uri) -> Response {
+async fn ui_typeahead(Sim(sim): Sim, uri: Uri) -> Response {
     let q = query_map(&uri).remove("q").unwrap_or_default();
     let results: Vec<Value> = sim.with(|w| {
         w.typeahead(&q)
@@ -708,7 +754,7 @@ pub(crate) fn voyager_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-async fn voyager_profiles(State(sim): State<SimState>, headers: HeaderMap, uri: Uri) -> Response {
+async fn voyager_profiles(Sim(sim): Sim, headers: HeaderMap, uri: Uri) -> Response {
     let params = query_map(&uri);
     let identity = params.get("memberIdentity").cloned().unwrap_or_default();
     // The handle faults are matched against (`me` is the viewer).

@@ -22,12 +22,54 @@ impl Simulator {
     }
 
     /// Starts on 127.0.0.1:`port` (0 picks a free port).
-    pub async fn start_on(port: u16, mut scenario: Scenario) -> anyhow::Result<Simulator> {
-        scenario.normalize()?;
-        let state = SimState::new(scenario);
+    pub async fn start_on(port: u16, scenario: Scenario) -> anyhow::Result<Simulator> {
+        Simulator::serve(port, scenario, Vec::new()).await
+    }
+
+    /// Starts on 127.0.0.1 with a free port, with one account per scenario (each its own
+    /// member and network, all on the first scenario's clock; see [`SimState`]). Each
+    /// viewer's e-mail must be unique: it says whose login a login is.
+    pub async fn start_many(scenarios: Vec<Scenario>) -> anyhow::Result<Simulator> {
+        let mut scenarios = scenarios.into_iter();
+        let first = scenarios
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("a simulator needs at least one account"))?;
+        Simulator::serve(0, first, scenarios.collect()).await
+    }
+
+    async fn serve(
+        port: u16,
+        mut first: Scenario,
+        mut others: Vec<Scenario>,
+    ) -> anyhow::Result<Simulator> {
+        first.normalize()?;
+        let mut emails = std::collections::HashSet::new();
+        emails.insert(first.viewer.email.trim().to_lowercase());
+        for s in &mut others {
+            s.normalize()?;
+            if !emails.insert(s.viewer.email.trim().to_lowercase()) {
+                anyhow::bail!("two simulated accounts log in as {}", s.viewer.email);
+            }
+        }
+        let state = SimState::new_many(first, others);
         let server = LocalServer::start(port, routes::router(state.clone()), "simulator").await?;
-        tracing::info!("LinkedIn simulator listening on http://{}", server.addr());
+        tracing::info!(
+            "LinkedIn simulator listening on http://{} ({} account(s))",
+            server.addr(),
+            state.accounts()
+        );
         Ok(Simulator { state, server })
+    }
+
+    /// How many accounts it simulates.
+    pub fn accounts(&self) -> usize {
+        self.state.accounts()
+    }
+
+    /// Account `index` (from 0), to inspect and control like the simulator itself (which is
+    /// account 0).
+    pub fn account(&self, index: usize) -> Option<SimState> {
+        self.state.account(index)
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -112,9 +154,10 @@ impl Simulator {
         self.state.with(|w| w.clear_faults());
     }
 
-    /// Moves the sim clock forward by `ms` (auto-accept/decline become due accordingly).
+    /// Moves the sim clock (every account's) forward by `ms` (auto-accept/decline become due
+    /// accordingly).
     pub fn advance_clock(&self, ms: u64) {
-        self.state.with(|w| w.advance_clock(ms));
+        self.state.with_every(|w| w.advance_clock(ms));
     }
 
     /// The sim clock (Unix ms).

@@ -648,6 +648,11 @@ impl World {
             .filter(|s| s.valid && s.expires_ms > now)
     }
 
+    /// Whether this world issued the `li_at` value (valid or not any more).
+    pub fn issued_session(&self, li_at: &str) -> bool {
+        self.sessions.contains_key(li_at)
+    }
+
     /// Invalidates every session (or only the one of `li_at`).
     pub fn expire_sessions(&mut self, li_at: Option<&str>) {
         for (token, s) in &mut self.sessions {
@@ -1082,45 +1087,104 @@ impl World {
     }
 }
 
-/// Shared, cloneable handle to the [`World`].
+/// Shared, cloneable handle to the [`World`]s: one per simulated account (each its own
+/// LinkedIn member with their own network, invitations, messages, sessions, checkpoints and
+/// faults), all on one clock. A handle addresses one of them, the first by default;
+/// [`SimState::account`] gives a handle to another.
 #[derive(Debug, Clone)]
 pub struct SimState {
-    inner: Arc<Mutex<World>>,
+    inner: Arc<Mutex<Vec<World>>>,
+    account: usize,
 }
 
 impl SimState {
-    /// A state for `scenario`.
+    /// A state for `scenario`: one account.
     pub fn new(scenario: Scenario) -> SimState {
+        SimState::new_many(scenario, Vec::new())
+    }
+
+    /// A state with one account for `first` and one for each of `others`, their clocks made
+    /// one: the first scenario's.
+    pub fn new_many(first: Scenario, others: Vec<Scenario>) -> SimState {
+        let mut worlds: Vec<World> = std::iter::once(first)
+            .chain(others)
+            .map(World::new)
+            .collect();
+        let clock = worlds[0].clock.clone();
+        for w in worlds.iter_mut().skip(1) {
+            w.clock = clock.clone();
+        }
         SimState {
-            inner: Arc::new(Mutex::new(World::new(scenario))),
+            inner: Arc::new(Mutex::new(worlds)),
+            account: 0,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, World> {
+    fn lock(&self) -> MutexGuard<'_, Vec<World>> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How many accounts the simulator has.
+    pub fn accounts(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Which account this handle addresses (from 0).
+    pub fn index(&self) -> usize {
+        self.account
+    }
+
+    /// A handle to account `index`, if there is one.
+    pub fn account(&self, index: usize) -> Option<SimState> {
+        (index < self.accounts()).then(|| SimState {
+            inner: self.inner.clone(),
+            account: index,
+        })
+    }
+
+    /// A handle to the first account for which `matches` holds.
+    pub fn find(&self, matches: impl Fn(&World) -> bool) -> Option<SimState> {
+        let index = self.lock().iter().position(matches)?;
+        self.account(index)
+    }
+
     /// Runs `f` on the world after applying what the sim clock made due.
     pub fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let mut world = self.lock();
+        let mut worlds = self.lock();
+        let world = Self::world(&mut worlds, self.account);
         world.tick();
-        f(&mut world)
+        f(world)
+    }
+
+    /// Runs `f` on every account's world (the clock is theirs together).
+    pub fn with_every(&self, mut f: impl FnMut(&mut World)) {
+        for world in self.lock().iter_mut() {
+            world.tick();
+            f(world);
+        }
+    }
+
+    fn world(worlds: &mut [World], index: usize) -> &mut World {
+        let last = worlds.len().saturating_sub(1);
+        &mut worlds[index.min(last)]
     }
 
     /// Runs `f` on the world, then applies what the sim clock made due: for a request whose
     /// own effect comes first (a message sent at this moment is sent before a reply that
     /// arrives at this moment).
     pub fn with_then_tick<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let mut world = self.lock();
+        let mut worlds = self.lock();
+        let world = Self::world(&mut worlds, self.account);
         world.apply_due_changes();
-        let out = f(&mut world);
+        let out = f(world);
         world.deliver_due_replies();
         out
     }
 
-    /// Replaces the world with a fresh one for `scenario` (sessions, log and faults included).
+    /// Replaces every world with one fresh world for `scenario` (sessions, log and faults
+    /// included): the simulator has one account again.
     pub fn reset(&self, scenario: Scenario) {
-        *self.lock() = World::new(scenario);
+        *self.lock() = vec![World::new(scenario)];
     }
 }

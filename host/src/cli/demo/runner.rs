@@ -66,6 +66,7 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             seed: args.seed,
             people: args.people,
             clock_factor: args.clock_factor,
+            accounts: usize::from(args.accounts),
         };
         let world = DemoWorld::start(options).await?;
         let config_path = dir.join("outlane.toml");
@@ -77,7 +78,22 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         };
         let clock = Clock::following(ClockPeer::new(&world.clock_url()), args.clock_factor).await?;
         let (registry, db) = open_host(&global, manifest.clone(), clock.clone())?;
-        let campaign = world.seed(&db, &passphrase, clock.now_ms())?;
+        let now = clock.now_ms();
+        let accounts = world.seed_all(&db, &passphrase, now)?;
+        let campaigns: Vec<u64> = accounts.iter().map(|a| a.campaign_id).collect();
+        let all = campaigns.clone();
+        db.write_blocking(move |tx| {
+            for campaign in &all {
+                outlane::crm::sequence::set_steps(
+                    tx,
+                    *campaign,
+                    &demo::demo_sequence(),
+                    "demo",
+                    now,
+                )?;
+            }
+            Ok(())
+        })?;
         let report = registry.reload().await;
         if let Some(e) = report.manifest_error {
             anyhow::bail!("{e}");
@@ -100,9 +116,24 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             world.llm.base_url(),
             dir.display()
         );
+        if accounts.len() == 1 {
+            println!(
+                "Seeded one profile; the simulated week starts {} (working hours 09:00-18:00 UTC, Mon-Fri).",
+                day_time(clock.now_ms(), clock.now_ms())
+            );
+        } else {
+            println!(
+                "Seeded {} accounts, one profile each; the simulated week starts {}; each works 09:00-18:00 Mon-Fri in its time zone:",
+                accounts.len(),
+                day_time(clock.now_ms(), clock.now_ms())
+            );
+            for a in &accounts {
+                println!("  {} ({})", a.login, a.timezone);
+            }
+        }
         println!(
-            "Seeded one profile; the simulated week starts {} (working hours 09:00-18:00 UTC, Mon-Fri).",
-            day_time(clock.now_ms(), clock.now_ms())
+            "The campaign's sequence: {} steps, 4 simulated hours apart; a reply stops it.",
+            demo::demo_sequence().len()
         );
         println!(
             "Watch it from another terminal: outlane --data-dir {} status --watch",
@@ -110,15 +141,37 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         let started = Instant::now();
         let start_ms = clock.now_ms();
-        let watch = progress(&db, campaign, &clock, start_ms, &args, started);
+        let watch = progress(&db, &campaigns, &clock, start_ms, &args, started);
         let console = crate::cli::console::options(&global, &global.config()?);
         serve(registry, clock.clone(), &manifest, &dir, Some(console), watch).await?;
-        let summary = db.read_outside_tx(move |c| demo::summary(c, campaign)).await?;
-        let snapshot = world.sim.snapshot();
-        print_summary(&summary, &snapshot, started.elapsed(), start_ms, clock.now_ms());
+        let end_ms = clock.now_ms();
+        println!();
+        println!(
+            "Summary after {} real time, {} simulated:",
+            humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
+            humantime::format_duration(Duration::from_secs(
+                end_ms.saturating_sub(start_ms) / 60_000 * 60
+            ))
+        );
+        let mut completed = 0;
+        for account in &accounts {
+            let campaign = account.campaign_id;
+            let summary = db.read_outside_tx(move |c| demo::summary(c, campaign)).await?;
+            let snapshot = world
+                .sim
+                .account(account.sim_index)
+                .map(|s| s.with(|w| w.snapshot()))
+                .unwrap_or_else(|| world.sim.snapshot());
+            if accounts.len() > 1 {
+                println!();
+                println!("Account {} ({}):", account.login, account.timezone);
+            }
+            print_summary(&summary, &snapshot);
+            completed += summary.at(Stage::Completed);
+        }
         println!("Database: {}", db.path().display());
         println!("Configuration: {}", config_path.display());
-        let reached = summary.at(Stage::Completed) >= args.target;
+        let reached = completed >= args.target;
         world.stop().await;
         Ok(if reached {
             ExitCode::SUCCESS
@@ -161,7 +214,7 @@ fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
 /// running) or the time limit passes.
 async fn progress(
     db: &outlane::crm::Db,
-    campaign: u64,
+    campaigns: &[u64],
     clock: &Clock,
     start_ms: u64,
     args: &DemoArgs,
@@ -171,10 +224,8 @@ async fn progress(
     let mut reached = false;
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let Ok(summary) = db
-            .read_outside_tx(move |c| demo::summary(c, campaign))
-            .await
-        else {
+        let ids = campaigns.to_vec();
+        let Ok(summary) = db.read_outside_tx(move |c| demo::summary_of(c, &ids)).await else {
             continue;
         };
         let line = funnel_line(&summary);
@@ -255,19 +306,8 @@ fn day_time(start_ms: u64, now_ms: u64) -> String {
     format!("day {day} {at}")
 }
 
-fn print_summary(
-    summary: &demo::DemoSummary,
-    sim: &outlane_simulator::Snapshot,
-    real: Duration,
-    start_ms: u64,
-    end_ms: u64,
-) {
-    println!();
-    println!(
-        "Summary after {} real time, {} simulated:",
-        humantime::format_duration(Duration::from_secs(real.as_secs())),
-        humantime::format_duration(Duration::from_secs((end_ms - start_ms) / 60_000 * 60))
-    );
+/// One campaign's figures beside the simulator's record of its account.
+fn print_summary(summary: &demo::DemoSummary, sim: &outlane_simulator::Snapshot) {
     for (stage, n) in &summary.stages {
         println!("  {:<13} {n:>5}", stage.to_string());
     }
@@ -281,38 +321,52 @@ fn print_summary(
         summary.messages,
         sim.messages.len()
     );
-    let repliers: std::collections::BTreeSet<&str> = sim
+    // The simulator's own record: who got messages (how many), who wrote, and when.
+    let mut sent: std::collections::BTreeMap<&str, Vec<u64>> = std::collections::BTreeMap::new();
+    for m in &sim.messages {
+        sent.entry(m.to_handle.as_str()).or_default().push(m.at_ms);
+    }
+    let wrote: std::collections::BTreeSet<&str> =
+        sim.inbound.iter().map(|m| m.from_handle.as_str()).collect();
+    let wrote_after_message: std::collections::BTreeSet<&str> = sim
         .inbound
         .iter()
-        .filter(|m| m.kind.is_some())
-        .map(|m| m.from_handle.as_str())
-        .collect();
-    println!(
-        "  replied       {:>5}  people whose sequence stopped (the simulator's people sent {} repl{} during the run)",
-        summary.replied,
-        repliers.len(),
-        if repliers.len() == 1 { "y" } else { "ies" }
-    );
-    let replied_after_message = sim
-        .inbound
-        .iter()
-        .filter(|m| m.kind.is_some())
         .filter(|m| {
-            sim.messages
-                .iter()
-                .any(|s| s.to_handle == m.from_handle && s.at_ms < m.at_ms)
+            sent.get(m.from_handle.as_str())
+                .is_some_and(|at| at.iter().any(|s| *s < m.at_ms))
         })
         .map(|m| m.from_handle.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    let rate = if summary.messaged == 0 {
-        0.0
-    } else {
-        100.0 * replied_after_message as f64 / summary.messaged as f64
+        .collect();
+    let stopped_in_sim = wrote_after_message
+        .iter()
+        .filter(|h| {
+            sent.get(*h)
+                .is_some_and(|at| (at.len() as u64) < summary.steps)
+        })
+        .count();
+    println!(
+        "  replied       {:>5}  people of the campaign who wrote (the simulator: {} people wrote to the account)",
+        summary.replied,
+        wrote.len()
+    );
+    println!(
+        "  stopped       {:>5}  sequences stopped by a reply before step {} (the simulator: {} people wrote before their last step)",
+        summary.stopped_mid_sequence, summary.steps, stopped_in_sim
+    );
+    let percent = |part: u64, whole: u64| {
+        if whole == 0 {
+            0.0
+        } else {
+            100.0 * part as f64 / whole as f64
+        }
     };
     println!(
-        "  reply rate    {rate:>4.0}%  {replied_after_message} of the {} people messaged replied",
-        summary.messaged
+        "  reply rate    {:>4.0}%  {} of the {} people messaged wrote after it (the simulator: {} of {})",
+        percent(summary.replied_after_message, summary.messaged),
+        summary.replied_after_message,
+        summary.messaged,
+        wrote_after_message.len(),
+        sent.len()
     );
     println!("  LLM calls     {:>5}", summary.llm_calls);
     println!(

@@ -77,6 +77,40 @@ impl Client {
         }
     }
 
+    /// A client (with its own empty cookie jar) of the same router and state.
+    pub fn another(&self) -> Client {
+        Client {
+            app: self.app.clone(),
+            state: self.state.clone(),
+            jar: Vec::new(),
+        }
+    }
+
+    /// A client for a simulator with one account per scenario.
+    pub fn many(first: Scenario, others: Vec<Scenario>) -> Client {
+        let state = SimState::new_many(first, others);
+        Client {
+            app: router(state.clone()),
+            state,
+            jar: Vec::new(),
+        }
+    }
+
+    /// Logs in as `email` with the generated password.
+    pub async fn login_as(&mut self, email: &str) -> Resp {
+        self.post_form(
+            "/checkpoint/lg/login-submit",
+            &[
+                ("session_key", email),
+                (
+                    "session_password",
+                    outlane_simulator::generate::VIEWER_PASSWORD,
+                ),
+            ],
+        )
+        .await
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.jar
             .iter()
