@@ -315,6 +315,14 @@ pub struct BrowserConfig {
     /// Longest wait for one browser operation or page load.
     #[serde(default = "thirty_seconds", with = "crate::units::duration")]
     pub timeout: std::time::Duration,
+    /// An account's browser closes after this long without work (on the daemon's clock) and
+    /// starts again, with its saved session, when needed.
+    #[serde(default = "ten_minutes", with = "crate::units::duration")]
+    pub idle_close: std::time::Duration,
+    /// At most this many Chromiums run at once; an account whose browser must start while
+    /// they all work waits in line (see `browser::pool`).
+    #[serde(default = "four")]
+    pub max_open: usize,
 }
 
 impl Default for BrowserConfig {
@@ -324,8 +332,18 @@ impl Default for BrowserConfig {
             headless: true,
             pace: 1.0,
             timeout: thirty_seconds(),
+            idle_close: ten_minutes(),
+            max_open: four(),
         }
     }
+}
+
+fn ten_minutes() -> std::time::Duration {
+    std::time::Duration::from_secs(600)
+}
+
+fn four() -> usize {
+    4
 }
 
 fn yes() -> bool {

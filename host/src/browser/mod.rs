@@ -26,6 +26,7 @@ pub mod input;
 pub mod launch;
 pub mod outward;
 pub mod page;
+pub mod pool;
 pub mod session;
 pub mod site;
 
@@ -93,6 +94,8 @@ pub struct Browsers {
     clock: Clock,
     rules: Vec<outward::OutwardRule>,
     sessions: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<AccountBrowser>>>>,
+    pool: Arc<pool::BrowserPool>,
+    reaper: std::sync::Once,
     guards: Mutex<HashMap<u64, RequestGuard>>,
     handovers: Mutex<HashMap<u64, Arc<handover::Handover>>>,
 }
@@ -133,6 +136,7 @@ impl Browsers {
     ) -> Arc<Browsers> {
         let mut rules = outward::default_rules();
         rules.extend(extra);
+        let pool = pool::BrowserPool::new(settings.max_open, settings.idle_close, clock.clone());
         Arc::new(Browsers {
             settings,
             site,
@@ -141,6 +145,8 @@ impl Browsers {
             clock,
             rules,
             sessions: Mutex::new(HashMap::new()),
+            pool,
+            reaper: std::sync::Once::new(),
             guards: Mutex::new(HashMap::new()),
             handovers: Mutex::new(HashMap::new()),
         })
@@ -169,22 +175,37 @@ impl Browsers {
         &self.site
     }
 
-    /// The browser of `account` (not started until its first operation).
+    /// The places for running Chromiums (`[browser] max_open`, `idle_close`).
+    pub fn pool(&self) -> &Arc<pool::BrowserPool> {
+        &self.pool
+    }
+
+    /// The browser of `account` (not started until its first operation). The first call
+    /// within a tokio runtime starts the task that closes idle browsers.
     pub fn session(&self, account: u64) -> Arc<tokio::sync::Mutex<AccountBrowser>> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.reaper
+                .call_once(|| pool::BrowserPool::spawn_reaper(&self.pool));
+        }
         let guard = self.guard(account);
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         sessions
             .entry(account)
             .or_insert_with(|| {
-                Arc::new(tokio::sync::Mutex::new(AccountBrowser::new(
-                    account,
-                    self.settings.clone(),
-                    self.site.clone(),
-                    self.data.browser_profile(account),
-                    self.db.clone(),
-                    self.clock.clone(),
-                    guard,
-                )))
+                let session = Arc::new(tokio::sync::Mutex::new(
+                    AccountBrowser::new(
+                        account,
+                        self.settings.clone(),
+                        self.site.clone(),
+                        self.data.browser_profile(account),
+                        self.db.clone(),
+                        self.clock.clone(),
+                        guard,
+                    )
+                    .in_pool(self.pool.clone()),
+                ));
+                self.pool.register(account, &session);
+                session
             })
             .clone()
     }
@@ -210,7 +231,15 @@ impl Browsers {
             )));
         }
         let session = self.session(account);
-        let page = session.lock().await.open_for_person().await?;
+        // A person's tab is never closed as idle, nor for another account.
+        self.pool.pin(account, true);
+        let page = match session.lock().await.open_for_person().await {
+            Ok(page) => page,
+            Err(e) => {
+                self.pool.pin(account, false);
+                return Err(e);
+            }
+        };
         let stream = Arc::new(handover::Handover::start(page).await?);
         self.handovers
             .lock()
@@ -271,6 +300,8 @@ impl Browsers {
                 break;
             }
         }
+        self.pool.touch(account);
+        self.pool.pin(account, false);
         let ended = self
             .handovers
             .lock()

@@ -8,6 +8,7 @@ use super::dom::{self, Query};
 use super::guard::RequestGuard;
 use super::input::Pace;
 use super::launch::{self, Chrome};
+use super::pool::BrowserPool;
 use super::site::SiteMap;
 use crate::clock::Clock;
 use crate::config::BrowserConfig;
@@ -16,6 +17,7 @@ use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::network::{GetCookiesParams, SetCookiesParams};
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -96,6 +98,10 @@ pub struct AccountBrowser {
     last_saved: Option<Instant>,
     guard: RequestGuard,
     guard_task: Option<tokio::task::JoinHandle<()>>,
+    /// The pool whose place a running Chromium takes (none: no limit).
+    pool: Option<Arc<BrowserPool>>,
+    /// The place taken while Chromium runs.
+    place: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl AccountBrowser {
@@ -123,7 +129,15 @@ impl AccountBrowser {
             last_saved: None,
             guard,
             guard_task: None,
+            pool: None,
+            place: None,
         }
+    }
+
+    /// The same browser, taking a place of `pool` while Chromium runs.
+    pub fn in_pool(mut self, pool: Arc<BrowserPool>) -> AccountBrowser {
+        self.pool = Some(pool);
+        self
     }
 
     /// The account this browser acts as.
@@ -246,7 +260,19 @@ impl AccountBrowser {
     }
 
     async fn start(&mut self) -> Result<(), BrowserError> {
-        let chrome = launch::launch(&self.settings, &self.profile_dir).await?;
+        if self.place.is_none()
+            && let Some(pool) = self.pool.clone()
+        {
+            self.place = Some(pool.place(self.account).await);
+        }
+        let launched = launch::launch(&self.settings, &self.profile_dir).await;
+        let chrome = match launched {
+            Ok(chrome) => chrome,
+            Err(e) => {
+                self.place = None;
+                return Err(e);
+            }
+        };
         // The guard first: no request of this browser leaves it unchecked.
         let ws = chrome.browser.websocket_address().clone();
         let tab = chrome.page.target_id().as_ref().to_string();
@@ -254,6 +280,7 @@ impl AccountBrowser {
             Ok(task) => self.guard_task = Some(task),
             Err(e) => {
                 chrome.close().await;
+                self.place = None;
                 return Err(BrowserError::Launch(format!(
                     "cannot guard the browser's requests: {e}"
                 )));
@@ -269,6 +296,7 @@ impl AccountBrowser {
                     task.abort();
                 }
                 chrome.close().await;
+                self.place = None;
                 return Err(BrowserError::Page(format!(
                     "cannot restore the saved cookies: {e}"
                 )));
@@ -595,6 +623,7 @@ impl AccountBrowser {
         if let Some(chrome) = self.chrome.take() {
             chrome.close().await;
         }
+        self.place = None;
     }
 
     /// The page for the API module (started and logged in).

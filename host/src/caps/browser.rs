@@ -64,6 +64,7 @@ impl LaneState {
             Arc::new(move |url: &str| env.grants.check_navigation(&env.name, url).is_ok());
         browser.guard().set(&self.env.name, self.call_id, allow);
         let result = op(&mut browser).await;
+        browsers.pool().touch(account);
         let blocked = browser.guard().take_blocked();
         let refused = browser.guard().take_refused();
         if let Some(b) = blocked.first() {

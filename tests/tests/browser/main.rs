@@ -3,6 +3,7 @@
 //! the operator's console driven by Chromium.
 //! One test binary (one link) for all of them.
 
+mod browser_pool;
 mod browser_session;
 mod console;
 mod conversations;
