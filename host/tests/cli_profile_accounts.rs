@@ -185,6 +185,166 @@ fn an_account_is_paused_resumed_removed_with_its_history_and_added_back() {
 }
 
 #[test]
+fn a_new_account_warms_up_and_status_says_so_until_the_ramp_is_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let added = outlane(dir.path(), &["accounts", "add", "new@example.com"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let shown = outlane(dir.path(), &["accounts", "warmup", "new@example.com"]);
+    assert!(
+        text(&shown).contains("warms up: working day 1 of 15, from 5 a day"),
+        "{}",
+        text(&shown)
+    );
+    let status = text(&outlane(dir.path(), &["status"]));
+    assert!(
+        status.contains("Warming up: working day 1 of 15"),
+        "{status}"
+    );
+    // Today's limits are the ramp's: 5 invitations and 5 messages (of 20 and 30).
+    assert!(
+        status.contains("invite    0 / 5 ") && status.contains("message   0 / 5 "),
+        "{status}"
+    );
+    let status = outlane(dir.path(), &["status", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let usage = &report["accounts"][0]["usage"];
+    assert_eq!(usage[0]["action"], "invite");
+    assert_eq!(usage[0]["daily"], 5);
+    assert_eq!(report["accounts"][0]["warmup"]["day"], 1);
+    // A custom ramp, then none.
+    let custom = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "warmup",
+            "new@example.com",
+            "--from",
+            "2",
+            "--days",
+            "10",
+        ],
+    );
+    assert!(
+        text(&custom).contains("working day 1 of 10, from 2 a day"),
+        "{}",
+        text(&custom)
+    );
+    let off = outlane(
+        dir.path(),
+        &["accounts", "warmup", "new@example.com", "--off"],
+    );
+    assert!(text(&off).contains("has no warm-up"), "{}", text(&off));
+    let status = text(&outlane(dir.path(), &["status"]));
+    assert!(
+        !status.contains("Warming up") && status.contains("0 / 20"),
+        "{status}"
+    );
+    let bad = outlane(
+        dir.path(),
+        &["accounts", "warmup", "new@example.com", "--from", "0"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    // Limits and guards, shown and changed.
+    let limits = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "limits",
+            "new@example.com",
+            "--action",
+            "invite",
+            "--daily",
+            "12",
+            "--weekly",
+            "none",
+        ],
+    );
+    assert!(
+        limits.status.success(),
+        "{}",
+        String::from_utf8_lossy(&limits.stderr)
+    );
+    assert!(text(&limits).contains("invite    12"), "{}", text(&limits));
+    assert!(
+        text(&limits)
+            .lines()
+            .any(|l| l.starts_with("invite") && l.ends_with("unlimited"))
+    );
+    let bad = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "limits",
+            "new@example.com",
+            "--action",
+            "poke",
+            "--daily",
+            "1",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "limits",
+            "new@example.com",
+            "--action",
+            "invite",
+            "--daily",
+            "lots",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let guards = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "guards",
+            "new@example.com",
+            "--max-pending",
+            "50",
+            "--min-acceptance",
+            "20",
+        ],
+    );
+    assert!(
+        text(&guards).contains("0 of max 50 invitations waiting")
+            && text(&guards).contains("under 20 % over 50"),
+        "{}",
+        text(&guards)
+    );
+    let status = text(&outlane(dir.path(), &["status"]));
+    assert!(
+        status.contains("Guards: 0 of max 50 invitations waiting; no invitation answered yet"),
+        "{status}"
+    );
+    let bad = outlane(
+        dir.path(),
+        &[
+            "accounts",
+            "guards",
+            "new@example.com",
+            "--min-acceptance",
+            "120",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    // An account added with --no-warmup has its limits at once.
+    outlane(
+        dir.path(),
+        &["accounts", "add", "old@example.com", "--no-warmup"],
+    );
+    let shown = outlane(dir.path(), &["accounts", "warmup", "old@example.com"]);
+    assert!(text(&shown).contains("has no warm-up"), "{}", text(&shown));
+}
+
+#[test]
 fn qualifier_parity_matches_the_reference_golden_file() {
     let dir = tempfile::tempdir().unwrap();
     let golden_path = concat!(

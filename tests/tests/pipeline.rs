@@ -1469,3 +1469,189 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
             .unwrap();
     assert_eq!(open, 0, "an intent was left open");
 }
+
+/// `outlane status --json` of the pipeline's data directory.
+fn status_json(p: &Pipeline) -> serde_json::Value {
+    let out = std::process::Command::new(outlane_tests::pipeline::outlane_bin())
+        .arg("--data-dir")
+        .arg(p.dir.path())
+        .arg("--config")
+        .arg(&p.config)
+        .args(["status", "--json"])
+        .env(
+            outlane::crm::secret::PASSPHRASE_ENV,
+            outlane_tests::pipeline::PASSPHRASE,
+        )
+        .output()
+        .expect("outlane status");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pending_cap_withdraws_the_oldest_and_low_acceptance_pauses_invitations() {
+    use outlane::crm::guards::{self, Guards};
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 9,
+        people: 200,
+        accounts: 2,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let (capped, ignored) = (p.accounts[0].clone(), p.accounts[1].clone());
+    // The first account may have 5 invitations waiting; the second is judged on its last 10
+    // answered ones, and its people accept 1 in 20 (the others decline within hours).
+    let db = outlane::crm::Db::open(&p.database()).unwrap();
+    let (a, b) = (capped.account_id, ignored.account_id);
+    db.write_blocking(move |tx| {
+        guards::set(
+            tx,
+            a,
+            Guards {
+                max_pending: 5,
+                ..guards::of(tx, a)?
+            },
+        )?;
+        guards::set(
+            tx,
+            b,
+            Guards {
+                acceptance_window: 10,
+                ..guards::of(tx, b)?
+            },
+        )
+    })
+    .unwrap();
+    drop(db);
+    p.world.sim.account(ignored.sim_index).unwrap().with(|w| {
+        let mut rng = outlane_simulator::generate::SplitMix64::new(99);
+        for person in &mut w.scenario_mut().people {
+            if rng.chance(5) {
+                person.accept_after_ms = Some(rng.range(30 * 60_000, 6 * 3_600_000));
+                person.decline_after_ms = None;
+            } else {
+                person.accept_after_ms = None;
+                person.decline_after_ms = Some(rng.range(30 * 60_000, 6 * 3_600_000));
+            }
+        }
+    });
+    p.start_daemon().unwrap();
+    let paused_ms = |p: &Pipeline| -> Option<u64> {
+        let c =
+            rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .ok()?;
+        c.query_row(
+            "SELECT acceptance_paused_ms FROM accounts WHERE id = ?1",
+            [b],
+            |r| r.get::<_, Option<u64>>(0),
+        )
+        .ok()
+        .flatten()
+    };
+    let withdrawn = |p: &Pipeline| {
+        p.world
+            .sim
+            .account(capped.sim_index)
+            .unwrap()
+            .with(|w| w.snapshot())
+            .invitations
+            .iter()
+            .filter(|i| i.state == outlane_simulator::InvitationState::Withdrawn)
+            .count()
+    };
+    p.wait_until(
+        "a withdrawal at the pending cap and a pause for low acceptance",
+        Duration::from_secs(1200),
+        |p| withdrawn(p) > 0 && paused_ms(p).is_some(),
+    )
+    .await
+    .unwrap();
+    // Status says why the second account's invitations wait.
+    let report = status_json(&p);
+    let account = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == b)
+        .expect("the second account")
+        .clone();
+    let invite = account["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["action"] == "invite")
+        .unwrap()
+        .clone();
+    let reason = invite["blocked_reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("min_acceptance 15 %") && reason.contains("pause for 48 h"),
+        "{invite}"
+    );
+    p.stop_daemon().unwrap();
+    // The capped account never had more than 5 invitations waiting at once (the simulator's
+    // own record), and its oldest was withdrawn first.
+    let sim = p
+        .world
+        .sim
+        .account(capped.sim_index)
+        .unwrap()
+        .with(|w| w.snapshot());
+    for inv in &sim.invitations {
+        let waiting = sim
+            .invitations
+            .iter()
+            .filter(|o| o.at_ms < inv.at_ms && o.resolved_ms.is_none_or(|r| r > inv.at_ms))
+            .count();
+        assert!(
+            waiting < 5,
+            "{} was invited while {waiting} waited",
+            inv.handle
+        );
+    }
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let why: String = c
+        .query_row(
+            "SELECT result_detail FROM action_journal
+             WHERE account_id = ?1 AND action = 'withdraw' AND result = 'done' ORDER BY id LIMIT 1",
+            [a],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(why.contains("max_pending"), "{why}");
+    assert!(
+        p.log().contains("max_pending is 5"),
+        "the refusal is not in the log"
+    );
+    // No invitation of the second account within the 48 hours after its pause.
+    let paused = paused_ms(&p).unwrap();
+    let sim = p
+        .world
+        .sim
+        .account(ignored.sim_index)
+        .unwrap()
+        .with(|w| w.snapshot());
+    let during: Vec<_> = sim
+        .invitations
+        .iter()
+        .filter(|i| i.at_ms >= paused && i.at_ms < paused + guards::ACCEPTANCE_PAUSE_MS)
+        .collect();
+    assert!(during.is_empty(), "invited during the pause: {during:?}");
+    for a in &p.accounts {
+        let sim = p
+            .world
+            .sim
+            .account(a.sim_index)
+            .unwrap()
+            .with(|w| w.snapshot());
+        check_account(&p, a, &sim);
+    }
+}

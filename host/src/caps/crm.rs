@@ -254,6 +254,14 @@ impl Host for LaneState {
         .await
     }
 
+    async fn over_pending(&mut self, limit: u32) -> Answer<Vec<Lead>> {
+        self.crm(move |tx, c, _, _| {
+            let over = crate::crm::guards::over_pending(tx, c.id, limit.min(MAX_LIST))?;
+            Ok(over.into_iter().map(lead_out).collect())
+        })
+        .await
+    }
+
     async fn set_backoff(&mut self, id: u64, hours: u32) -> Answer<()> {
         self.crm(move |tx, c, _, now| pipeline::set_backoff(tx, c.id, id, hours, now))
             .await
@@ -298,6 +306,16 @@ impl Host for LaneState {
     }
 
     async fn begin_action(&mut self, id: u64, action: Action, detail: String) -> Answer<u64> {
+        if action_in(action) == crate::crm::Action::Invite {
+            // The acceptance guard first, in a transaction of its own: a pause it decides on
+            // is kept even though the invitation is then refused.
+            let reviewed = self
+                .crm(|tx, c, _, now| crate::crm::guards::review(tx, c.account_id, now))
+                .await?;
+            if let Ok(Some(why)) = reviewed {
+                tracing::warn!(lane = self.env.name.as_str(), "{why}");
+            }
+        }
         let begun = self
             .crm(move |tx, c, lane, now| {
                 let intent = journal::begin(tx, c, id, action_in(action), &detail, lane, now)?;

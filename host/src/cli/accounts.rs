@@ -35,13 +35,63 @@ pub enum AccountsCommand {
         /// The account's login (e-mail).
         login: String,
     },
-    /// Add a LinkedIn account (then `set-password`, and a campaign for it).
+    /// Add a LinkedIn account (then `set-password`, and a campaign for it). It warms up: 5
+    /// invitations and messages a day at first, its full limits after 15 working days.
     Add {
         /// The account's login (e-mail).
         login: String,
         /// Its IANA time zone (days, weeks and working hours are counted in it).
         #[arg(long, default_value = "UTC")]
         timezone: String,
+        /// No warm-up: the account already sends this much by hand or with another tool.
+        #[arg(long)]
+        no_warmup: bool,
+    },
+    /// Show an account's health guards, or change them: no new invitation while
+    /// `max-pending` wait for an answer (the oldest are withdrawn first); invitations pause
+    /// for 48 h when fewer than `min-acceptance` % of the last `window` answered ones were
+    /// accepted.
+    Guards {
+        /// The account's login (e-mail).
+        login: String,
+        /// Invitations waiting for an answer at which new ones stop (default 300).
+        #[arg(long)]
+        max_pending: Option<u32>,
+        /// Lowest acceptance in percent (default 15).
+        #[arg(long)]
+        min_acceptance: Option<u32>,
+        /// How many answered invitations the acceptance is judged on (default 50).
+        #[arg(long)]
+        window: Option<u32>,
+    },
+    /// Show an account's daily and weekly limits, or change one action's (`none`: unlimited).
+    Limits {
+        /// The account's login (e-mail).
+        login: String,
+        /// The action to change: invite, message or withdraw.
+        #[arg(long)]
+        action: Option<String>,
+        /// Its daily limit (a number, or `none`).
+        #[arg(long, requires = "action")]
+        daily: Option<String>,
+        /// Its weekly limit (a number, or `none`).
+        #[arg(long, requires = "action")]
+        weekly: Option<String>,
+    },
+    /// Show an account's warm-up, start it again (a new account, or one idle for months), or
+    /// end it (`--off`).
+    Warmup {
+        /// The account's login (e-mail).
+        login: String,
+        /// Start a ramp today at this many invitations and messages a day.
+        #[arg(long, conflicts_with = "off")]
+        from: Option<u32>,
+        /// ... reaching the account's limits after this many working days.
+        #[arg(long, conflicts_with = "off")]
+        days: Option<u32>,
+        /// End the ramp: the account's limits apply from now on.
+        #[arg(long)]
+        off: bool,
     },
     /// Store an account's LinkedIn password, sealed under OUTLANE_PASSPHRASE: asked without
     /// echo, or read from OUTLANE_LINKEDIN_PASSWORD when standard input is not a terminal.
@@ -178,7 +228,130 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        AccountsCommand::Add { login, timezone } => {
+        AccountsCommand::Guards {
+            login,
+            max_pending,
+            min_acceptance,
+            window,
+        } => {
+            use outlane::crm::guards;
+            let now = outlane::clock::Clock::real().now_ms();
+            let wanted = login.clone();
+            let state = db
+                .write_blocking(move |tx| {
+                    let account = accounts::find(tx, &wanted)?;
+                    if max_pending.is_some() || min_acceptance.is_some() || window.is_some() {
+                        let mut g = guards::of(tx, account.id)?;
+                        g.max_pending = max_pending.unwrap_or(g.max_pending);
+                        g.min_acceptance_pct = min_acceptance.unwrap_or(g.min_acceptance_pct);
+                        g.acceptance_window = window.unwrap_or(g.acceptance_window);
+                        guards::set(tx, account.id, g)?;
+                    }
+                    guards::state(tx, account.id, now)
+                })
+                .map_err(usage)?;
+            let g = state.guards;
+            println!(
+                "{login}: {} of max {} invitations waiting; {} of the last {} answered accepted (invitations pause for 48 h under {} % over {})",
+                state.pending,
+                g.max_pending,
+                state.accepted,
+                state.judged,
+                g.min_acceptance_pct,
+                g.acceptance_window
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Limits {
+            login,
+            action,
+            daily,
+            weekly,
+        } => {
+            let parse = |what: &str, v: &Option<String>| -> anyhow::Result<Option<Option<u32>>> {
+                match v.as_deref().map(str::trim) {
+                    None => Ok(None),
+                    Some("none") => Ok(Some(None)),
+                    Some(n) => n.parse::<u32>().map(|n| Some(Some(n))).map_err(|_| {
+                        UsageError(format!("--{what} `{n}`: a number or `none`")).into()
+                    }),
+                }
+            };
+            let (daily, weekly) = (parse("daily", &daily)?, parse("weekly", &weekly)?);
+            if action.is_some() && daily.is_none() && weekly.is_none() {
+                return Err(
+                    UsageError("--action needs --daily or --weekly (or both)".into()).into(),
+                );
+            }
+            let action = match action.as_deref() {
+                None => None,
+                Some(a) => Some(
+                    a.parse::<outlane::crm::Action>()
+                        .map_err(|e| UsageError(e.to_string()))?,
+                ),
+            };
+            let wanted = login.clone();
+            let all = db
+                .write_blocking(move |tx| {
+                    let account = accounts::find(tx, &wanted)?;
+                    if let Some(action) = action {
+                        let current = accounts::limit(tx, account.id, action)?;
+                        accounts::set_limit(
+                            tx,
+                            account.id,
+                            action,
+                            daily.unwrap_or(current.daily),
+                            weekly.unwrap_or(current.weekly),
+                        )?;
+                    }
+                    accounts::limits(tx, account.id)
+                })
+                .map_err(usage)?;
+            let mut table = Table::new(&["action", "per day", "per week"]);
+            let show = |v: Option<u32>| v.map_or("unlimited".to_string(), |n| n.to_string());
+            for l in &all {
+                table.row(vec![l.action.to_string(), show(l.daily), show(l.weekly)]);
+            }
+            print!("{}", table.render(""));
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Warmup {
+            login,
+            from,
+            days,
+            off,
+        } => {
+            use outlane::crm::warmup::{self, Ramp};
+            let now = outlane::clock::Clock::real().now_ms();
+            let wanted = login.clone();
+            let today = db
+                .write_blocking(move |tx| {
+                    let account = accounts::find(tx, &wanted)?;
+                    if off {
+                        warmup::set(tx, account.id, None)?;
+                    } else if from.is_some() || days.is_some() {
+                        let mut ramp = Ramp::starting(now);
+                        ramp.from = from.unwrap_or(ramp.from);
+                        ramp.days = days.unwrap_or(ramp.days);
+                        warmup::set(tx, account.id, Some(ramp))?;
+                    }
+                    warmup::today(tx, account.id, now)
+                })
+                .map_err(usage)?;
+            match today {
+                Some(t) if !t.done => println!(
+                    "{login} warms up: working day {} of {}, from {} a day at the start to its limits",
+                    t.day, t.ramp.days, t.ramp.from
+                ),
+                _ => println!("{login} has no warm-up: its limits apply"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Add {
+            login,
+            timezone,
+            no_warmup,
+        } => {
             let now = outlane::clock::Clock::real().now_ms();
             let wanted = login.trim().to_string();
             if wanted.is_empty() || wanted.chars().any(char::is_control) {
@@ -202,7 +375,17 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let id = db
-                .write_blocking(move |tx| accounts::create(tx, &wanted, &timezone, now))
+                .write_blocking(move |tx| {
+                    let id = accounts::create(tx, &wanted, &timezone, now)?;
+                    if !no_warmup {
+                        outlane::crm::warmup::set(
+                            tx,
+                            id,
+                            Some(outlane::crm::warmup::Ramp::starting(now)),
+                        )?;
+                    }
+                    Ok(id)
+                })
                 .map_err(|e| match e {
                     CrmError::Invalid(m) | CrmError::NotFound(m) => {
                         anyhow::Error::from(UsageError(m))

@@ -268,7 +268,17 @@ pub fn run(global: &Global, args: InitArgs) -> anyhow::Result<ExitCode> {
         .write_blocking(move |tx| {
             let account = match accounts::find(tx, &login) {
                 Ok(a) => a.id,
-                Err(CrmError::NotFound(_)) => accounts::create(tx, &login, &tz, now)?,
+                Err(CrmError::NotFound(_)) => {
+                    // A new account warms up (crm::warmup); `outlane accounts warmup --off`
+                    // for one with a history of this kind of activity.
+                    let id = accounts::create(tx, &login, &tz, now)?;
+                    outlane::crm::warmup::set(
+                        tx,
+                        id,
+                        Some(outlane::crm::warmup::Ramp::starting(now)),
+                    )?;
+                    id
+                }
                 Err(e) => return Err(e),
             };
             accounts::set_password(tx, account, &passphrase, &password)?;

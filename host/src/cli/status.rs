@@ -179,6 +179,28 @@ pub fn render(report: &StatusReport) -> String {
                 clean(&a.login)
             ));
         }
+        let g = &a.guards;
+        let acceptance = if g.judged == 0 {
+            "no invitation answered yet".to_string()
+        } else {
+            format!(
+                "{} % of the last {} answered accepted",
+                g.accepted * 100 / g.judged,
+                g.judged
+            )
+        };
+        out.push_str(&format!(
+            "  Guards: {} of max {} invitations waiting; {acceptance} (invitations pause under {} % over {}).\n",
+            g.pending, g.guards.max_pending, g.guards.min_acceptance_pct, g.guards.acceptance_window
+        ));
+        if let Some(w) = &a.warmup {
+            out.push_str(&format!(
+                "  Warming up: working day {} of {} (daily invitations and messages below are today's; `outlane accounts warmup {} --off` ends it).\n",
+                w.day,
+                w.ramp.days,
+                clean(&a.login)
+            ));
+        }
         let mut table = Table::new(&["ACTION", "TODAY", "THIS WEEK", "BLOCKED"]);
         for u in &a.usage {
             table.row(vec![

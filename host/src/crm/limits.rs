@@ -45,7 +45,8 @@ pub struct Usage {
     pub action: Action,
     /// Units used today.
     pub today: u32,
-    /// Daily limit (`None`: unlimited).
+    /// Today's daily limit (`None`: unlimited): the configured one, or less during the
+    /// account's warm-up.
     pub daily: Option<u32>,
     /// Units used this ISO week.
     pub this_week: u32,
@@ -135,14 +136,26 @@ pub fn consume(
             until_ms: Some(until),
         });
     }
+    if action == Action::Invite {
+        super::guards::check_pending(conn, account, now_ms)?;
+    }
     let tz = accounts::time_zone(conn, account)?;
     let keys = period_keys(&tz, now_ms)?;
     let limit = accounts::limit(conn, account, action)?;
-    if let Some(daily) = limit.daily
+    let daily = super::warmup::daily_limit(conn, account, action, limit.daily, now_ms)?;
+    if let Some(daily) = daily
         && used(conn, account, action, &keys.day)? >= daily
     {
+        let warming = daily != limit.daily.unwrap_or(daily);
         return Err(CrmError::RateLimited {
-            reason: format!("daily {action} limit of {daily} reached"),
+            reason: if warming {
+                format!(
+                    "daily {action} limit of {daily} reached (the account's warm-up; {} once it is over)",
+                    limit.daily.unwrap_or(daily)
+                )
+            } else {
+                format!("daily {action} limit of {daily} reached")
+            },
             until_ms: Some(end_of_day(&tz, now_ms)?),
         });
     }
@@ -223,7 +236,7 @@ pub fn usage(conn: &Connection, account: u64, now_ms: u64) -> CrmResult<Vec<Usag
             Ok(Usage {
                 action,
                 today: used(conn, account, action, &keys.day)?,
-                daily: limit.daily,
+                daily: super::warmup::daily_limit(conn, account, action, limit.daily, now_ms)?,
                 this_week: used(conn, account, action, &keys.week)?,
                 weekly: limit.weekly,
                 blocked_until_ms: block.as_ref().map(|(until, _)| *until),

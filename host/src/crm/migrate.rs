@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0010_account_removal.sql",
         include_str!("../../../migrations/0010_account_removal.sql"),
     ),
+    (
+        11,
+        "0011_pacing.sql",
+        include_str!("../../../migrations/0011_pacing.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -14,6 +14,7 @@ pub mod conversations;
 mod error;
 #[cfg(test)]
 mod fixture;
+pub mod guards;
 pub mod import;
 pub mod journal;
 pub mod keywords;
@@ -33,6 +34,7 @@ pub mod stage;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod warmup;
 
 pub use action::Action;
 pub use error::{CrmError, CrmResult, is_constraint_violation};

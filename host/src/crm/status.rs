@@ -77,6 +77,10 @@ pub struct AccountStatus {
     pub active: bool,
     /// Whether the operator removed it (its history is kept).
     pub removed: bool,
+    /// Where its warm-up ramp stands, while it lasts.
+    pub warmup: Option<super::warmup::RampToday>,
+    /// Where it stands against its health guards (outstanding invitations, acceptance).
+    pub guards: super::guards::GuardState,
     /// Usage of every action against its limits.
     pub usage: Vec<Usage>,
     /// Its most recent actions, newest first.
@@ -142,6 +146,8 @@ pub fn build(conn: &Connection, now_ms: u64) -> CrmResult<StatusReport> {
                 paused: a.paused,
                 active: a.active,
                 removed: a.removed_ms.is_some(),
+                warmup: super::warmup::today(conn, a.id, now_ms)?.filter(|t| !t.done),
+                guards: super::guards::state(conn, a.id, now_ms)?,
             })
         })
         .collect::<CrmResult<Vec<_>>>()?;

@@ -2,7 +2,8 @@
 //! connected; no longer pending (declined or withdrawn) → failed, never invited again; still
 //! pending → checked again after twice the previous wait (24 h, 48 h, 96 h…), and given up
 //! once the wait would pass `max_backoff_hours`: withdrawn (journaled like any outward
-//! action) or simply failed.
+//! action) or simply failed. While the account has as many invitations waiting as its
+//! `max_pending` (a host guard), the oldest ones (`crm::over-pending`) are given up first.
 
 use outlane_sdk::LimitHit;
 use outlane_sdk::crm::{self, Action, ActionResult, Lead, OpenIntent};
@@ -99,7 +100,7 @@ impl Tally {
             parts.push(format!("{} no longer pending", self.gone));
         }
         if self.withdrawn > 0 {
-            parts.push(format!("{} withdrawn after no answer", self.withdrawn));
+            parts.push(format!("{} withdrawn", self.withdrawn));
         }
         if self.given_up > 0 {
             parts.push(format!("{} given up", self.given_up));
@@ -164,15 +165,14 @@ fn reconcile_one(intent: &OpenIntent) -> Result<String> {
 }
 
 impl CheckPending {
-    /// Gives up on `lead`, pending for `days` days: withdraws (journaled) or fails it.
+    /// Gives up on `lead` for `reason`: withdraws (journaled) or fails it.
     fn give_up(
         &self,
         lead: &Lead,
         id: &outlane_sdk::linkedin::ProfileId,
-        days: u64,
+        reason: String,
         tally: &mut Tally,
     ) -> Result<()> {
-        let reason = format!("no answer after {days} days");
         if self.config.give_up == GiveUp::Fail {
             crm::set_stage(lead.id, Stage::Failed, &reason)?;
             tally.given_up += 1;
@@ -226,8 +226,9 @@ impl CheckPending {
         Ok(())
     }
 
-    /// Checks one due lead.
-    fn check(&self, lead: &Lead, tally: &mut Tally) -> Result<()> {
+    /// Checks one due lead; `over_cap`: the account is at its `max_pending` and this is among
+    /// its oldest invitations, so a still pending one is given up now.
+    fn check(&self, lead: &Lead, over_cap: bool, tally: &mut Tally) -> Result<()> {
         let id = match lead.profile_id().map_err(|e| e.message().to_string()) {
             Ok(id) => id,
             Err(why) => {
@@ -257,9 +258,14 @@ impl CheckPending {
             }
             Connection::Pending => {
                 let next = next_backoff(lead.backoff_hours);
-                if next > self.config.max_backoff_hours {
-                    let days = whole_days(lead.stage_changed_ms, host::now_ms());
-                    self.give_up(lead, &id, days, tally)?;
+                let days = whole_days(lead.stage_changed_ms, host::now_ms());
+                if over_cap {
+                    let reason = format!(
+                        "no answer after {days} days, and the account has as many invitations                          waiting as its max_pending: the oldest go first"
+                    );
+                    self.give_up(lead, &id, reason, tally)?;
+                } else if next > self.config.max_backoff_hours {
+                    self.give_up(lead, &id, format!("no answer after {days} days"), tally)?;
                 } else {
                     crm::set_backoff(lead.id, next)?;
                     tally.still += 1;
@@ -290,19 +296,32 @@ impl Lane for CheckPending {
     }
 
     fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(!crm::due_pending(1)?.is_empty() || !crm::open_intents(Action::Withdraw)?.is_empty())
+        Ok(!crm::due_pending(1)?.is_empty()
+            || !crm::over_pending(1)?.is_empty()
+            || !crm::open_intents(Action::Withdraw)?.is_empty())
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
         let reconciled =
             journal::settle_open_intents(Action::Withdraw, "withdrawal", reconcile_one)?;
         let mut tally = Tally::default();
-        for lead in crm::due_pending(self.config.batch)? {
+        // The oldest invitations beyond the account's cap first, then those due a check.
+        let over: Vec<Lead> = crm::over_pending(self.config.batch)?;
+        let over_ids: Vec<u64> = over.iter().map(|l| l.id).collect();
+        let due = crm::due_pending(self.config.batch)?
+            .into_iter()
+            .filter(|l| !over_ids.contains(&l.id));
+        let work = over
+            .into_iter()
+            .map(|l| (l, true))
+            .chain(due.map(|l| (l, false)))
+            .take(self.config.batch as usize);
+        for (lead, over_cap) in work {
             if host::should_stop() {
                 break;
             }
             tally.checked += 1;
-            self.check(&lead, &mut tally)?;
+            self.check(&lead, over_cap, &mut tally)?;
         }
         let prefix = if reconciled.is_empty() {
             String::new()

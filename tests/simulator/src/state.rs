@@ -106,6 +106,9 @@ pub struct InvitationRecord {
     pub invitation_id: u64,
     /// Its current state.
     pub state: InvitationState,
+    /// When it stopped being pending (accepted, declined or withdrawn; sim ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_ms: Option<u64>,
     /// The e-mail typed into an e-mail-required modal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -426,6 +429,12 @@ impl World {
         &self.scenario
     }
 
+    /// The scenario, to change what its people do from now on (when they accept or decline,
+    /// what they reply); who exists and their handles must stay as they are.
+    pub fn scenario_mut(&mut self) -> &mut Scenario {
+        &mut self.scenario
+    }
+
     /// The sim clock (Unix ms).
     pub fn now(&self) -> u64 {
         self.clock.now()
@@ -533,10 +542,10 @@ impl World {
         for (handle, accepted, at) in changes {
             if accepted {
                 self.set_relationship(&handle, Relationship::Connected { since_ms: at });
-                self.mark_invitation(&handle, InvitationState::Accepted);
+                self.mark_invitation(&handle, InvitationState::Accepted, at);
             } else {
                 self.set_relationship(&handle, Relationship::Declined { at_ms: at });
-                self.mark_invitation(&handle, InvitationState::Declined);
+                self.mark_invitation(&handle, InvitationState::Declined, at);
             }
         }
         if let Some(cp) = &mut self.checkpoint
@@ -552,7 +561,7 @@ impl World {
         self.relationships.insert(handle.to_string(), rel);
     }
 
-    fn mark_invitation(&mut self, handle: &str, state: InvitationState) {
+    fn mark_invitation(&mut self, handle: &str, state: InvitationState, at_ms: u64) {
         if let Some(inv) = self
             .invitations
             .iter_mut()
@@ -560,6 +569,7 @@ impl World {
             .find(|i| i.handle == handle && i.state == InvitationState::Pending)
         {
             inv.state = state;
+            inv.resolved_ms = Some(at_ms);
         }
     }
 
@@ -798,6 +808,7 @@ impl World {
             at_ms: now,
             invitation_id,
             state: InvitationState::Pending,
+            resolved_ms: None,
             email: email.filter(|e| !e.is_empty()),
         });
         self.set_relationship(
@@ -852,7 +863,7 @@ impl World {
         }
         let now = self.now();
         self.set_relationship(&key, to(now));
-        self.mark_invitation(&key, state);
+        self.mark_invitation(&key, state, now);
         true
     }
 
