@@ -211,7 +211,7 @@ impl DemoWorld {
              [lanes]\nmanifest = {manifest}\n\n\
              [clock]\nfactor = {factor}\nfollow = {follow}\n\n\
              [linkedin]\nbase_url = {site}\n\n\
-             [browser]\nheadless = true\npace = {pace}\ntimeout = \"20s\"\n\n\
+             [browser]\nheadless = true\npace = {pace}\ntimeout = \"20s\"\nmax_open = {max_open}\n\n\
              [llm]\nbase_url = {llm}\nmodel = {model}\napi_key_env = {key}\n\
              timeout = \"20s\"\nretries = 2\n\n\
              [console]\n",
@@ -219,6 +219,9 @@ impl DemoWorld {
             factor = self.options.clock_factor,
             follow = toml_string(&self.clock_url()),
             site = toml_string(&self.sim.base_url()),
+            // One Chromium per simulated account, as a daemon with that many accounts would
+            // be configured (4 at least, the default).
+            max_open = self.sim.accounts().max(4),
             llm = toml_string(&self.llm.base_url()),
             model = toml_string(MODEL),
             key = toml_string(API_KEY_ENV),

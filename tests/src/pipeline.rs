@@ -290,6 +290,74 @@ impl Drop for Pipeline {
     }
 }
 
+/// One `call N …` debug line of the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallEvent {
+    /// The call's run id.
+    pub id: u64,
+    /// A start (`true`) or an end.
+    pub start: bool,
+    /// For a start: ms late against the moment it could first run; for an end: its duration.
+    pub ms: u64,
+    /// For a start: of the lateness, ms its slot was free (waiting no call of its own
+    /// explains).
+    pub waited: u64,
+}
+
+/// The daemon's `call N starts in S, L ms late, W ms with its slot free` and `call N ended in
+/// S after D ms` lines (debug level), per slot, in order.
+pub fn call_events(log: &str) -> std::collections::BTreeMap<String, Vec<CallEvent>> {
+    let mut out: std::collections::BTreeMap<String, Vec<CallEvent>> = Default::default();
+    let number = |text: &str| {
+        text.split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    for line in log.lines() {
+        let Some(at) = line.find("call ") else {
+            continue;
+        };
+        let rest = &line[at + 5..];
+        let (id, rest) = rest.split_once(' ').unwrap_or(("", ""));
+        let Ok(id) = id.parse::<u64>() else { continue };
+        if let Some(rest) = rest.strip_prefix("starts in ") {
+            let mut parts = rest.split(", ");
+            let (Some(slot), Some(late), waited) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            out.entry(slot.to_string()).or_default().push(CallEvent {
+                id,
+                start: true,
+                ms: number(late),
+                waited: waited.map_or(0, number),
+            });
+        } else if let Some(rest) = rest.strip_prefix("ended in ") {
+            let Some((slot, took)) = rest.split_once(" after ") else {
+                continue;
+            };
+            out.entry(slot.to_string()).or_default().push(CallEvent {
+                id,
+                start: false,
+                ms: number(took),
+                waited: 0,
+            });
+        }
+    }
+    out
+}
+
+/// The `q` quantile of `values` (0 when empty).
+pub fn quantile(values: &[u64], q: f64) -> u64 {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    if v.is_empty() {
+        return 0;
+    }
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
 /// The last `n` lines of `text`.
 pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();

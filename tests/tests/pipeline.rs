@@ -1245,52 +1245,6 @@ async fn accounts_login_opens_the_profile_for_a_person_and_resumes_at_the_feed()
     assert!(snap.sessions >= 1);
 }
 
-/// The daemon's `call N starts in S, L ms late` and `call N ended in S after D ms` lines
-/// (debug level), per slot, in order: (run id, true for a start, the figure).
-fn call_events(log: &str) -> BTreeMap<String, Vec<(u64, bool, u64)>> {
-    let mut out: BTreeMap<String, Vec<(u64, bool, u64)>> = BTreeMap::new();
-    for line in log.lines() {
-        let Some(at) = line.find("call ") else {
-            continue;
-        };
-        let rest = &line[at + 5..];
-        let (id, rest) = rest.split_once(' ').unwrap_or(("", ""));
-        let Ok(id) = id.parse::<u64>() else { continue };
-        let number = |text: &str| {
-            text.split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        if let Some(rest) = rest.strip_prefix("starts in ") {
-            let Some((slot, late)) = rest.split_once(", ") else {
-                continue;
-            };
-            out.entry(slot.to_string())
-                .or_default()
-                .push((id, true, number(late)));
-        } else if let Some(rest) = rest.strip_prefix("ended in ") {
-            let Some((slot, took)) = rest.split_once(" after ") else {
-                continue;
-            };
-            out.entry(slot.to_string())
-                .or_default()
-                .push((id, false, number(took)));
-        }
-    }
-    out
-}
-
-/// The `q` quantile of `values` (0 when empty).
-fn quantile(values: &[u64], q: f64) -> u64 {
-    let mut v = values.to_vec();
-    v.sort_unstable();
-    if v.is_empty() {
-        return 0;
-    }
-    v[((v.len() - 1) as f64 * q).round() as usize]
-}
-
 /// One account's guarantees: each invitation the simulator saw for it once and journaled as
 /// done, at most 20 a day, every action in its own working hours, never more messages to a
 /// person than the sequence has steps.
@@ -1407,7 +1361,7 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
     .unwrap();
     p.stop_daemon().unwrap();
     // One call at a time per account: each start is followed by its own end before the next.
-    let events = call_events(&p.log());
+    let events = outlane_tests::pipeline::call_events(&p.log());
     for a in &p.accounts {
         let slot = format!("account {}", a.account_id);
         let calls = events
@@ -1415,7 +1369,7 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
             .unwrap_or_else(|| panic!("no call in {slot}"));
         for pair in calls.chunks(2) {
             assert!(
-                pair.len() == 2 && pair[0].1 && !pair[1].1 && pair[0].0 == pair[1].0,
+                pair.len() == 2 && pair[0].start && !pair[1].start && pair[0].id == pair[1].id,
                 "{slot}: calls overlap or an end is missing: {pair:?}"
             );
         }
@@ -1425,28 +1379,37 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
     let slow_slot = format!("account {}", slow.account_id);
     let slowest = events[&slow_slot]
         .iter()
-        .filter(|e| !e.1)
-        .map(|e| e.2)
+        .filter(|e| !e.start)
+        .map(|e| e.ms)
         .max()
         .unwrap_or(0);
+    let slow_call = SLOW_PAGE_MS as f64 * factor;
     assert!(
-        slowest as f64 >= SLOW_PAGE_MS as f64 * factor * 0.9,
+        slowest as f64 >= slow_call * 0.9,
         "the slow account's longest call took only {slowest} ms (daemon clock)"
     );
     for a in &fast {
         let slot = format!("account {}", a.account_id);
-        let late: Vec<u64> = events[&slot].iter().filter(|e| e.1).map(|e| e.2).collect();
-        let (p50, p95) = (quantile(&late, 0.5), quantile(&late, 0.95));
+        let starts: Vec<_> = events[&slot].iter().filter(|e| e.start).collect();
+        let late: Vec<u64> = starts.iter().map(|e| e.ms).collect();
+        let waited: Vec<u64> = starts.iter().map(|e| e.waited).collect();
+        let q = outlane_tests::pipeline::quantile;
         eprintln!(
-            "{slot} ({}): {} calls, lateness p50 {p50} ms, p95 {p95} ms (daemon clock, {factor}x real time)",
+            "{slot} ({}): {} calls, lateness p50 {} ms, p95 {} ms; with the slot free p50 {} ms, p95 {} ms, max {} ms (daemon clock, {factor}x real time)",
             a.timezone,
-            late.len()
+            late.len(),
+            q(&late, 0.5),
+            q(&late, 0.95),
+            q(&waited, 0.5),
+            q(&waited, 0.95),
+            waited.iter().max().copied().unwrap_or(0)
         );
-        // A slow page of the other account lasts 10 s real, 200 s on this clock: waiting for
-        // it even once would put a call that late.
+        // A slow page of the other account lasts 10 s real, 200 s on this clock: a free slot
+        // waiting for it even once would wait that long.
         assert!(
-            p95 < (SLOW_PAGE_MS as f64 * factor * 0.25) as u64,
-            "{slot}: p95 lateness {p95} ms: it waited for the slow account"
+            q(&waited, 0.95) < (slow_call * 0.25) as u64,
+            "{slot}: with its slot free its calls waited p95 {} ms: for the slow account",
+            q(&waited, 0.95)
         );
     }
     for a in &p.accounts {

@@ -126,6 +126,7 @@ impl Daemon {
             clock: self.clock.clone(),
             calls: self.calls.clone(),
             schedules: HashMap::new(),
+            freed: HashMap::new(),
             trimmer: HeapTrimmer::new(TRIM_EVERY),
         };
         let mut view = CampaignView::default();
@@ -158,18 +159,20 @@ impl Daemon {
                 run_id += 1;
                 let started = self.clock.now_ms();
                 // How late the call starts: after the moment it could first run (its due time,
-                // or the opening of its account's hours after it).
-                let late = book
+                // or the opening of its account's hours after it); and of that, how long its
+                // slot was free meanwhile (the wait no call of its own explains).
+                let runnable = book
                     .schedules
                     .get(&target.key)
-                    .map(|s| {
-                        started.saturating_sub(target.runnable_at(s.next_due_ms, s.next_due_ms))
-                    })
-                    .unwrap_or(0);
+                    .map(|s| target.runnable_at(s.next_due_ms, s.next_due_ms))
+                    .unwrap_or(started);
+                let late = started.saturating_sub(runnable);
+                let free_since = book.freed.get(&slot).copied().unwrap_or(0);
+                let waited = started.saturating_sub(runnable.max(free_since));
                 tracing::debug!(
                     lane = target.key.lane.as_str(),
                     campaign = target.campaign_name.as_deref().unwrap_or("-"),
-                    "call {run_id} starts in {slot}, {late} ms late"
+                    "call {run_id} starts in {slot}, {late} ms late, {waited} ms with its slot free"
                 );
                 let ctx = CallContext {
                     lane: target.key.lane.clone(),
@@ -267,6 +270,8 @@ struct Bookkeeping {
     clock: Clock,
     calls: Option<tokio::sync::mpsc::UnboundedSender<CallRecord>>,
     schedules: HashMap<ScheduleKey, Schedule>,
+    /// When each slot's last call ended (daemon clock).
+    freed: HashMap<Slot, u64>,
     trimmer: HeapTrimmer,
 }
 
@@ -300,6 +305,7 @@ impl Bookkeeping {
             }
         };
         let ended = self.clock.now_ms();
+        self.freed.insert(slot.clone(), ended);
         tracing::debug!(
             lane = target.key.lane.as_str(),
             "call {run_id} ended in {slot} after {} ms",
