@@ -1,20 +1,22 @@
 //! Many accounts at their own pace: `outlane run` with the default lanes and N accounts on the
 //! simulator (each its own member, network and campaign, in the demo's time zones), for a
-//! fixed real time on an accelerated clock. Figures:
+//! simulated day on an accelerated clock (idle time skipped, as in the demo). Figures:
 //!
 //! - per-account lateness of calls against their schedule, p50 and p95 over all calls, in real
 //!   seconds (the daemon's debug lines; target p95 < 30 s);
 //! - the daemon's peak resident memory, Chromium excluded, and its marginal memory per account
 //!   over the one-account baseline (target < 10 MB per account);
-//! - the total resident memory of the Chromiums (sum over the daemon's child processes, a
-//!   bound: pages they share are counted in each), peak of 1 s samples;
+//! - the memory of the Chromiums: the proportional set size (shared pages split among the
+//!   processes that share them) summed over the daemon's descendants, peak of 1 s samples;
 //! - CPU seconds of the daemon (Chromium excluded) per lane call and per journaled action.
 //!
 //! Runs: 1 account (the baseline, same run), N accounts with `max_open` 4, N with `max_open` N.
-//! `OUTLANE_BENCH_ACCOUNTS` (default 20), `OUTLANE_BENCH_WORK` (real seconds, default 150) and
-//! `OUTLANE_BENCH_FACTOR` (clock speed, default 60: 150 s are 2.5 simulated hours; 216 s at 250
-//! are a 15-hour simulated day). The binary is `$OUTLANE_BIN`, else the release build, else the
-//! debug build.
+//! `OUTLANE_BENCH_ACCOUNTS` (default 20), `OUTLANE_BENCH_HOURS` (simulated hours per run,
+//! default 24), `OUTLANE_BENCH_FACTOR` (clock speed, default 120) and `OUTLANE_BENCH_MAX_WORK`
+//! (real seconds at most per run, default 1200: a run that reaches it says so). The demo's
+//! time zones put the union of the accounts' working hours at 14 hours a day, so a simulated
+//! day costs about 7 real minutes at 120x when some account always works. The binary is
+//! `$OUTLANE_BIN`, else the release build, else the debug build.
 
 use outlane::demo::DemoOptions;
 use outlane_tests::pipeline::{Pipeline, call_events, quantile};
@@ -44,6 +46,14 @@ fn env_number(name: &str, default: f64) -> f64 {
 fn status_mb(pid: u32, name: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(name))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Proportional set size of `pid` in MB (`/proc/<pid>/smaps_rollup`).
+fn pss_mb(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -92,9 +102,20 @@ struct Figures {
     chromium_mb: f64,
     chromiums_at_most: usize,
     cpu_s: f64,
+    /// Simulated hours the run covered and the real seconds it took.
+    sim_hours: f64,
+    real_s: f64,
 }
 
-async fn run(accounts: usize, max_open: usize, work: Duration, factor: f64) -> Figures {
+/// How long each run goes on.
+struct Span {
+    sim_hours: f64,
+    max_work: Duration,
+    factor: f64,
+}
+
+async fn run(accounts: usize, max_open: usize, span: &Span) -> Figures {
+    let factor = span.factor;
     let mut p = Pipeline::start(DemoOptions {
         accounts,
         people: 150,
@@ -119,14 +140,13 @@ async fn run(accounts: usize, max_open: usize, work: Duration, factor: f64) -> F
     p.start_daemon_with(&binary(), ",outlane::daemon=debug")
         .expect("start the daemon");
     let pid = p.daemon_pid().expect("pid");
-    let until = Instant::now() + work;
+    let started = Instant::now();
+    let sim_start = p.world.sim.now_ms();
+    let sim_end = sim_start + (span.sim_hours * 3_600_000.0) as u64;
     let (mut chromium_mb, mut chromiums_at_most) = (0.0f64, 0usize);
-    while Instant::now() < until {
+    while started.elapsed() < span.max_work && p.world.sim.now_ms() < sim_end {
         let children = descendants(pid);
-        let sum: f64 = children
-            .iter()
-            .filter_map(|c| status_mb(*c, "VmRSS:"))
-            .sum();
+        let sum: f64 = children.iter().filter_map(|c| pss_mb(*c)).sum();
         chromium_mb = chromium_mb.max(sum);
         let mains = children
             .iter()
@@ -140,6 +160,8 @@ async fn run(accounts: usize, max_open: usize, work: Duration, factor: f64) -> F
         chromiums_at_most = chromiums_at_most.max(mains);
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+    let real_s = started.elapsed().as_secs_f64();
+    let sim_hours = (p.world.sim.now_ms() - sim_start) as f64 / 3_600_000.0;
     let daemon_mb = status_mb(pid, "VmHWM:").expect("the daemon's memory");
     let cpu_s = stat(pid).map(|s| s.1).unwrap_or(0.0);
     p.stop_daemon().expect("stop the daemon");
@@ -170,7 +192,14 @@ async fn run(accounts: usize, max_open: usize, work: Duration, factor: f64) -> F
         chromium_mb,
         chromiums_at_most,
         cpu_s,
+        sim_hours,
+        real_s,
     }
+}
+
+/// Simulated hours each run should cover.
+fn base_hours() -> f64 {
+    env_number("OUTLANE_BENCH_HOURS", 24.0)
 }
 
 fn print(f: &Figures, base: &Figures) {
@@ -180,9 +209,12 @@ fn print(f: &Figures, base: &Figures) {
         0.0
     };
     println!(
-        "{:>2} accounts, max_open {:>2}: {} calls, {} actions; lateness p50 {:.2} s, p95 {:.2} s (baseline p95 {:.2} s) — target p95 < 30 s: {}; daemon peak RSS {:.1} MB (baseline {:.1} MB, ratio {:.2}; {:.2} MB more per account — target < 10 MB: {}); Chromium RSS sum {:.0} MB with at most {} running; CPU {:.1} s ({:.3} s per call, {:.2} s per action; baseline {:.3} s per call)",
+        "{:>2} accounts, max_open {:>2}: {:.1} simulated hours in {:.0} s{}; {} calls, {} actions; lateness p50 {:.2} s, p95 {:.2} s (baseline p95 {:.2} s) — target p95 < 30 s: {}; daemon peak RSS {:.1} MB (baseline {:.1} MB, ratio {:.2}; {:.2} MB more per account — target < 10 MB: {}); Chromium PSS {:.0} MB with at most {} running; CPU {:.1} s ({:.3} s per call, {:.2} s per action; baseline {:.3} s per call)",
         f.accounts,
         f.max_open,
+        f.sim_hours,
+        f.real_s,
+        if f.sim_hours + 0.01 < base_hours() { " (stopped by OUTLANE_BENCH_MAX_WORK)" } else { "" },
         f.calls,
         f.actions,
         f.late_p50_s,
@@ -206,18 +238,22 @@ fn print(f: &Figures, base: &Figures) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let accounts = env_number("OUTLANE_BENCH_ACCOUNTS", 20.0) as usize;
-    let work = Duration::from_secs_f64(env_number("OUTLANE_BENCH_WORK", 150.0));
-    let factor = env_number("OUTLANE_BENCH_FACTOR", 60.0);
+    let span = Span {
+        sim_hours: base_hours(),
+        max_work: Duration::from_secs_f64(env_number("OUTLANE_BENCH_MAX_WORK", 1200.0)),
+        factor: env_number("OUTLANE_BENCH_FACTOR", 120.0),
+    };
     println!(
-        "binary: {}; {} s of work per run at {factor}x ({:.1} simulated hours)",
+        "binary: {}; {} simulated hours per run at {}x (at most {} s each)",
         binary().display(),
-        work.as_secs(),
-        work.as_secs_f64() * factor / 3600.0
+        span.sim_hours,
+        span.factor,
+        span.max_work.as_secs()
     );
-    let base = run(1, 4, work, factor).await;
+    let base = run(1, 4, &span).await;
     print(&base, &base);
     for max_open in [4, accounts] {
-        let f = run(accounts, max_open, work, factor).await;
+        let f = run(accounts, max_open, &span).await;
         print(&f, &base);
     }
 }

@@ -1618,3 +1618,144 @@ async fn the_pending_cap_withdraws_the_oldest_and_low_acceptance_pauses_invitati
         check_account(&p, a, &sim);
     }
 }
+
+/// Processes whose command line names `dir` (the pipeline's Chromiums do, by their profile).
+fn processes_under(dir: &std::path::Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok()))
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|cmd| String::from_utf8_lossy(&cmd).replace('\0', " "))
+        .filter(|cmd| cmd.contains(&needle))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_accounts_over_two_days_survive_kill_nine_each_at_its_own_pace() {
+    use rand::RngExt;
+    // Eight accounts keep some call in progress nearly all the time, so the clock seldom skips
+    // ahead: at the demo's 20x two working days would take over an hour. At 60x a day's
+    // working hours in these time zones (04:00 to 18:00 UTC) take about 15 minutes; the
+    // accounts' calls (a few real seconds) stay within the 15 simulated minutes of grace the
+    // working-hours check allows a call that started before closing.
+    const FACTOR: f64 = 60.0;
+    let mut p = Pipeline::start(DemoOptions {
+        seed: 13,
+        people: 80,
+        accounts: 8,
+        clock_factor: FACTOR,
+    })
+    .await
+    .unwrap();
+    assert_eq!(p.accounts.len(), 8);
+    let zones: BTreeSet<&str> = p.accounts.iter().map(|a| a.timezone.as_str()).collect();
+    assert!(zones.len() >= 6, "mixed time zones: {zones:?}");
+    let bin = outlane_tests::pipeline::outlane_bin();
+    let mut rng = rand::rng();
+    let kills = 10;
+    for _ in 0..kills {
+        let started_before = p.log().matches("daemon started").count();
+        p.start_daemon_with(&bin, ",outlane::daemon=debug").unwrap();
+        p.wait_until(
+            "the daemon to start its lanes",
+            Duration::from_secs(120),
+            |p| p.log().matches("daemon started").count() > started_before,
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(rng.random_range(1_500..9_000))).await;
+        p.kill9().unwrap();
+    }
+    let during_kills: u64 = p
+        .accounts
+        .iter()
+        .map(|a| p.summary_of(a.campaign_id).map_or(0, |s| s.invitations))
+        .sum();
+    assert!(
+        during_kills > 0,
+        "the killed daemons never got as far as an invitation\n{}",
+        outlane_tests::pipeline::tail(&p.log(), 60)
+    );
+    let days_of = |p: &Pipeline, account: u64| -> u32 {
+        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(DISTINCT day_key) FROM action_journal
+                     WHERE account_id = ?1 AND result = 'done'",
+                    [account],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0)
+    };
+    let started = std::time::Instant::now();
+    p.start_daemon_with(&bin, ",outlane::daemon=debug").unwrap();
+    p.wait_until(
+        "every account to act on two of its working days",
+        Duration::from_secs(1800),
+        |p| p.accounts.iter().all(|a| days_of(p, a.account_id) >= 2),
+    )
+    .await
+    .unwrap();
+    p.stop_daemon().unwrap();
+    eprintln!(
+        "two working days of eight accounts after {kills} kills: {:.0} s real after the last start",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(p.starts(), kills + 1);
+    // No call of an account overlaps another of the same account, in any daemon's life (a
+    // killed daemon's last call may have no end).
+    let log = p.log();
+    for (n, life) in log.split("daemon started").skip(1).enumerate() {
+        for (slot, calls) in outlane_tests::pipeline::call_events(life) {
+            if !slot.starts_with("account ") {
+                continue;
+            }
+            for (i, pair) in calls.chunks(2).enumerate() {
+                let last = i == calls.len().div_ceil(2) - 1;
+                let whole =
+                    pair.len() == 2 && pair[0].start && !pair[1].start && pair[0].id == pair[1].id;
+                let dangling = last && pair.len() == 1 && pair[0].start;
+                assert!(
+                    whole || dangling,
+                    "daemon {n}, {slot}: calls overlap or an end is missing: {pair:?}"
+                );
+            }
+        }
+    }
+    for a in &p.accounts {
+        let s = p.summary_of(a.campaign_id).unwrap();
+        eprintln!(
+            "{} ({}): {} invitations, {} messages, {} working days; {:?}",
+            a.login,
+            a.timezone,
+            s.invitations,
+            s.messages,
+            days_of(&p, a.account_id),
+            s.stages
+        );
+        assert!(s.invitations > 0, "{} never invited anyone", a.login);
+        let sim = p
+            .world
+            .sim
+            .account(a.sim_index)
+            .unwrap()
+            .with(|w| w.snapshot());
+        check_account(&p, a, &sim);
+    }
+    let open: u32 =
+        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM action_journal WHERE result IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+    assert_eq!(open, 0, "an intent was left open");
+    let left = processes_under(p.dir.path());
+    assert!(left.is_empty(), "processes left behind: {left:#?}");
+}
