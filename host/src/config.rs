@@ -34,6 +34,9 @@
 //! models = "models/minilm"        # model.onnx + tokenizer.json (default: $OUTLANE_MODELS_DIR/minilm, else installed)
 //! ort_library = "vendor/ort/libonnxruntime.so.1.31.1"  # (default: $ORT_DYLIB_PATH, else installed)
 //! release_after = "2m"            # unused this long, the embedding model leaves memory
+//! min_agreement = 0.97            # the model decides alone where its checks agree at least this (lower bound)
+//! audit_rate = 0.05               # share of the leads it would decide that the LLM still checks
+//! auto_accept = false             # whether the model may also accept (it rejects only by default)
 //! ```
 //!
 //! The keys for files (`lanes.manifest`, `llm.prompts`, `qualifier.*`) are best left out: the
@@ -135,6 +138,17 @@ pub struct QualifierConfig {
     /// memory (~130 MB); it is loaded again, in ~0.25 s, when a lead needs embedding.
     #[serde(default = "release_after")]
     pub release_after: HumanDuration,
+    /// The lower bound of held-out agreement with the LLM and people the model needs before
+    /// it decides leads alone (`outlane_gp::gate`), in (0.5, 1).
+    #[serde(default = "min_agreement")]
+    pub min_agreement: f64,
+    /// The share of the leads the model would decide that still go to the LLM, in [0, 0.5].
+    #[serde(default = "audit_rate")]
+    pub audit_rate: f64,
+    /// Whether the model may accept leads alone (under the same rule); it only rejects by
+    /// default.
+    #[serde(default)]
+    pub auto_accept: bool,
 }
 
 impl Default for QualifierConfig {
@@ -143,8 +157,31 @@ impl Default for QualifierConfig {
             models: models_dir(),
             ort_library: ort_library(),
             release_after: release_after(),
+            min_agreement: min_agreement(),
+            audit_rate: audit_rate(),
+            auto_accept: false,
         }
     }
+}
+
+impl QualifierConfig {
+    /// The gate's settings.
+    pub fn gate(&self) -> outlane_gp::gate::GateConfig {
+        outlane_gp::gate::GateConfig {
+            min_agreement: self.min_agreement,
+            audit_rate: self.audit_rate,
+            auto_accept: self.auto_accept,
+            ..outlane_gp::gate::GateConfig::default()
+        }
+    }
+}
+
+fn min_agreement() -> f64 {
+    outlane_gp::gate::DEFAULT_MIN_AGREEMENT
+}
+
+fn audit_rate() -> f64 {
+    outlane_gp::gate::DEFAULT_AUDIT_RATE
 }
 
 fn release_after() -> HumanDuration {
@@ -496,6 +533,21 @@ impl Config {
             config.qualifier.release_after.0,
             RELEASE_RANGE,
         )?;
+        let q = &config.qualifier;
+        if !(q.min_agreement > 0.5 && q.min_agreement < 1.0) {
+            return Err(invalid(format!(
+                "key `qualifier.min_agreement`: {} is not between 0.5 and 1 (0.97: the model \
+                 decides alone where at least 97 % of its checks agree)",
+                q.min_agreement
+            )));
+        }
+        if !(0.0..=0.5).contains(&q.audit_rate) {
+            return Err(invalid(format!(
+                "key `qualifier.audit_rate`: {} is not between 0 and 0.5 (0.05: one lead in \
+                 twenty the model would decide still goes to the LLM)",
+                q.audit_rate
+            )));
+        }
         Ok(config)
     }
 }
@@ -595,6 +647,27 @@ mod tests {
         std::fs::write(&p, "[qualifier]\nrelease_after = \"soon\"\n").unwrap();
         let e = Config::load(&p, true).unwrap_err().to_string();
         assert!(e.contains(":2:") && e.contains("\"soon\""), "{e}");
+    }
+
+    #[test]
+    fn the_gate_settings_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("outlane.toml");
+        std::fs::write(&p, "[qualifier]\nmin_agreement = 0.9\naudit_rate = 0.1\nauto_accept = true\n")
+            .unwrap();
+        let gate = Config::load(&p, true).unwrap().qualifier.gate();
+        assert_eq!((gate.min_agreement, gate.audit_rate, gate.auto_accept), (0.9, 0.1, true));
+        assert_eq!(Config::default().qualifier.gate().min_agreement, 0.97);
+        for (text, key) in [
+            ("min_agreement = 1.0", "qualifier.min_agreement"),
+            ("min_agreement = 0.3", "qualifier.min_agreement"),
+            ("audit_rate = 0.9", "qualifier.audit_rate"),
+            ("audit_rate = -0.1", "qualifier.audit_rate"),
+        ] {
+            std::fs::write(&p, format!("[qualifier]\n{text}\n")).unwrap();
+            let e = Config::load(&p, true).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -258,3 +258,122 @@ fn bad_input_exits_with_code_2_and_one_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_person_labels_leads_from_the_cli() {
+    use outlane::crm::learning::{self, LabelSource};
+    use outlane::crm::{Stage, leads, pipeline};
+    use outlane_linkedin::ProfileId;
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    let list = dir.path().join("leads.txt");
+    std::fs::write(
+        &list,
+        "https://www.linkedin.com/in/ada-judged/\n\
+         https://www.linkedin.com/in/bo-invited/\n\
+         https://www.linkedin.com/in/cy-unread/\n",
+    )
+    .unwrap();
+    let out = outlane(dir.path(), &["leads", "import", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let id = |handle: &str| {
+        let p = ProfileId::parse(&format!("https://www.linkedin.com/in/{handle}/")).unwrap();
+        db.read_outside_tx_blocking(move |c| leads::find(c, &p))
+            .unwrap()
+            .unwrap()
+    };
+    let (ada, bo) = (id("ada-judged"), id("bo-invited"));
+    db.write_blocking(move |tx| {
+        for (lead, to) in [
+            (ada, Stage::Enriched),
+            (ada, Stage::Disqualified),
+            (bo, Stage::Enriched),
+            (bo, Stage::Qualified),
+            (bo, Stage::Pending),
+        ] {
+            pipeline::set_stage(tx, 1, lead, to, "test", "test", 0)?;
+        }
+        learning::put_label(
+            tx,
+            1,
+            ada,
+            false,
+            "auto-rejected",
+            LabelSource::Model,
+            0,
+            None,
+        )
+    })
+    .unwrap();
+    let stage = |lead: u64| {
+        db.read_outside_tx_blocking(move |c| pipeline::get(c, 1, lead))
+            .unwrap()
+            .stage
+    };
+    let label = |lead: u64| {
+        db.read_outside_tx_blocking(move |c| learning::label(c, 1, lead))
+            .unwrap()
+    };
+    // Over the model's rejection: the person's label and the stage.
+    let out = outlane(
+        dir.path(),
+        &[
+            "leads",
+            "label",
+            "https://www.linkedin.com/in/ada-judged/",
+            "accept",
+            "--reason",
+            "I know her: she buys",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("disqualified → qualified"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(stage(ada), Stage::Qualified);
+    assert_eq!(
+        label(ada),
+        Some((true, "I know her: she buys".into(), "human".into()))
+    );
+    // After an invitation: stored, the stage stays.
+    let out = outlane(dir.path(), &["leads", "label", "bo-invited", "reject"]);
+    assert_eq!(out.status.code(), Some(2), "a bare handle is not a URL");
+    let out = outlane(
+        dir.path(),
+        &["leads", "label", &bo.to_string(), "reject", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("pending"), Some("pending")));
+    assert_eq!(stage(bo), Stage::Pending);
+    assert_eq!(
+        label(bo),
+        Some((false, "a person rejected it".into(), "human".into()))
+    );
+    // Bad input: exit 2 with the reason, nothing changed.
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["leads", "label", "https://www.linkedin.com/in/cy-unread/", "accept"],
+            "nothing to judge",
+        ),
+        (
+            &["leads", "label", "https://www.linkedin.com/in/nobody/", "accept"],
+            "no lead for",
+        ),
+        (
+            &["leads", "label", "https://www.linkedin.com/in/ada-judged/", "maybe"],
+            "invalid value 'maybe'",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = outlane(dir.path(), args);
+        let err = stderr(&out);
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    }
+    assert_eq!(stage(id("cy-unread")), Stage::Discovered);
+    assert_eq!(label(id("cy-unread")), None);
+}

@@ -5,13 +5,16 @@ pub use crate::__wit::outlane::lanes::qualifier::{
 };
 
 impl Strategy {
-    /// The strategy's name: "explore", "exploit", "only-candidate" or "cold-start".
+    /// The strategy's name: "explore", "exploit", "only-candidate", "cold-start", "gate" or
+    /// "audit".
     pub fn as_str(self) -> &'static str {
         match self {
             Strategy::Explore => "explore",
             Strategy::Exploit => "exploit",
             Strategy::OnlyCandidate => "only-candidate",
             Strategy::ColdStart => "cold-start",
+            Strategy::Gate => "gate",
+            Strategy::Audit => "audit",
         }
     }
 }

@@ -75,6 +75,7 @@
 #![deny(missing_docs)]
 
 mod dense;
+pub mod gate;
 mod gpr;
 mod linalg;
 mod model;
@@ -87,8 +88,7 @@ mod reference;
 pub use gpr::{HYPER_BOUNDS, N_RESTARTS, NOISE_ALPHA};
 pub use model::{PCA_CANDIDATES, candidate_sizes};
 pub use qualifier::{
-    AUTO_ACCEPT_PROB, AUTO_ENTROPY_THRESHOLD, AUTO_MAX_STD, Choice, ModelInfo, Qualifier,
-    QualifierConfig, RefitReason, Strategy, Update,
+    CHECK_FLOOR, Choice, ModelInfo, Qualifier, QualifierConfig, RefitReason, Strategy, Update,
 };
 pub use reference::{REFERENCE_SEED, ReferenceFit, parity_report, reference_fit};
 

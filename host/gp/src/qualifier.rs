@@ -1,17 +1,19 @@
 //! One campaign's active learner: labelled embeddings, the fitted model, the update/refit
-//! policy, candidate selection and the auto-decision gate.
+//! policy, candidate selection and the validated auto-decision gate ([`crate::gate`]).
 
+use crate::gate::{Check, Gate, GateConfig, Verdict};
 use crate::model::{self, Model};
 use crate::mt::LegacyRng;
 use crate::{GpError, Prediction, to_f64};
 use serde::{Deserialize, Serialize};
 
-/// Entropy (nats) below which the gate may decide without the LLM (reference: 0.3).
-pub const AUTO_ENTROPY_THRESHOLD: f64 = 0.3;
-/// Latent std below which the gate may decide without the LLM (reference: 0.05).
-pub const AUTO_MAX_STD: f64 = 0.05;
-/// Probability at or above which an automatic decision accepts (reference: 0.9).
-pub const AUTO_ACCEPT_PROB: f64 = 0.9;
+/// Confidence from which leads are checked while a class's gate is still closed (the floor
+/// the checks gathered then can open).
+pub const CHECK_FLOOR: f64 = 0.95;
+/// Checks at [`CHECK_FLOOR`] after which evidence is gathered on every other label only while
+/// their agreement rate reaches `min_agreement` (else the gate cannot open soon, and the
+/// labels are better spent on learning: evidence then comes at the audit rate).
+pub const GATHER_TRIAL: u32 = 30;
 
 /// Settings of a [`Qualifier`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,17 +29,11 @@ pub struct QualifierConfig {
     /// A full search also runs when the LML per labelled point under the current
     /// hyper-parameters falls more than this many nats below its value after the last search.
     pub lml_drop_per_point: f64,
-    /// Gate: entropy must be below this (nats).
-    pub entropy_threshold: f64,
-    /// Gate: latent std must be below this.
-    pub max_auto_std: f64,
-    /// Gate: an automatic decision accepts when p is at least this.
-    pub min_auto_accept_prob: f64,
-    /// Gate: no automatic decision before the model has this many labels of each class.
-    /// The reference has no such floor; with a few labels its fitted signal variance can be
-    /// tiny, the latent std small everywhere, and the gate passes on guesses (measured: 590
-    /// auto-decisions, 113 of them wrong, after 10 labels on 2000 simulated people).
-    pub min_labels_per_class_for_auto: usize,
+    /// The auto-decision gate. The reference's gate (entropy < 0.3 and latent std < 0.05)
+    /// is gone: on its own data the std never fell below 0.05 (0 decisions in the demo), and
+    /// with a looser limit it passed on guesses (590 auto-decisions, 113 wrong, after 10
+    /// labels on 2000 simulated people).
+    pub gate: GateConfig,
 }
 
 impl Default for QualifierConfig {
@@ -47,10 +43,7 @@ impl Default for QualifierConfig {
             mc_samples: 100,
             refit_every: 10,
             lml_drop_per_point: 0.05,
-            entropy_threshold: AUTO_ENTROPY_THRESHOLD,
-            max_auto_std: AUTO_MAX_STD,
-            min_auto_accept_prob: AUTO_ACCEPT_PROB,
-            min_labels_per_class_for_auto: 10,
+            gate: GateConfig::default(),
         }
     }
 }
@@ -103,6 +96,25 @@ pub enum Strategy {
     Exploit,
     /// Otherwise: highest BALD score.
     Explore,
+    /// Decided by the validated gate (no LLM call).
+    Gate,
+    /// A lead the gate would decide, or is gathering evidence on, asked of the LLM to check
+    /// the gate.
+    Audit,
+}
+
+impl Strategy {
+    /// Its name ("explore", "exploit", "only-candidate", "cold-start", "gate", "audit").
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::ColdStart => "cold-start",
+            Strategy::OnlyCandidate => "only-candidate",
+            Strategy::Exploit => "exploit",
+            Strategy::Explore => "explore",
+            Strategy::Gate => "gate",
+            Strategy::Audit => "audit",
+        }
+    }
 }
 
 /// The candidate to qualify next and what the model says about it.
@@ -118,6 +130,8 @@ pub struct Choice {
     pub prediction: Option<Prediction>,
     /// Some(label) when the gate decides without the LLM (true = qualified).
     pub auto_decision: Option<bool>,
+    /// The gate's verdict behind an auto-decision (or the one an audit checks).
+    pub verdict: Option<Verdict>,
     /// Human-readable explanation, with the numbers.
     pub reason: String,
 }
@@ -150,18 +164,20 @@ pub struct Qualifier {
     model: Option<Model>,
     n_at_search: usize,
     searches: usize,
+    gate: Gate,
 }
 
 impl Qualifier {
     /// An empty qualifier (cold start).
     pub fn new(config: QualifierConfig) -> Self {
         Self {
-            config,
             x: Vec::new(),
             y: Vec::new(),
             model: None,
             n_at_search: 0,
             searches: 0,
+            gate: Gate::new(config.gate.clone()),
+            config,
         }
     }
 
@@ -261,6 +277,41 @@ impl Qualifier {
         Ok(Update::Incremental { lml_per_point })
     }
 
+    /// [`Qualifier::add_label`] for a label from the LLM (`weight` 1) or a person (2): the
+    /// model first predicts the lead without it, and that prediction and the label become a
+    /// held-out check of the gate (none while the model is unfitted). Returns the check, for
+    /// the caller to keep with the label.
+    pub fn add_checked_label(
+        &mut self,
+        embedding: &[f32],
+        qualified: bool,
+        weight: u32,
+    ) -> Result<(Update, Option<Check>), GpError> {
+        let check = self.predict(embedding)?.map(|p| Check {
+            probability: p.probability,
+            truth: qualified,
+            weight,
+        });
+        let update = self.add_label(embedding, qualified)?;
+        if let Some(c) = check {
+            self.gate.record(c);
+        }
+        Ok((update, check))
+    }
+
+    /// Gives the gate back its checks (oldest first), after a [`Qualifier::warm_start`].
+    pub fn restore_checks(&mut self, checks: &[Check]) {
+        self.gate = Gate::new(self.config.gate.clone());
+        for c in checks {
+            self.gate.record(*c);
+        }
+    }
+
+    /// The gate and its evidence.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
     /// Replaces the training set with `labels` (in labelling order) and runs one full search
     /// (daemon start-up). Validates every embedding first; on error nothing changes.
     pub fn warm_start(&mut self, labels: &[(Vec<f32>, bool)]) -> Result<Update, GpError> {
@@ -310,10 +361,22 @@ impl Qualifier {
         Ok(Some(model::bald(&ms, samples, &mut LegacyRng::new(seed))))
     }
 
-    /// Picks the candidate to qualify next (reference §1.8) and applies the auto-decision gate
-    /// (§1.9). Candidates are (id, embedding) in arrival order. `None` for an empty list;
-    /// errors on an invalid embedding. Explore draws BALD from the seed offset by the number
-    /// of labels, so a choice is reproducible from the label history.
+    /// Picks the candidate to qualify next and whether the model decides it itself.
+    /// Candidates are (id, embedding) in arrival order. `None` for an empty list; errors on
+    /// an invalid embedding.
+    ///
+    /// 1. No model: the first candidate, for the LLM ([`Strategy::ColdStart`]).
+    /// 2. The first candidate the validated gate decides: the model's decision
+    ///    ([`Strategy::Gate`]), or, for the audit sample, the LLM ([`Strategy::Audit`]).
+    /// 3. While the rejection gate is closed, every other label checks it: a candidate the
+    ///    model rejects with at least [`CHECK_FLOOR`] confidence, drawn from the seed and the
+    ///    label count, goes to the LLM ([`Strategy::Audit`]); its label is the evidence the
+    ///    gate needs to open (the active learner alone asks about uncertain leads, and those
+    ///    say nothing about confident ones). Once [`GATHER_TRIAL`] checks show an agreement
+    ///    below `min_agreement`, only one label in `1 / audit_rate` does.
+    /// 4. Otherwise the reference's selection (§1.8): exploit (highest probability) while
+    ///    negatives outnumber positives, else explore (highest BALD, drawn from the seed
+    ///    offset by the label count, so a choice is reproducible from the label history).
     pub fn choose(&self, candidates: &[(u64, Vec<f32>)]) -> Result<Option<Choice>, GpError> {
         let rows = candidates
             .iter()
@@ -331,12 +394,89 @@ impl Qualifier {
                 score: None,
                 prediction: None,
                 auto_decision: None,
+                verdict: None,
                 reason: format!(
                     "GP not fitted ({n} labels: {neg} negative, {pos} positive; needs both classes): \
                      first candidate in arrival order, ask the LLM"
                 ),
             }));
         };
+        let predictions: Vec<Prediction> = rows.iter().map(|r| model.predict(r)).collect();
+        for ((id, _), p) in candidates.iter().zip(&predictions) {
+            let Some(verdict) = self.gate.decide(p) else {
+                continue;
+            };
+            let audit = self.gate.audits(*id);
+            return Ok(Some(Choice {
+                id: *id,
+                strategy: if audit {
+                    Strategy::Audit
+                } else {
+                    Strategy::Gate
+                },
+                score: Some(verdict.confidence),
+                prediction: Some(*p),
+                auto_decision: (!audit).then_some(verdict.qualified),
+                reason: if audit {
+                    format!(
+                        "audit sample: {}; ask the LLM to check the gate",
+                        verdict.explain().replacen("Auto-", "would be auto-", 1)
+                    )
+                } else {
+                    format!("{} ({n} labels).", verdict.explain())
+                },
+                verdict: Some(verdict),
+            }));
+        }
+        let floor_index = crate::gate::FLOORS
+            .iter()
+            .position(|f| *f == CHECK_FLOOR)
+            .unwrap_or(0);
+        let evidence = self.gate.bands(false)[floor_index];
+        let promising = evidence.checks < GATHER_TRIAL
+            || evidence.agreement() >= self.config.gate.min_agreement;
+        let audit_every = if self.config.gate.audit_rate > 0.0 {
+            (1.0 / self.config.gate.audit_rate).round() as usize
+        } else {
+            0
+        };
+        let gather = if promising {
+            n % 2 == 1
+        } else {
+            audit_every > 0 && n % audit_every == 0
+        };
+        if self.config.gate.enabled && self.gate.open_band(false).is_none() && gather {
+            let confident: Vec<usize> = predictions
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.probability < 0.5 && crate::gate::confidence(p.probability) >= CHECK_FLOOR)
+                .map(|(i, _)| i)
+                .collect();
+            if !confident.is_empty() {
+                let seed = self.config.seed.wrapping_add(n as u32);
+                let mut rng = LegacyRng::new(seed);
+                let k = confident[(rng.next_u32() as usize) % confident.len()];
+                let p = predictions[k];
+                let band = evidence;
+                return Ok(Some(Choice {
+                    id: candidates[k].0,
+                    strategy: Strategy::Audit,
+                    score: Some(crate::gate::confidence(p.probability)),
+                    prediction: Some(p),
+                    auto_decision: None,
+                    verdict: None,
+                    reason: format!(
+                        "gathering evidence for the gate: the model rejects it with {:.1} % \
+                         confidence; at {:.0} % or more {} of {} checks agreed so far, not \
+                         enough to decide alone: ask the LLM",
+                        crate::gate::confidence(p.probability) * 100.0,
+                        CHECK_FLOOR * 100.0,
+                        band.agreed,
+                        band.checks
+                    ),
+                }));
+            }
+        }
         let (index, strategy, score, label) = if rows.len() == 1 {
             (
                 0,
@@ -346,7 +486,7 @@ impl Qualifier {
             )
         } else {
             let (strategy, scores) = if neg > pos {
-                let probs: Vec<f64> = rows.iter().map(|r| model.predict(r).probability).collect();
+                let probs: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
                 (Strategy::Exploit, probs)
             } else {
                 let ms: Vec<(f64, f64)> = rows.iter().map(|r| model.mean_std(r)).collect();
@@ -375,42 +515,35 @@ impl Qualifier {
             (best, strategy, score, label)
         };
         let id = candidates.get(index).map_or(first.0, |c| c.0);
-        let row = rows.get(index).unwrap_or(first_row);
-        let p = model.predict(row);
-        let c = &self.config;
-        let (neg, pos) = self.class_counts();
-        let enough = neg.min(pos) >= c.min_labels_per_class_for_auto;
-        let auto_decision = (enough && p.entropy < c.entropy_threshold && p.std < c.max_auto_std)
-            .then_some(p.probability >= c.min_auto_accept_prob);
-        let reason = match auto_decision {
-            Some(accept) => format!(
-                "{} by GP model ({n} labels). prob={:.1}%, std={:.4}, entropy={:.4}.",
-                if accept {
-                    "Auto-accepted"
-                } else {
-                    "Auto-rejected"
-                },
-                p.probability * 100.0,
-                p.std,
-                p.entropy
-            ),
-            None => format!(
-                "{label}; uncertain (prob={:.3}, entropy={:.4}, std={:.4}, obs={n}; auto needs entropy < {} \
-                 and std < {} and {} labels of each class): ask the LLM",
-                p.probability,
-                p.entropy,
-                p.std,
-                c.entropy_threshold,
-                c.max_auto_std,
-                c.min_labels_per_class_for_auto
-            ),
+        let p = predictions
+            .get(index)
+            .copied()
+            .unwrap_or_else(|| model.predict(first_row));
+        let open = |accept: bool| {
+            self.gate
+                .open_band(accept)
+                .map_or("closed".to_string(), |b| format!("open from {:.1} %", b.floor * 100.0))
         };
+        let reason = format!(
+            "{label}; prob={:.3}, entropy={:.4}, std={:.4}, obs={n}; the gate (rejections {}, \
+             acceptances {}) does not decide it: ask the LLM",
+            p.probability,
+            p.entropy,
+            p.std,
+            open(false),
+            if self.config.gate.auto_accept {
+                open(true)
+            } else {
+                "off".to_string()
+            }
+        );
         Ok(Some(Choice {
             id,
             strategy,
             score,
             prediction: Some(p),
-            auto_decision,
+            auto_decision: None,
+            verdict: None,
             reason,
         }))
     }

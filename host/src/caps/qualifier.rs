@@ -83,6 +83,8 @@ impl Host for LaneState {
                         Strategy::OnlyCandidate => WitStrategy::OnlyCandidate,
                         Strategy::Exploit => WitStrategy::Exploit,
                         Strategy::Explore => WitStrategy::Explore,
+                        Strategy::Gate => WitStrategy::Gate,
+                        Strategy::Audit => WitStrategy::Audit,
                     },
                     prediction: c.prediction.map(prediction),
                     auto_decision: c.auto_decision,

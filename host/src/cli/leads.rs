@@ -49,6 +49,24 @@ pub enum LeadsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Label a lead yourself (accept or reject): the label outranks the LLM's and the model's,
+    /// and trains the campaign's model. While nothing was sent the lead moves to qualified or
+    /// disqualified; after an invitation its stage stays and the label is kept.
+    Label {
+        /// Any form of the lead's profile URL (or its id).
+        url: String,
+        /// `accept` or `reject`.
+        verdict: Verdict,
+        /// Why (stored as the label's reason).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The campaign (name or id), when the lead is in more than one.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one lead: profile, stage and history per campaign, actions, messages.
     Show {
         /// Any form of the lead's profile URL (or its id).
@@ -76,7 +94,105 @@ pub fn run(global: &Global, cmd: LeadsCommand) -> anyhow::Result<ExitCode> {
             json,
         } => list(&db, stage, campaign, limit, offset, json),
         LeadsCommand::Show { url, json } => show(&db, &url, json),
+        LeadsCommand::Label {
+            url,
+            verdict,
+            reason,
+            campaign,
+            json,
+        } => label(&db, &url, verdict, reason, campaign, json),
     }
+}
+
+/// A person's verdict on a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Verdict {
+    /// A good prospect: qualified.
+    Accept,
+    /// Not one: disqualified.
+    Reject,
+}
+
+/// The lead of `key` (an id or any form of its profile URL).
+fn lead_id(db: &Db, key: &str) -> anyhow::Result<u64> {
+    match key.trim().parse::<u64>() {
+        Ok(id) => Ok(id),
+        Err(_) => {
+            let profile = ProfileId::parse(key)
+                .map_err(|e| UsageError(format!("`{key}` is not a profile URL: {e}")))?;
+            Ok(db
+                .read_outside_tx_blocking(move |c| leads::find(c, &profile))?
+                .ok_or_else(|| UsageError(format!("no lead for {key}")))?)
+        }
+    }
+}
+
+fn label(
+    db: &Db,
+    key: &str,
+    verdict: Verdict,
+    reason: Option<String>,
+    campaign_key: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let id = lead_id(db, key)?;
+    let chosen = campaign(db, campaign_key)?;
+    let deals = db.read_outside_tx_blocking(move |c| pipeline::all_of_lead(c, id))?;
+    let deal = match (&chosen, deals.as_slice()) {
+        (Some(c), _) => deals
+            .iter()
+            .find(|d| d.campaign_id == c.id)
+            .ok_or_else(|| UsageError(format!("{key} is not a lead of campaign `{}`", c.name)))?,
+        (None, [only]) => only,
+        (None, []) => return Err(UsageError(format!("{key} is in no campaign")).into()),
+        (None, _) => {
+            return Err(UsageError(format!(
+                "{key} is in {} campaigns: name one with --campaign",
+                deals.len()
+            ))
+            .into());
+        }
+    };
+    let (campaign_id, qualified) = (deal.campaign_id, verdict == Verdict::Accept);
+    let note = reason.unwrap_or_default();
+    let now = Clock::real().now_ms();
+    let done = db
+        .write_blocking(move |tx| {
+            outlane::crm::browse::label_by_person(tx, campaign_id, id, qualified, &note, now)
+        })
+        .map_err(usage)?;
+    let who = deal.lead.key();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "lead": id,
+                "campaign": campaign_id,
+                "qualified": qualified,
+                "from": done.from,
+                "to": done.to,
+            })
+        );
+    } else if done.from == done.to {
+        println!(
+            "{who}: labelled {} by you; its stage stays {} ({})",
+            if qualified { "accept" } else { "reject" },
+            done.to,
+            if matches!(done.to, Stage::Qualified | Stage::Disqualified) {
+                "it already stood there"
+            } else {
+                "something was sent to it already"
+            }
+        );
+    } else {
+        println!(
+            "{who}: labelled {} by you; {} → {}",
+            if qualified { "accept" } else { "reject" },
+            done.from,
+            done.to
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Turns "not found"/"invalid" CRM errors into usage errors (exit code 2).
@@ -250,15 +366,7 @@ struct DealSummary {
 }
 
 fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let id = match key.trim().parse::<u64>() {
-        Ok(id) => id,
-        Err(_) => {
-            let profile = ProfileId::parse(key)
-                .map_err(|e| UsageError(format!("`{key}` is not a profile URL: {e}")))?;
-            db.read_outside_tx_blocking(move |c| leads::find(c, &profile))?
-                .ok_or_else(|| UsageError(format!("no lead for {key}")))?
-        }
-    };
+    let id = lead_id(db, key)?;
     let detail = db
         .read_outside_tx_blocking(move |c| {
             let lead = leads::get(c, id)?;

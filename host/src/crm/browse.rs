@@ -246,11 +246,60 @@ pub fn review(
         &reason,
         LabelSource::Human,
         now_ms,
+        None,
     )?;
     if from != to {
         pipeline::force_stage(conn, &deal, to, &reason, "human", now_ms)?;
     }
     Ok(Reviewed { from, to })
+}
+
+/// A person's label for a lead of `campaign` (`outlane leads label`): where a person may
+/// still overturn the machine (enriched, qualified, disqualified) it is [`review`]; once
+/// something was sent (pending and later) the label is stored, for the model to learn from,
+/// and the stage stays. Refused for a lead not enriched yet: the LLM would label it again
+/// once it is, over the person's label.
+pub fn label_by_person(
+    conn: &Connection,
+    campaign: u64,
+    lead: u64,
+    qualified: bool,
+    note: &str,
+    now_ms: u64,
+) -> CrmResult<Reviewed> {
+    let deal = pipeline::get(conn, campaign, lead)?;
+    let from = deal.stage;
+    match from {
+        Stage::Enriched | Stage::Qualified | Stage::Disqualified => {
+            review(conn, campaign, lead, qualified, note, now_ms)
+        }
+        Stage::Discovered => Err(CrmError::Invalid(format!(
+            "{} is discovered: its profile is not read yet, so there is nothing to judge; \
+             label it once it is enriched",
+            deal.lead.key()
+        ))),
+        _ => {
+            let reason = if note.trim().is_empty() {
+                format!(
+                    "a person {} it",
+                    if qualified { "accepted" } else { "rejected" }
+                )
+            } else {
+                note.trim().to_string()
+            };
+            learning::put_label(
+                conn,
+                campaign,
+                lead,
+                qualified,
+                &reason,
+                LabelSource::Human,
+                now_ms,
+                None,
+            )?;
+            Ok(Reviewed { from, to: from })
+        }
+    }
 }
 
 /// Per stage, how many leads of `campaign` entered it in the 24 hours before `now_ms`.

@@ -70,6 +70,7 @@ fn decode(bytes: &[u8]) -> Vec<f32> {
 }
 
 /// Records a campaign's label for a lead (a new label replaces the old one).
+#[allow(clippy::too_many_arguments)]
 pub fn put_label(
     conn: &Connection,
     campaign: u64,
@@ -78,19 +79,21 @@ pub fn put_label(
     reason: &str,
     source: LabelSource,
     now_ms: u64,
+    predicted: Option<f64>,
 ) -> CrmResult<()> {
     conn.execute(
-        "INSERT INTO labels (campaign_id, lead_id, label, reason, source, labeled_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id, lead_id) DO UPDATE SET \
+        "INSERT INTO labels (campaign_id, lead_id, label, reason, source, labeled_ms, predicted_p) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, lead_id) DO UPDATE SET \
          label = excluded.label, reason = excluded.reason, source = excluded.source, \
-         labeled_ms = excluded.labeled_ms",
-        params![campaign, lead, qualified, reason, source.as_str(), now_ms],
+         labeled_ms = excluded.labeled_ms, predicted_p = excluded.predicted_p",
+        params![campaign, lead, qualified, reason, source.as_str(), now_ms, predicted],
     )?;
     Ok(())
 }
 
-/// The campaign's labels with the leads' embeddings by `model`, oldest label first (leads
-/// without such an embedding are left out).
+/// The campaign's training labels (from the LLM or a person: the model's own decisions teach
+/// it nothing and are left out) with the leads' embeddings by `model`, oldest label first
+/// (leads without such an embedding are left out).
 pub fn labelled(
     conn: &Connection,
     campaign: u64,
@@ -99,13 +102,49 @@ pub fn labelled(
     let mut stmt = conn.prepare(
         "SELECT l.lead_id, e.vector, l.label FROM labels l \
          JOIN embeddings e ON e.lead_id = l.lead_id AND e.model = ?2 \
-         WHERE l.campaign_id = ?1 ORDER BY l.labeled_ms, l.lead_id",
+         WHERE l.campaign_id = ?1 AND l.source <> 'model' ORDER BY l.labeled_ms, l.lead_id",
     )?;
     let rows = stmt.query_map(params![campaign, model], |r| {
         let bytes: Vec<u8> = r.get(1)?;
         Ok((r.get::<_, u64>(0)?, decode(&bytes), r.get::<_, bool>(2)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The gate's held-out checks of a campaign, oldest first: (probability predicted before the
+/// label, the label, whether a person gave it).
+pub fn checks(conn: &Connection, campaign: u64) -> CrmResult<Vec<(f64, bool, bool)>> {
+    let mut stmt = conn.prepare(
+        "SELECT predicted_p, label, source = 'human' FROM labels \
+         WHERE campaign_id = ?1 AND predicted_p IS NOT NULL AND source <> 'model' \
+         ORDER BY labeled_ms, lead_id",
+    )?;
+    let rows = stmt.query_map(params![campaign], |r| {
+        Ok((r.get::<_, f64>(0)?, r.get::<_, bool>(1)?, r.get::<_, bool>(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// What a campaign's training labels look like now (count, newest time, positives, a
+/// person's): a model cached from them is stale once this changes (a person labelled a lead
+/// from the CLI, another process).
+pub fn labels_stamp(conn: &Connection, campaign: u64) -> CrmResult<(u64, u64, u64, u64)> {
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(max(labeled_ms), 0), coalesce(sum(label), 0), \
+         coalesce(sum(source = 'human'), 0) FROM labels WHERE campaign_id = ?1 AND source <> 'model'",
+        params![campaign],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?)
+}
+
+/// How a campaign's labels split by source: (LLM, model, person).
+pub fn label_sources(conn: &Connection, campaign: u64) -> CrmResult<(u64, u64, u64)> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(source = 'llm'), 0), coalesce(sum(source = 'model'), 0), \
+         coalesce(sum(source = 'human'), 0) FROM labels WHERE campaign_id = ?1",
+        params![campaign],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
 }
 
 /// The label of a lead in a campaign: (qualified, reason, source).

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0011_pacing.sql",
         include_str!("../../../migrations/0011_pacing.sql"),
     ),
+    (
+        12,
+        "0012_gate_checks.sql",
+        include_str!("../../../migrations/0012_gate_checks.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -10,11 +10,17 @@
 //!   holds half of all positives is at least 90 % positive (precision at recall 0.5);
 //! - **precision@50** of the ranking at the end of the budget.
 //!
-//! Strategies: the active learner (the daemon's `choose`: cold start, then explore/exploit;
-//! auto-decisions are taken without an oracle call, as in the daemon), random labelling with
-//! the same model, and the LLM on everyone (N calls, exact).
+//! Strategies: the active learner with the validated gate (the daemon's `choose`: cold start,
+//! the gate's decisions, audits and evidence, then explore/exploit; a decision of the gate
+//! costs no oracle call and is not learned, as in the daemon), the same learner with the gate
+//! off, random labelling with the same model, and the LLM on everyone (N calls, exact).
+//!
+//! At checkpoints (100, 200 and 500 oracle calls, those within the budget) each row also says
+//! what the gate would do with every person still unlabelled: how many it decides, and how
+//! many of those wrongly (against the hidden rule).
 
 use outlane_embed::Embedder;
+use outlane_gp::gate::GateConfig;
 use outlane_gp::{Qualifier, QualifierConfig};
 use outlane_linkedin::{Position, Profile, YearMonth, profile_text};
 use outlane_simulator::{Person, Scenario};
@@ -63,7 +69,41 @@ pub struct StrategyResult {
     pub auto_decisions: usize,
     /// How many of those were wrong.
     pub auto_wrong: usize,
+    /// The gate at 100, 200 and 500 oracle calls (those the budget reaches).
+    pub checkpoints: Vec<Checkpoint>,
 }
+
+/// Where a strategy stands after some oracle calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkpoint {
+    /// Oracle calls (labels from the stand-in LLM) so far.
+    pub oracle_calls: usize,
+    /// Decisions the gate took so far, and how many were wrong.
+    pub auto_decisions: usize,
+    /// Of those, wrong ones.
+    pub auto_wrong: usize,
+    /// People still unlabelled.
+    pub remaining: usize,
+    /// Of those, how many the gate would decide now (audit sample included).
+    pub gate_would_decide: usize,
+    /// Of those, wrongly.
+    pub gate_would_be_wrong: usize,
+}
+
+impl Checkpoint {
+    /// The share of the remaining people the gate decides.
+    pub fn coverage(&self) -> f64 {
+        self.gate_would_decide as f64 / self.remaining.max(1) as f64
+    }
+
+    /// The share of its decisions that are wrong.
+    pub fn wrong_share(&self) -> f64 {
+        self.gate_would_be_wrong as f64 / self.gate_would_decide.max(1) as f64
+    }
+}
+
+/// The oracle calls at which a checkpoint is taken.
+pub const CHECKPOINTS: [usize; 3] = [100, 200, 500];
 
 /// The evaluation's report.
 #[derive(Debug, Clone, Serialize)]
@@ -176,23 +216,65 @@ fn ranking(model: &Qualifier, vectors: &[Vec<f32>], known: &[Option<bool>]) -> V
     order
 }
 
+/// What the gate would do now with every unlabelled person.
+fn checkpoint(
+    model: &Qualifier,
+    vectors: &[Vec<f32>],
+    truth: &[bool],
+    known: &[Option<bool>],
+    (oracle_calls, auto_decisions, auto_wrong): (usize, usize, usize),
+) -> Checkpoint {
+    let (mut remaining, mut decide, mut wrong) = (0, 0, 0);
+    for (i, v) in vectors.iter().enumerate() {
+        if known[i].is_some() {
+            continue;
+        }
+        remaining += 1;
+        if let Some(verdict) = model
+            .predict(v)
+            .ok()
+            .flatten()
+            .and_then(|p| model.gate().decide(&p))
+        {
+            decide += 1;
+            if verdict.qualified != truth[i] {
+                wrong += 1;
+            }
+        }
+    }
+    Checkpoint {
+        oracle_calls,
+        auto_decisions,
+        auto_wrong,
+        remaining,
+        gate_would_decide: decide,
+        gate_would_be_wrong: wrong,
+    }
+}
+
 fn learn(
     name: &str,
     active: bool,
+    gate: bool,
     config: &EvalConfig,
     vectors: &[Vec<f32>],
     truth: &[bool],
     progress: &mut dyn FnMut(&str),
 ) -> StrategyResult {
     let mut rng = Rng(config.seed ^ if active { 0xA11CE } else { 0xB0B });
-    let mut model = Qualifier::new(QualifierConfig::default());
+    let mut model = Qualifier::new(QualifierConfig {
+        gate: GateConfig {
+            enabled: gate,
+            ..GateConfig::default()
+        },
+        ..QualifierConfig::default()
+    });
     let mut known: Vec<Option<bool>> = vec![None; vectors.len()];
     let (mut calls, mut autos, mut auto_wrong) = (0, 0, 0);
     let mut calls_to_90 = None;
     let mut p50 = 0.0;
-    // Auto-decisions cost no oracle call but grow the model (and its full searches): at most
-    // as many of them as oracle calls, so a run stays bounded.
-    while calls < config.budget && calls + autos < 2 * config.budget {
+    let mut checkpoints = Vec::new();
+    while calls < config.budget {
         let unlabelled: Vec<usize> = (0..vectors.len()).filter(|&i| known[i].is_none()).collect();
         if unlabelled.is_empty() {
             break;
@@ -214,7 +296,6 @@ fn learn(
                             auto_wrong += 1;
                         }
                         known[i] = Some(decision);
-                        let _ = model.add_label(&vectors[i], decision);
                         continue;
                     }
                     i
@@ -226,7 +307,34 @@ fn learn(
         };
         calls += 1;
         known[pick] = Some(truth[pick]);
-        let _ = model.add_label(&vectors[pick], truth[pick]);
+        let _ = model.add_checked_label(&vectors[pick], truth[pick], 1);
+        if CHECKPOINTS.contains(&calls) {
+            let c = checkpoint(&model, vectors, truth, &known, (calls, autos, auto_wrong));
+            let bands: Vec<String> = model
+                .gate()
+                .bands(false)
+                .iter()
+                .filter(|b| b.checks > 0)
+                .map(|b| {
+                    format!(
+                        "≥{:.0}%: {}/{} (bound {:.3})",
+                        b.floor * 100.0,
+                        b.agreed,
+                        b.checks,
+                        b.bound
+                    )
+                })
+                .collect();
+            progress(&format!(
+                "{name}: at {calls} calls the gate decides {} of {} remaining ({:.0} %), {} wrongly; rejection checks {}",
+                c.gate_would_decide,
+                c.remaining,
+                c.coverage() * 100.0,
+                c.gate_would_be_wrong,
+                bands.join(", ")
+            ));
+            checkpoints.push(c);
+        }
         if calls % config.step == 0 || calls == config.budget {
             let order = ranking(&model, vectors, &known);
             let (at_half, top50) = score(&order, truth);
@@ -246,6 +354,7 @@ fn learn(
         calls,
         auto_decisions: autos,
         auto_wrong,
+        checkpoints,
     }
 }
 
@@ -270,9 +379,27 @@ pub fn run(
     }
     let positives = truth.iter().filter(|t| **t).count();
     let mut strategies = vec![
-        learn("active learner", true, config, &vectors, &truth, progress),
+        learn(
+            "active + gate",
+            true,
+            true,
+            config,
+            &vectors,
+            &truth,
+            progress,
+        ),
+        learn(
+            "active, no gate",
+            true,
+            false,
+            config,
+            &vectors,
+            &truth,
+            progress,
+        ),
         learn(
             "random labelling",
+            false,
             false,
             config,
             &vectors,
@@ -287,6 +414,7 @@ pub fn run(
         calls: config.people,
         auto_decisions: 0,
         auto_wrong: 0,
+        checkpoints: Vec::new(),
     });
     Ok(EvalReport {
         people: config.people,
@@ -317,6 +445,35 @@ pub fn table(report: &EvalReport) -> String {
             s.calls,
             format!("{} ({})", s.auto_decisions, s.auto_wrong)
         ));
+    }
+    let gated: Vec<&StrategyResult> = report
+        .strategies
+        .iter()
+        .filter(|s| !s.checkpoints.is_empty() && s.auto_decisions + s.checkpoints.iter().map(|c| c.gate_would_decide).sum::<usize>() > 0)
+        .collect();
+    if !gated.is_empty() {
+        out.push_str(&format!(
+            "\n{:<18} {:>12} {:>18} {:>26}\n",
+            "the gate", "oracle calls", "decided (wrong)", "would decide of the rest"
+        ));
+        for s in gated {
+            for c in &s.checkpoints {
+                out.push_str(&format!(
+                    "{:<18} {:>12} {:>18} {:>26}\n",
+                    s.name,
+                    c.oracle_calls,
+                    format!("{} ({})", c.auto_decisions, c.auto_wrong),
+                    format!(
+                        "{:.0} % ({:.1} % wrong)",
+                        c.coverage() * 100.0,
+                        c.wrong_share() * 100.0
+                    )
+                ));
+            }
+        }
+        out.push_str(
+            "targets: after 100 oracle calls the gate decides at least 50 % of the rest with at most 3 % wrong\n",
+        );
     }
     out
 }

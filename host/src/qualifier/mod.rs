@@ -16,6 +16,7 @@ use crate::crm::learning::{self, LabelSource};
 use crate::crm::{CrmError, Db, leads, pipeline};
 use lazy_embedder::LazyEmbedder;
 use outlane_embed::EmbedConfig;
+use outlane_gp::gate::Check;
 use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
 use std::collections::HashMap;
 
@@ -72,7 +73,8 @@ pub fn embed_config(paths: &Paths) -> EmbedConfig {
 pub struct QualifierService {
     model_name: String,
     embedder: LazyEmbedder,
-    models: tokio::sync::Mutex<HashMap<u64, Qualifier>>,
+    models: tokio::sync::Mutex<HashMap<u64, (Qualifier, LabelsStamp)>>,
+    gate: outlane_gp::gate::GateConfig,
     db: Db,
     clock: Clock,
 }
@@ -84,6 +86,9 @@ impl std::fmt::Debug for QualifierService {
             .finish_non_exhaustive()
     }
 }
+
+/// [`learning::labels_stamp`].
+type LabelsStamp = (u64, u64, u64, u64);
 
 fn blocking_failed(e: tokio::task::JoinError) -> QualifierError {
     QualifierError::Model(format!("a model computation failed: {e}"))
@@ -124,6 +129,7 @@ impl QualifierService {
             model_name,
             embedder: LazyEmbedder::new(embed, paths.release_after.0),
             models: tokio::sync::Mutex::new(HashMap::new()),
+            gate: paths.gate(),
             db,
             clock,
         }
@@ -216,21 +222,44 @@ impl QualifierService {
         f: impl FnOnce(&mut Qualifier) -> Result<T, QualifierError> + Send + 'static,
     ) -> Result<T, QualifierError> {
         let mut models = self.models.lock().await;
+        let stamp = self
+            .db
+            .read_outside_tx(move |c| learning::labels_stamp(c, campaign))
+            .await?;
         let model = match models.remove(&campaign) {
-            Some(m) => m,
-            None => {
+            // Labels stored by someone else (a person, from the CLI) since: read them again.
+            Some((m, seen)) if seen == stamp => m,
+            _ => {
                 let name = self.model_name.clone();
-                let labelled = self
+                let (labelled, checks) = self
                     .db
-                    .read_outside_tx(move |c| learning::labelled(c, campaign, &name))
+                    .read_outside_tx(move |c| {
+                        Ok((
+                            learning::labelled(c, campaign, &name)?,
+                            learning::checks(c, campaign)?,
+                        ))
+                    })
                     .await?;
                 let labels: Vec<(Vec<f32>, bool)> =
                     labelled.into_iter().map(|(_, v, l)| (v, l)).collect();
+                let checks: Vec<Check> = checks
+                    .into_iter()
+                    .map(|(probability, truth, human)| Check {
+                        probability,
+                        truth,
+                        weight: if human { 2 } else { 1 },
+                    })
+                    .collect();
+                let config = QualifierConfig {
+                    gate: self.gate.clone(),
+                    ..QualifierConfig::default()
+                };
                 tokio::task::spawn_blocking(move || {
-                    let mut q = Qualifier::new(QualifierConfig::default());
+                    let mut q = Qualifier::new(config);
                     if !labels.is_empty() {
                         q.warm_start(&labels)?;
                     }
+                    q.restore_checks(&checks);
                     Ok::<_, QualifierError>(q)
                 })
                 .await
@@ -244,8 +273,22 @@ impl QualifierService {
         })
         .await
         .map_err(blocking_failed)?;
-        models.insert(campaign, model);
+        models.insert(campaign, (model, stamp));
         result
+    }
+
+    /// Marks the campaign's cached model as matching the labels stored now (after this
+    /// service stored one it has already learned).
+    async fn restamp(&self, campaign: u64) -> Result<(), QualifierError> {
+        let mut models = self.models.lock().await;
+        let stamp = self
+            .db
+            .read_outside_tx(move |c| learning::labels_stamp(c, campaign))
+            .await?;
+        if let Some(entry) = models.get_mut(&campaign) {
+            entry.1 = stamp;
+        }
+        Ok(())
     }
 
     /// Computes and stores the embedding of `campaign`'s lead (no-op when stored).
@@ -283,7 +326,9 @@ impl QualifierService {
         self.models.lock().await.remove(&campaign);
     }
 
-    /// Records a label and updates the campaign's model.
+    /// Records a label. A label from the LLM or a person is first predicted (a held-out
+    /// check of the gate, stored with it), then learned; the model's own decision is stored
+    /// but not learned (it would only confirm the model).
     pub async fn label(
         &self,
         campaign: u64,
@@ -295,14 +340,43 @@ impl QualifierService {
         let (_, v) = self.embeddings(campaign, &[lead]).await?.remove(0);
         let now = self.clock.now_ms();
         let reason = reason.to_string();
-        self.db
+        let predicted = match source {
+            LabelSource::Model => None,
+            LabelSource::Llm | LabelSource::Human => {
+                let weight = if source == LabelSource::Human { 2 } else { 1 };
+                self.with_model(campaign, move |q| {
+                    let (_, check) = q.add_checked_label(&v, qualified, weight)?;
+                    Ok(check.map(|c| c.probability))
+                })
+                .await?
+            }
+        };
+        let stored = self
+            .db
             .write(move |tx| {
-                learning::put_label(tx, campaign, lead, qualified, &reason, source, now)
+                learning::put_label(
+                    tx, campaign, lead, qualified, &reason, source, now, predicted,
+                )
             })
-            .await?;
+            .await;
+        if stored.is_err() {
+            // The model learned a label the database does not hold: read it again next time.
+            self.forget(campaign).await;
+        } else if source != LabelSource::Model {
+            self.restamp(campaign).await?;
+        }
+        Ok(stored?)
+    }
+
+    /// The gate's bands of a campaign (rejections, then acceptances) and its settings.
+    pub async fn gate_bands(
+        &self,
+        campaign: u64,
+    ) -> Result<(Vec<outlane_gp::gate::Band>, outlane_gp::gate::GateConfig), QualifierError> {
         self.with_model(campaign, move |q| {
-            q.add_label(&v, qualified)?;
-            Ok(())
+            let mut bands = q.gate().bands(false);
+            bands.extend(q.gate().bands(true));
+            Ok((bands, q.gate().config().clone()))
         })
         .await
     }

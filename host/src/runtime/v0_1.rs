@@ -316,5 +316,7 @@ fn strategy_name(strategy: now::qualifier::Strategy) -> &'static str {
         now::qualifier::Strategy::Exploit => "exploit",
         now::qualifier::Strategy::OnlyCandidate => "only-candidate",
         now::qualifier::Strategy::ColdStart => "cold-start",
+        now::qualifier::Strategy::Gate => "gate",
+        now::qualifier::Strategy::Audit => "audit",
     }
 }

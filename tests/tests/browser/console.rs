@@ -102,6 +102,7 @@ fn seed(db: &Db, dir: &std::path::Path) -> (u64, u64) {
                             "a CTO of a fintech",
                             LabelSource::Llm,
                             at,
+                            None,
                         )?;
                     }
                     3 => {
@@ -122,6 +123,7 @@ fn seed(db: &Db, dir: &std::path::Path) -> (u64, u64) {
                             "p(qualified) = 0.04: a recruiter",
                             LabelSource::Model,
                             at,
+                            None,
                         )?;
                     }
                     _ => {}

@@ -65,7 +65,7 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         let options = DemoOptions {
             seed: args.seed,
             people: args.people,
-            clock_factor: args.clock_factor,
+            clock_factor: args.clock_factor(),
             accounts: usize::from(args.accounts),
         };
         let world = DemoWorld::start(options).await?;
@@ -76,7 +76,7 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             data_dir: Some(dir.clone()),
             config: Some(config_path.clone()),
         };
-        let clock = Clock::following(ClockPeer::new(&world.clock_url()), args.clock_factor).await?;
+        let clock = Clock::following(ClockPeer::new(&world.clock_url()), args.clock_factor()).await?;
         let (registry, db) = open_host(&global, manifest.clone(), clock.clone())?;
         let now = clock.now_ms();
         let accounts = world.seed_all(&db, &passphrase, now)?;
