@@ -653,10 +653,16 @@ mod tests {
     fn the_gate_settings_are_checked() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("outlane.toml");
-        std::fs::write(&p, "[qualifier]\nmin_agreement = 0.9\naudit_rate = 0.1\nauto_accept = true\n")
-            .unwrap();
+        std::fs::write(
+            &p,
+            "[qualifier]\nmin_agreement = 0.9\naudit_rate = 0.1\nauto_accept = true\n",
+        )
+        .unwrap();
         let gate = Config::load(&p, true).unwrap().qualifier.gate();
-        assert_eq!((gate.min_agreement, gate.audit_rate, gate.auto_accept), (0.9, 0.1, true));
+        assert_eq!(
+            (gate.min_agreement, gate.audit_rate, gate.auto_accept),
+            (0.9, 0.1, true)
+        );
         assert_eq!(Config::default().qualifier.gate().min_agreement, 0.97);
         for (text, key) in [
             ("min_agreement = 1.0", "qualifier.min_agreement"),

@@ -347,7 +347,10 @@ fn a_person_labels_leads_from_the_cli() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("pending"), Some("pending")));
+    assert_eq!(
+        (v["from"].as_str(), v["to"].as_str()),
+        (Some("pending"), Some("pending"))
+    );
     assert_eq!(stage(bo), Stage::Pending);
     assert_eq!(
         label(bo),
@@ -356,15 +359,30 @@ fn a_person_labels_leads_from_the_cli() {
     // Bad input: exit 2 with the reason, nothing changed.
     let cases: &[(&[&str], &str)] = &[
         (
-            &["leads", "label", "https://www.linkedin.com/in/cy-unread/", "accept"],
+            &[
+                "leads",
+                "label",
+                "https://www.linkedin.com/in/cy-unread/",
+                "accept",
+            ],
             "nothing to judge",
         ),
         (
-            &["leads", "label", "https://www.linkedin.com/in/nobody/", "accept"],
+            &[
+                "leads",
+                "label",
+                "https://www.linkedin.com/in/nobody/",
+                "accept",
+            ],
             "no lead for",
         ),
         (
-            &["leads", "label", "https://www.linkedin.com/in/ada-judged/", "maybe"],
+            &[
+                "leads",
+                "label",
+                "https://www.linkedin.com/in/ada-judged/",
+                "maybe",
+            ],
             "invalid value 'maybe'",
         ),
     ];

@@ -20,19 +20,11 @@
 
 use outlane::demo::DemoOptions;
 use outlane_tests::pipeline::{Pipeline, call_events, quantile};
-use outlane_tests::target_dir;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("OUTLANE_BIN") {
-        return PathBuf::from(bin);
-    }
-    let release = target_dir().join("release").join("outlane");
-    if release.is_file() {
-        return release;
-    }
-    outlane_tests::pipeline::outlane_bin()
+    outlane_tests::pipeline::bench_bin()
 }
 
 fn env_number(name: &str, default: f64) -> f64 {
@@ -214,7 +206,11 @@ fn print(f: &Figures, base: &Figures) {
         f.max_open,
         f.sim_hours,
         f.real_s,
-        if f.sim_hours + 0.01 < base_hours() { " (stopped by OUTLANE_BENCH_MAX_WORK)" } else { "" },
+        if f.sim_hours + 0.01 < base_hours() {
+            " (stopped by OUTLANE_BENCH_MAX_WORK)"
+        } else {
+            ""
+        },
         f.calls,
         f.actions,
         f.late_p50_s,

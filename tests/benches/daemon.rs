@@ -14,8 +14,8 @@
 //! it), else the debug build (slower and bigger: the figures are then an upper bound).
 
 use outlane::demo::DemoOptions;
+use outlane_tests::guests;
 use outlane_tests::pipeline::Pipeline;
-use outlane_tests::{guests, target_dir};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -25,14 +25,7 @@ const WORK: Duration = Duration::from_secs(60);
 const RELEASE_AFTER: &str = "5s";
 
 fn binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("OUTLANE_BIN") {
-        return PathBuf::from(bin);
-    }
-    let release = target_dir().join("release").join("outlane");
-    if release.is_file() {
-        return release;
-    }
-    outlane_tests::pipeline::outlane_bin()
+    outlane_tests::pipeline::bench_bin()
 }
 
 /// Resident memory of a process in MB: the total (VmRSS), and of it what is mapped from

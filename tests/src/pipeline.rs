@@ -43,6 +43,19 @@ pub fn outlane_bin() -> PathBuf {
     path
 }
 
+/// The binary a benchmark measures: `$OUTLANE_BIN`, else the release build, else
+/// [`outlane_bin`].
+pub fn bench_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("OUTLANE_BIN") {
+        return PathBuf::from(bin);
+    }
+    let release = target_dir().join("release").join("outlane");
+    if release.is_file() {
+        return release;
+    }
+    outlane_bin()
+}
+
 impl Pipeline {
     /// Starts the world and seeds the account, the campaign and one profile. The daemon is
     /// not started yet.

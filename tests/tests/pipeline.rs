@@ -1315,6 +1315,36 @@ fn check_account(p: &Pipeline, account: &outlane::demo::DemoAccount, sim: &Snaps
     );
 }
 
+/// What the simulator recorded for one account.
+fn sim_of(p: &Pipeline, account: &outlane::demo::DemoAccount) -> Snapshot {
+    p.world
+        .sim
+        .account(account.sim_index)
+        .expect("the account's simulated member")
+        .with(|w| w.snapshot())
+}
+
+/// [`check_account`] for every account against its own simulated member.
+fn check_every_account(p: &Pipeline) {
+    for a in &p.accounts {
+        check_account(p, a, &sim_of(p, a));
+    }
+}
+
+/// No journal intent is left without a result.
+fn assert_no_open_intent(p: &Pipeline) {
+    let open: u32 =
+        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM action_journal WHERE result IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+    assert_eq!(open, 0, "an intent was left open");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_delays_no_other() {
     use outlane_simulator::{Fault, FaultKind};
@@ -1412,25 +1442,8 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
             q(&waited, 0.95)
         );
     }
-    for a in &p.accounts {
-        let sim = p
-            .world
-            .sim
-            .account(a.sim_index)
-            .unwrap()
-            .with(|w| w.snapshot());
-        check_account(&p, a, &sim);
-    }
-    let open: u32 =
-        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap()
-            .query_row(
-                "SELECT count(*) FROM action_journal WHERE result IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-    assert_eq!(open, 0, "an intent was left open");
+    check_every_account(&p);
+    assert_no_open_intent(&p);
 }
 
 /// `outlane status --json` of the pipeline's data directory.
@@ -1608,15 +1621,7 @@ async fn the_pending_cap_withdraws_the_oldest_and_low_acceptance_pauses_invitati
         .filter(|i| i.at_ms >= paused && i.at_ms < paused + guards::ACCEPTANCE_PAUSE_MS)
         .collect();
     assert!(during.is_empty(), "invited during the pause: {during:?}");
-    for a in &p.accounts {
-        let sim = p
-            .world
-            .sim
-            .account(a.sim_index)
-            .unwrap()
-            .with(|w| w.snapshot());
-        check_account(&p, a, &sim);
-    }
+    check_every_account(&p);
 }
 
 /// Processes whose command line names `dir` (the pipeline's Chromiums do, by their profile).
@@ -1626,7 +1631,11 @@ fn processes_under(dir: &std::path::Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok()))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|cmd| String::from_utf8_lossy(&cmd).replace('\0', " "))
         .filter(|cmd| cmd.contains(&needle))
@@ -1738,24 +1747,9 @@ async fn eight_accounts_over_two_days_survive_kill_nine_each_at_its_own_pace() {
             s.stages
         );
         assert!(s.invitations > 0, "{} never invited anyone", a.login);
-        let sim = p
-            .world
-            .sim
-            .account(a.sim_index)
-            .unwrap()
-            .with(|w| w.snapshot());
-        check_account(&p, a, &sim);
+        check_account(&p, a, &sim_of(&p, a));
     }
-    let open: u32 =
-        rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap()
-            .query_row(
-                "SELECT count(*) FROM action_journal WHERE result IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-    assert_eq!(open, 0, "an intent was left open");
+    assert_no_open_intent(&p);
     let left = processes_under(p.dir.path());
     assert!(left.is_empty(), "processes left behind: {left:#?}");
 }

@@ -449,7 +449,9 @@ impl Qualifier {
             let confident: Vec<usize> = predictions
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.probability < 0.5 && crate::gate::confidence(p.probability) >= CHECK_FLOOR)
+                .filter(|(_, p)| {
+                    p.probability < 0.5 && crate::gate::confidence(p.probability) >= CHECK_FLOOR
+                })
                 .map(|(i, _)| i)
                 .collect();
             if !confident.is_empty() {
@@ -457,7 +459,6 @@ impl Qualifier {
                 let mut rng = LegacyRng::new(seed);
                 let k = confident[(rng.next_u32() as usize) % confident.len()];
                 let p = predictions[k];
-                let band = evidence;
                 return Ok(Some(Choice {
                     id: candidates[k].0,
                     strategy: Strategy::Audit,
@@ -471,8 +472,8 @@ impl Qualifier {
                          enough to decide alone: ask the LLM",
                         crate::gate::confidence(p.probability) * 100.0,
                         CHECK_FLOOR * 100.0,
-                        band.agreed,
-                        band.checks
+                        evidence.agreed,
+                        evidence.checks
                     ),
                 }));
             }
@@ -522,7 +523,9 @@ impl Qualifier {
         let open = |accept: bool| {
             self.gate
                 .open_band(accept)
-                .map_or("closed".to_string(), |b| format!("open from {:.1} %", b.floor * 100.0))
+                .map_or("closed".to_string(), |b| {
+                    format!("open from {:.1} %", b.floor * 100.0)
+                })
         };
         let reason = format!(
             "{label}; prob={:.3}, entropy={:.4}, std={:.4}, obs={n}; the gate (rejections {}, \

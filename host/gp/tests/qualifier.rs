@@ -476,7 +476,9 @@ fn selection_gate_and_ranking() {
     let (k, reject) = rejected_after.expect("the gate opens");
     assert!(k >= 80, "opened after only {k} checks");
     assert!(
-        reject.verdict.is_some_and(|v| !v.qualified && v.band.bound >= 0.97),
+        reject
+            .verdict
+            .is_some_and(|v| !v.qualified && v.band.bound >= 0.97),
         "{reject:?}"
     );
     if reject.strategy == Strategy::Gate {

@@ -230,9 +230,35 @@ pub fn review(
             deal.lead.key()
         )));
     }
+    let reason = put_person_label(
+        conn,
+        campaign,
+        lead,
+        qualified,
+        note,
+        " in the console",
+        now_ms,
+    )?;
+    if from != to {
+        pipeline::force_stage(conn, &deal, to, &reason, "human", now_ms)?;
+    }
+    Ok(Reviewed { from, to })
+}
+
+/// Stores a person's label (their note, else "a person accepted it{where}") and returns
+/// its reason.
+fn put_person_label(
+    conn: &Connection,
+    campaign: u64,
+    lead: u64,
+    qualified: bool,
+    note: &str,
+    place: &str,
+    now_ms: u64,
+) -> CrmResult<String> {
     let reason = if note.trim().is_empty() {
         format!(
-            "a person {} it in the console",
+            "a person {} it{place}",
             if qualified { "accepted" } else { "rejected" }
         )
     } else {
@@ -248,10 +274,7 @@ pub fn review(
         now_ms,
         None,
     )?;
-    if from != to {
-        pipeline::force_stage(conn, &deal, to, &reason, "human", now_ms)?;
-    }
-    Ok(Reviewed { from, to })
+    Ok(reason)
 }
 
 /// A person's label for a lead of `campaign` (`outlane leads label`): where a person may
@@ -279,24 +302,7 @@ pub fn label_by_person(
             deal.lead.key()
         ))),
         _ => {
-            let reason = if note.trim().is_empty() {
-                format!(
-                    "a person {} it",
-                    if qualified { "accepted" } else { "rejected" }
-                )
-            } else {
-                note.trim().to_string()
-            };
-            learning::put_label(
-                conn,
-                campaign,
-                lead,
-                qualified,
-                &reason,
-                LabelSource::Human,
-                now_ms,
-                None,
-            )?;
+            put_person_label(conn, campaign, lead, qualified, note, "", now_ms)?;
             Ok(Reviewed { from, to: from })
         }
     }

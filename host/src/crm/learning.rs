@@ -86,7 +86,15 @@ pub fn put_label(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, lead_id) DO UPDATE SET \
          label = excluded.label, reason = excluded.reason, source = excluded.source, \
          labeled_ms = excluded.labeled_ms, predicted_p = excluded.predicted_p",
-        params![campaign, lead, qualified, reason, source.as_str(), now_ms, predicted],
+        params![
+            campaign,
+            lead,
+            qualified,
+            reason,
+            source.as_str(),
+            now_ms,
+            predicted
+        ],
     )?;
     Ok(())
 }
@@ -120,7 +128,11 @@ pub fn checks(conn: &Connection, campaign: u64) -> CrmResult<Vec<(f64, bool, boo
          ORDER BY labeled_ms, lead_id",
     )?;
     let rows = stmt.query_map(params![campaign], |r| {
-        Ok((r.get::<_, f64>(0)?, r.get::<_, bool>(1)?, r.get::<_, bool>(2)?))
+        Ok((
+            r.get::<_, f64>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, bool>(2)?,
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -449,7 +449,15 @@ pub fn table(report: &EvalReport) -> String {
     let gated: Vec<&StrategyResult> = report
         .strategies
         .iter()
-        .filter(|s| !s.checkpoints.is_empty() && s.auto_decisions + s.checkpoints.iter().map(|c| c.gate_would_decide).sum::<usize>() > 0)
+        .filter(|s| {
+            !s.checkpoints.is_empty()
+                && s.auto_decisions
+                    + s.checkpoints
+                        .iter()
+                        .map(|c| c.gate_would_decide)
+                        .sum::<usize>()
+                    > 0
+        })
         .collect();
     if !gated.is_empty() {
         out.push_str(&format!(

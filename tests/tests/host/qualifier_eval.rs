@@ -30,7 +30,10 @@ fn active_learning_beats_labelling_everything_and_random() {
         "no worse than random"
     );
     assert!(active.precision_at_50 >= 0.9, "{}", active.precision_at_50);
-    assert!(ungated.calls_to_90.is_some(), "the learner without the gate reaches 90 % too");
+    assert!(
+        ungated.calls_to_90.is_some(),
+        "the learner without the gate reaches 90 % too"
+    );
     // The gate's decisions: at most 3 % wrong, and fewer oracle calls overall than labelling
     // every person it decided.
     assert!(
