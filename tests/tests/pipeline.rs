@@ -1665,7 +1665,23 @@ async fn eight_accounts_over_two_days_survive_kill_nine_each_at_its_own_pace() {
     let bin = outlane_tests::pipeline::outlane_bin();
     let mut rng = rand::rng();
     let kills = 10;
-    for _ in 0..kills {
+    // The first daemon works until some account has invited someone, so that the kills land
+    // among outward actions even on a loaded machine (where 10 short lives can all end while
+    // the lanes are still enriching), and is then the first one killed.
+    let invited = |p: &Pipeline| -> u64 {
+        p.accounts
+            .iter()
+            .map(|a| p.summary_of(a.campaign_id).map_or(0, |s| s.invitations))
+            .sum()
+    };
+    p.start_daemon_with(&bin, ",outlane::daemon=debug").unwrap();
+    p.wait_until("a first invitation", Duration::from_secs(900), |p| {
+        invited(p) > 0
+    })
+    .await
+    .unwrap();
+    p.kill9().unwrap();
+    for _ in 1..kills {
         let started_before = p.log().matches("daemon started").count();
         p.start_daemon_with(&bin, ",outlane::daemon=debug").unwrap();
         p.wait_until(
@@ -1678,11 +1694,7 @@ async fn eight_accounts_over_two_days_survive_kill_nine_each_at_its_own_pace() {
         tokio::time::sleep(Duration::from_millis(rng.random_range(1_500..9_000))).await;
         p.kill9().unwrap();
     }
-    let during_kills: u64 = p
-        .accounts
-        .iter()
-        .map(|a| p.summary_of(a.campaign_id).map_or(0, |s| s.invitations))
-        .sum();
+    let during_kills = invited(&p);
     assert!(
         during_kills > 0,
         "the killed daemons never got as far as an invitation\n{}",
