@@ -11,6 +11,7 @@ use crate::crm::{Db, accounts, campaigns, pipeline};
 use anyhow::Context as _;
 use outlane_llm_stub::{LlmStub, QualifyRule, StubConfig};
 use outlane_simulator::{Scenario, Simulator};
+use rusqlite::OptionalExtension as _;
 use std::path::Path;
 
 /// The campaign the demo seeds.
@@ -346,6 +347,9 @@ pub struct DemoSummary {
     pub llm_decisions: u64,
     /// Qualification decisions the model took on its own.
     pub model_decisions: u64,
+    /// When the inbox lane last finished reading the account's conversations for this
+    /// campaign (daemon clock, ms): a reply that arrived later cannot be counted yet.
+    pub inbox_read_ms: Option<u64>,
 }
 
 impl DemoSummary {
@@ -402,7 +406,30 @@ pub fn summary(conn: &rusqlite::Connection, campaign: u64) -> crate::crm::CrmRes
         model_decisions: count(
             "SELECT count(*) FROM labels WHERE campaign_id = ?1 AND source = 'model'",
         )?,
+        inbox_read_ms: conn
+            .query_row(
+                "SELECT last_run_ms FROM lane_schedules WHERE lane = 'inbox' AND campaign_id = ?1",
+                [campaign],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten()
+            .map(|v| v as u64),
     })
+}
+
+/// The LinkedIn handles (public ids, lower case) of `campaign`'s leads, to hold the
+/// simulator's record of who wrote against the campaign's.
+pub fn campaign_handles(
+    conn: &rusqlite::Connection,
+    campaign: u64,
+) -> crate::crm::CrmResult<std::collections::BTreeSet<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT lower(l.public_id) FROM deals d JOIN leads l ON l.id = d.lead_id
+         WHERE d.campaign_id = ?1 AND l.public_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([campaign], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The [`DemoSummary`] of `campaigns` together: every figure summed.
@@ -429,6 +456,7 @@ pub fn summary_of(
         total.llm_calls += one.llm_calls;
         total.llm_decisions += one.llm_decisions;
         total.model_decisions += one.model_decisions;
+        total.inbox_read_ms = total.inbox_read_ms.max(one.inbox_read_ms);
     }
     Ok(total)
 }

@@ -74,6 +74,7 @@
 
 #![deny(missing_docs)]
 
+pub mod acceptance;
 mod dense;
 pub mod gate;
 mod gpr;

@@ -25,8 +25,8 @@ pub struct DemoArgs {
     /// a network and a campaign of its own, in time zones of its own.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     accounts: u8,
-    /// Stop after this much real time even if the target is not reached (default 15m; with
-    /// --keep-running, no limit unless given).
+    /// Stop after this much real time even if the target is not reached (default 15m, and 4m
+    /// more per account after the first; with --keep-running, no limit unless given).
     #[arg(long, value_parser = HumanDuration::parse)]
     timeout: Option<HumanDuration>,
     /// Keep running after the target (until Ctrl-C or --timeout); lanes edited and rebuilt
@@ -43,7 +43,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 7)]
     seed: u64,
     /// How much faster than real time the clock runs while the daemon works (default 20 per
-    /// account, at most 60: with several accounts some call is nearly always in progress, so
+    /// account, at most 100: with several accounts some call is nearly always in progress, so
     /// idle time is seldom skipped, and a faster clock keeps the demo's days as short).
     #[arg(long)]
     clock_factor: Option<f64>,
@@ -53,10 +53,10 @@ pub struct DemoArgs {
 }
 
 impl DemoArgs {
-    /// The clock's speed: `--clock-factor`, else 20 per account up to 60.
+    /// The clock's speed: `--clock-factor`, else 20 per account up to 100.
     pub fn clock_factor(&self) -> f64 {
         self.clock_factor
-            .unwrap_or((20.0 * f64::from(self.accounts)).min(60.0))
+            .unwrap_or((20.0 * f64::from(self.accounts)).min(100.0))
     }
 }
 

@@ -149,6 +149,34 @@ pub fn labels_stamp(conn: &Connection, campaign: u64) -> CrmResult<(u64, u64, u6
     )?)
 }
 
+/// What `account`'s invitations taught about who accepts, one row per invited lead, oldest
+/// invitation first: (lead, accepted). Accepted: the lead moved from pending to connected or
+/// replied. Not accepted: it left pending any other way (declined, withdrawn, given up), or
+/// has waited longer than [`super::guards::UNANSWERED_AFTER_MS`] at `now_ms`. Invitations
+/// still young and unanswered teach nothing yet and are left out.
+pub fn invitation_outcomes(
+    conn: &Connection,
+    account: u64,
+    now_ms: u64,
+) -> CrmResult<Vec<(u64, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT j.lead_id,
+                max(EXISTS (SELECT 1 FROM stage_changes s WHERE s.deal_id = d.id
+                        AND s.from_stage = 'pending' AND s.to_stage IN ('connected', 'replied')))
+         FROM action_journal j
+         JOIN deals d ON d.campaign_id = j.campaign_id AND d.lead_id = j.lead_id
+         WHERE j.account_id = ?1 AND j.action = 'invite' AND j.result = 'done'
+           AND (d.stage != 'pending' OR j.started_ms <= ?2)
+         GROUP BY j.lead_id
+         ORDER BY min(j.started_ms), j.lead_id",
+    )?;
+    let old = now_ms.saturating_sub(super::guards::UNANSWERED_AFTER_MS) as i64;
+    let rows = stmt.query_map(params![account, old], |r| {
+        Ok((r.get::<_, u64>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// How a campaign's labels split by source: (LLM, model, person).
 pub fn label_sources(conn: &Connection, campaign: u64) -> CrmResult<(u64, u64, u64)> {
     Ok(conn.query_row(

@@ -20,6 +20,7 @@
 //! many of those wrongly (against the hidden rule).
 
 use outlane_embed::Embedder;
+use outlane_gp::acceptance::AcceptanceEstimate;
 use outlane_gp::gate::GateConfig;
 use outlane_gp::{Qualifier, QualifierConfig};
 use outlane_linkedin::{Position, Profile, YearMonth, profile_text};
@@ -114,7 +115,56 @@ pub struct EvalReport {
     pub positives: usize,
     /// One row per strategy.
     pub strategies: Vec<StrategyResult>,
+    /// Who accepts: the first invitations with and without outcome ranking.
+    pub outcome_ranking: OutcomeRanking,
 }
+
+/// The pipeline-level evaluation of outcome ranking on the same population: a campaign (the
+/// demo's keyword rule as its LLM) invites its qualified people best-ranked first, in batches
+/// of [`OUTCOME_BATCH`]; a batch's answers are known before the next batch is ranked (the
+/// simulator's own: whether the person has an `accept_after_ms`, which depends on seniority).
+/// Without outcome ranking the order is P(qualified) from a model that learned every
+/// qualified person's label and [`RANKER_LABELS`] random rejections; with it, P(qualified) ×
+/// P(accept), the latter estimated from the answers so far by seniority once there are
+/// enough of them ([`super::enough_outcomes`], [`AcceptanceEstimate`]), exactly as the
+/// daemon's `rank`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeRanking {
+    /// People the campaign's rule qualifies (who may be invited).
+    pub qualified: usize,
+    /// Of those, the share who would accept an invitation.
+    pub qualified_acceptance: f64,
+    /// Campaigns run on the same people, each with its own P(qualified) model (its own random
+    /// rejections); the counts below add up their invitations.
+    pub campaigns: usize,
+    /// Invitations compared per campaign (its first ones).
+    pub invitations: usize,
+    /// Accepted among them without outcome ranking.
+    pub accepted_without: usize,
+    /// Accepted among them with it.
+    pub accepted_with: usize,
+    /// Accepted among them had the model known each person's true acceptance rate (the
+    /// simulator's, by seniority): the most outcome ranking can give here.
+    pub accepted_at_best: usize,
+}
+
+impl OutcomeRanking {
+    /// Acceptance with outcome ranking over acceptance without it.
+    pub fn ratio(&self) -> f64 {
+        self.accepted_with as f64 / self.accepted_without.max(1) as f64
+    }
+}
+
+/// Invitations whose answers arrive together in the outcome-ranking evaluation.
+pub const OUTCOME_BATCH: usize = 10;
+/// Campaigns the outcome-ranking evaluation runs (one comparison of 100 invitations is
+/// mostly noise: a binomial draw's standard deviation is 5 acceptances).
+pub const OUTCOME_CAMPAIGNS: usize = 5;
+/// Invitations per campaign the outcome-ranking evaluation compares.
+pub const OUTCOME_INVITATIONS: usize = 100;
+/// Rejections (besides every qualified person) the P(qualified) ranking of the outcome-ranking
+/// evaluation learned.
+pub const RANKER_LABELS: usize = 100;
 
 /// The hidden ideal-customer rule.
 pub fn ideal_customer(p: &Person) -> bool {
@@ -416,11 +466,133 @@ pub fn run(
         auto_wrong: 0,
         checkpoints: Vec::new(),
     });
+    let outcome_ranking = outcome_ranking(config, &people, &texts, &vectors, progress);
     Ok(EvalReport {
         people: config.people,
         positives,
         strategies,
+        outcome_ranking,
     })
+}
+
+/// The first [`OUTCOME_INVITATIONS`] invitations with and without outcome ranking (see
+/// [`OutcomeRanking`]).
+fn outcome_ranking(
+    config: &EvalConfig,
+    people: &[Person],
+    texts: &[String],
+    vectors: &[Vec<f32>],
+    progress: &mut dyn FnMut(&str),
+) -> OutcomeRanking {
+    let titles: Vec<&str> = people
+        .iter()
+        .map(|p| p.positions.first().map_or("", |x| x.title.as_str()))
+        .collect();
+    let rule = crate::demo::qualify_rule();
+    let qualified: Vec<bool> = texts.iter().map(|t| rule.decide(t).qualified).collect();
+    let accepts: Vec<bool> = people.iter().map(|p| p.accept_after_ms.is_some()).collect();
+    // The campaign's model of who qualifies, as the daemon's is when it ranks: it has learned
+    // every qualified person's label (each came through the LLM) and some rejections.
+    let pool: Vec<(u64, Vec<f32>)> = (0..people.len())
+        .filter(|&i| qualified[i])
+        .map(|i| (i as u64, vectors[i].clone()))
+        .collect();
+    let rejected = (0..people.len()).filter(|&i| !qualified[i]).count();
+    // Campaign `c`'s P(qualified) of each person of the pool.
+    let p_qualified_of = |c: u64| -> std::collections::HashMap<u64, f64> {
+        let mut rng = Rng(config.seed ^ 0x0C0FFEE ^ c.wrapping_mul(0x9E37_79B9));
+        let mut ranker = Qualifier::new(QualifierConfig::default());
+        let mut sample: Vec<(Vec<f32>, bool)> =
+            pool.iter().map(|(_, v)| (v.clone(), true)).collect();
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < RANKER_LABELS.min(rejected) {
+            let i = rng.below(people.len());
+            if !qualified[i] && seen.insert(i) {
+                sample.push((vectors[i].clone(), false));
+            }
+        }
+        let _ = ranker.warm_start(&sample);
+        ranker.rank(&pool).unwrap_or_default().into_iter().collect()
+    };
+    let invitations = OUTCOME_INVITATIONS.min(pool.len());
+    // The ceiling: what knowing the simulator's own acceptance rate of each person would give.
+    let known_rate = |i: usize| {
+        people[i]
+            .positions
+            .first()
+            .and_then(|p| outlane_simulator::generate::seniority(&p.title))
+            .map_or(0.5, |l| {
+                outlane_simulator::generate::acceptance_percent(l) as f64 / 100.0
+            })
+    };
+    let run = |ranking: Ranking,
+               p_qualified: &std::collections::HashMap<u64, f64>,
+               progress: &mut dyn FnMut(&str)|
+     -> usize {
+        let with_outcomes = ranking != Ranking::Qualified;
+        let mut invited: Vec<usize> = Vec::new();
+        let mut remaining = pool.clone();
+        while invited.len() < invitations && !remaining.is_empty() {
+            let accepted = invited.iter().filter(|&&i| accepts[i]).count();
+            let estimate = (with_outcomes && super::enough_outcomes(invited.len(), accepted))
+                .then(|| AcceptanceEstimate::new(invited.iter().map(|&i| (titles[i], accepts[i]))));
+            let mut scored: Vec<(u64, f64)> = remaining
+                .iter()
+                .map(|(id, _)| {
+                    let q = p_qualified.get(id).copied().unwrap_or(0.5);
+                    let a = match (&estimate, ranking) {
+                        (Some(_), Ranking::Ceiling) => known_rate(*id as usize),
+                        (Some(e), _) => e.probability(titles[*id as usize]),
+                        (None, _) => 1.0,
+                    };
+                    (*id, q * a)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let batch: Vec<u64> = scored
+                .iter()
+                .take(OUTCOME_BATCH.min(invitations - invited.len()))
+                .map(|(id, _)| *id)
+                .collect();
+            remaining.retain(|(id, _)| !batch.contains(id));
+            invited.extend(batch.iter().map(|&id| id as usize));
+        }
+        let accepted = invited.iter().filter(|&&i| accepts[i]).count();
+        progress(&format!(
+            "outcome ranking, {ranking:?}: {accepted} of the first {} invitations accepted",
+            invited.len()
+        ));
+        accepted
+    };
+    let (mut accepted_without, mut accepted_with, mut accepted_at_best) = (0, 0, 0);
+    for c in 0..OUTCOME_CAMPAIGNS {
+        let p_qualified = p_qualified_of(c as u64);
+        accepted_without += run(Ranking::Qualified, &p_qualified, progress);
+        accepted_with += run(Ranking::Learned, &p_qualified, progress);
+        accepted_at_best += run(Ranking::Ceiling, &p_qualified, progress);
+    }
+    let in_pool = pool.iter().filter(|(id, _)| accepts[*id as usize]).count();
+    OutcomeRanking {
+        qualified: pool.len(),
+        qualified_acceptance: in_pool as f64 / pool.len().max(1) as f64,
+        campaigns: OUTCOME_CAMPAIGNS,
+        invitations,
+        accepted_without,
+        accepted_with,
+        accepted_at_best,
+    }
+}
+
+/// How the outcome-ranking evaluation orders the qualified people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ranking {
+    /// P(qualified) alone (today's ranking).
+    Qualified,
+    /// P(qualified) × the learned P(accept), once there are enough answers.
+    Learned,
+    /// P(qualified) × the simulator's own acceptance rate of the person, from the same
+    /// moment: what a perfect model of who accepts would give.
+    Ceiling,
 }
 
 /// The report as an aligned table.
@@ -483,6 +655,19 @@ pub fn table(report: &EvalReport) -> String {
             "targets: after 100 oracle calls the gate decides at least 50 % of the rest with at most 3 % wrong\n",
         );
     }
+    let o = &report.outcome_ranking;
+    out.push_str(&format!(
+        "\noutcome ranking: {} qualified people, {:.0} % of them would accept; of the first {} invitations of {} campaigns {} accepted without it, {} with it ({:.2}×; target ≥ 1.2×), {} at best ({:.2}×)\n",
+        o.qualified,
+        o.qualified_acceptance * 100.0,
+        o.invitations,
+        o.campaigns,
+        o.accepted_without,
+        o.accepted_with,
+        o.ratio(),
+        o.accepted_at_best,
+        o.accepted_at_best as f64 / o.accepted_without.max(1) as f64
+    ));
     out
 }
 

@@ -16,6 +16,7 @@ use crate::crm::learning::{self, LabelSource};
 use crate::crm::{CrmError, Db, leads, pipeline};
 use lazy_embedder::LazyEmbedder;
 use outlane_embed::EmbedConfig;
+use outlane_gp::acceptance::AcceptanceEstimate;
 use outlane_gp::gate::Check;
 use outlane_gp::{Choice, GpError, Prediction, Qualifier, QualifierConfig};
 use std::collections::HashMap;
@@ -90,8 +91,38 @@ impl std::fmt::Debug for QualifierService {
 /// [`learning::labels_stamp`].
 type LabelsStamp = (u64, u64, u64, u64);
 
+/// Answered invitations an account needs before its acceptance model ranks leads, and how
+/// many of each answer (accepted, not) among them: with fewer, a model of who accepts would
+/// be a guess, and the ranking stays P(qualified) alone.
+pub const MIN_OUTCOMES: usize = 30;
+/// See [`MIN_OUTCOMES`].
+pub const MIN_OUTCOMES_EACH: usize = 5;
+
+/// Whether `outcomes` (accepted or not) are enough to learn who accepts.
+pub fn enough_outcomes(total: usize, accepted: usize) -> bool {
+    total >= MIN_OUTCOMES && accepted >= MIN_OUTCOMES_EACH && total - accepted >= MIN_OUTCOMES_EACH
+}
+
 fn blocking_failed(e: tokio::task::JoinError) -> QualifierError {
     QualifierError::Model(format!("a model computation failed: {e}"))
+}
+
+/// The title that says how senior a lead is, for [`AcceptanceEstimate`]: the current
+/// position's (parsed profile), else the headline; empty when neither is known.
+fn lead_title(lead: &leads::Lead) -> String {
+    let profile = lead
+        .profile_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<outlane_linkedin::Profile>(j).ok());
+    let title = profile
+        .as_ref()
+        .and_then(|p| p.positions.first())
+        .map(|p| p.title.clone())
+        .filter(|t| t != outlane_linkedin::voyager::UNKNOWN_TITLE && !t.trim().is_empty());
+    title
+        .or_else(|| profile.and_then(|p| p.headline))
+        .or_else(|| lead.headline.clone())
+        .unwrap_or_default()
 }
 
 /// The text a lead is embedded from: its parsed profile, else what the CRM knows of it.
@@ -381,7 +412,9 @@ impl QualifierService {
         .await
     }
 
-    /// `ids` best first, with their scores; arrival order before the model can fit.
+    /// `ids` best first, with their scores; arrival order before the model can fit. The
+    /// score is P(qualified), times P(accepts an invitation) once the campaign's account has
+    /// [`enough_outcomes`] (see [`QualifierService::acceptance`]).
     pub async fn rank(
         &self,
         campaign: u64,
@@ -391,7 +424,55 @@ impl QualifierService {
             return Ok(Vec::new());
         }
         let candidates = self.embeddings(campaign, ids).await?;
-        self.with_model(campaign, move |q| Ok(q.rank(&candidates)?))
+        let qualified = self
+            .with_model(campaign, move |q| Ok(q.rank(&candidates)?))
+            .await?;
+        let account = self
+            .db
+            .read_outside_tx(move |c| Ok(crate::crm::campaigns::get(c, campaign)?.account_id))
+            .await?;
+        let Some(accepts) = self.acceptance(account, ids).await? else {
+            return Ok(qualified);
+        };
+        let mut scored: Vec<(u64, f64)> = qualified
+            .into_iter()
+            .map(|(id, p)| (id, p * accepts.get(&id).copied().unwrap_or(1.0)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(scored)
+    }
+
+    /// P(accepts an invitation of `account`) for each of `ids`, estimated from the account's
+    /// answered invitations ([`learning::invitation_outcomes`], a label the system gets for
+    /// free) by the seniority of each person's title ([`AcceptanceEstimate`]); `None` until
+    /// there are [`enough_outcomes`].
+    pub async fn acceptance(
+        &self,
+        account: u64,
+        ids: &[u64],
+    ) -> Result<Option<HashMap<u64, f64>>, QualifierError> {
+        let now = self.clock.now_ms();
+        let ids = ids.to_vec();
+        self.db
+            .read_outside_tx(move |c| {
+                let outcomes = learning::invitation_outcomes(c, account, now)?;
+                let accepted = outcomes.iter().filter(|(_, a)| *a).count();
+                if !enough_outcomes(outcomes.len(), accepted) {
+                    return Ok(None);
+                }
+                let mut answers = Vec::with_capacity(outcomes.len());
+                for (lead, accepted) in outcomes {
+                    answers.push((lead_title(&leads::get(c, lead)?), accepted));
+                }
+                let estimate =
+                    AcceptanceEstimate::new(answers.iter().map(|(t, a)| (t.as_str(), *a)));
+                let mut out = HashMap::new();
+                for id in ids {
+                    out.insert(id, estimate.probability(&lead_title(&leads::get(c, id)?)));
+                }
+                Ok(Some(out))
+            })
             .await
+            .map_err(QualifierError::from)
     }
 }

@@ -566,7 +566,32 @@ fn year_month(year: u16, month: Option<u8>) -> YearMonth {
 struct Career {
     positions: Vec<Position>,
     function: Function,
+    /// Seniority of the current title (1 junior … 5 executive).
+    level: u8,
     first_start_year: u16,
+}
+
+/// The seniority (1 junior … 5 executive) of one of the generated titles; `None` for a title
+/// the generator does not use.
+pub fn seniority(title: &str) -> Option<u8> {
+    TITLES
+        .iter()
+        .find(|(t, _, _)| *t == title)
+        .map(|(_, _, l)| *l)
+}
+
+/// How likely (percent) a member of seniority `level` (1 junior … 5 executive) accepts an
+/// invitation at all: executives half as often as juniors, as published outreach benchmarks
+/// report (about 19 % for C-level against 39 % for mid-level); the mean over the generated
+/// titles stays near 60 %, the simulator's rate before acceptance depended on the profile.
+pub fn acceptance_percent(level: u8) -> u64 {
+    match level {
+        0 | 1 => 85,
+        2 => 80,
+        3 => 65,
+        4 => 45,
+        _ => 30,
+    }
 }
 
 fn career(rng: &mut SplitMix64, city: &str) -> Career {
@@ -661,6 +686,7 @@ fn career(rng: &mut SplitMix64, city: &str) -> Career {
     Career {
         positions,
         function,
+        level,
         first_start_year,
     }
 }
@@ -832,13 +858,26 @@ fn person(
         85..=89 => InitialRelationship::Pending,
         _ => InitialRelationship::Connected,
     };
-    let accept_after_ms = if rng.chance(60) {
+    // Drawn as before acceptance depended on the profile, so the rest of a generated network
+    // (every later draw) stays the same; who answers is decided by the person's own generator.
+    let drawn_accept = if rng.chance(60) {
         Some(rng.range(10 * 60_000, 5 * 24 * 3_600_000))
     } else {
         None
     };
-    let decline_after_ms = if accept_after_ms.is_none() && rng.chance(15) {
+    let drawn_decline = if drawn_accept.is_none() && rng.chance(15) {
         Some(rng.range(24 * 3_600_000, 10 * 24 * 3_600_000))
+    } else {
+        None
+    };
+    let mut answers = SplitMix64::new(member_id ^ 0xACCE_97ED);
+    let accept_after_ms = if answers.chance(acceptance_percent(career.level)) {
+        Some(drawn_accept.unwrap_or_else(|| answers.range(10 * 60_000, 5 * 24 * 3_600_000)))
+    } else {
+        None
+    };
+    let decline_after_ms = if accept_after_ms.is_none() && answers.chance(15) {
+        Some(drawn_decline.unwrap_or_else(|| answers.range(24 * 3_600_000, 10 * 24 * 3_600_000)))
     } else {
         None
     };

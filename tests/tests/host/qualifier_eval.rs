@@ -1,7 +1,7 @@
 //! The qualifier's offline evaluation on a small population, with the real embedding model:
 //! the active learner reaches 90 % precision at recall 0.5 with far fewer oracle calls than
 //! asking about everyone, and no later than random labelling; the validated gate decides people
-//! on its own with at most 3 % of them wrong.
+//! on its own with at most 3 % of them wrong; ranking by who accepts raises acceptance.
 
 use outlane::qualifier::eval::{self as qualifier_eval, EvalConfig};
 use outlane_embed::{EmbedConfig, Embedder};
@@ -59,4 +59,15 @@ fn active_learning_beats_labelling_everything_and_random() {
         "the gate's evidence cost too much: {active_calls} calls to 90 % against {ungated_calls}"
     );
     assert_eq!(ungated.auto_decisions, 0, "no gate, no decision");
+    // Outcome ranking: learning who accepts (by seniority) from the answers so far raises the
+    // acceptance of a campaign's first invitations over P(qualified) alone.
+    let o = &report.outcome_ranking;
+    assert_eq!((o.campaigns, o.invitations), (5, 100));
+    assert!(
+        o.ratio() >= 1.1,
+        "outcome ranking: {} accepted with it, {} without ({:.2}×)",
+        o.accepted_with,
+        o.accepted_without,
+        o.ratio()
+    );
 }

@@ -174,3 +174,122 @@ async fn the_embedding_model_is_released_when_idle_and_reloaded_on_demand() {
     }
     assert_eq!(lazy.loads(), 2);
 }
+
+/// Who accepts is learned from the account's answered invitations: before enough answers
+/// exist the ranking is P(qualified) alone (arrival order without labels); once 40 answers
+/// say that juniors accept and executives do not, the juniors among new candidates come first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rank_learns_who_accepts_from_answered_invitations() {
+    use outlane::qualifier::QualifierService;
+    let dir = tempfile::tempdir().unwrap();
+    let db = outlane::crm::Db::open(&dir.path().join("outlane.db")).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let paths = outlane::config::QualifierConfig {
+        models: root.join("models/minilm"),
+        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+        ..Default::default()
+    };
+    let service = QualifierService::new(&paths, db.clone(), outlane::clock::Clock::real());
+    let (account, campaign) = account_with_campaign(&db, "me@example.com", "pw");
+    let senior = |p: &outlane_simulator::Person| {
+        let t = p.positions[0].title.to_lowercase();
+        t.contains("chief") || t.contains("founder") || t.starts_with("vp") || t.starts_with("head")
+    };
+    let junior = |p: &outlane_simulator::Person| {
+        let t = p.positions[0].title.to_lowercase();
+        !senior(p) && !t.contains("senior") && !t.contains("manager") && !t.contains("director")
+    };
+    let people = Scenario::generate(11, 400).people;
+    let juniors: Vec<_> = people
+        .iter()
+        .filter(|p| junior(p))
+        .take(25)
+        .cloned()
+        .collect();
+    let seniors: Vec<_> = people
+        .iter()
+        .filter(|p| senior(p))
+        .take(25)
+        .cloned()
+        .collect();
+    assert_eq!(
+        (juniors.len(), seniors.len()),
+        (25, 25),
+        "the network has both"
+    );
+    // Answered: 20 of each; candidates: 5 of each, executives first in arrival order.
+    let answered: Vec<(outlane_simulator::Person, bool)> = juniors[..20]
+        .iter()
+        .map(|p| (p.clone(), true))
+        .chain(seniors[..20].iter().map(|p| (p.clone(), false)))
+        .collect();
+    let candidates: Vec<outlane_simulator::Person> = seniors[20..]
+        .iter()
+        .chain(&juniors[20..])
+        .cloned()
+        .collect();
+    let url = |p: &outlane_simulator::Person| format!("https://www.linkedin.com/in/{}/", p.handle);
+    let store = |people: Vec<outlane_simulator::Person>| {
+        db.write_blocking(move |tx| {
+            let urls: Vec<String> = people.iter().map(url).collect();
+            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
+            let mut ids = Vec::new();
+            for p in &people {
+                let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url(p)).unwrap())?
+                    .unwrap();
+                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
+                pipeline::set_stage(tx, campaign, id, Stage::Qualified, "q", "test", 3)?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .unwrap()
+    };
+    let candidate_ids = store(candidates.clone());
+    let answered_ids = store(answered.iter().map(|(p, _)| p.clone()).collect());
+    service.embeddings(campaign, &candidate_ids).await.unwrap();
+    service.embeddings(campaign, &answered_ids).await.unwrap();
+    // Invitations sent (journaled, done) and answered: `n` of them so far.
+    let answer = |from: usize, to: usize| {
+        let rows: Vec<(u64, bool)> = answered_ids[from..to]
+            .iter()
+            .zip(&answered[from..to])
+            .map(|(id, (_, accepted))| (*id, *accepted))
+            .collect();
+        db.write_blocking(move |tx| {
+            for (lead, accepted) in rows {
+                tx.execute(
+                    "INSERT INTO action_journal (account_id, campaign_id, lead_id, action, detail, lane,
+                         day_key, week_key, started_ms, result, finished_ms)
+                     VALUES (?1, ?2, ?3, 'invite', '', 'connect', 'd', 'w', 10, 'done', 11)",
+                    rusqlite::params![account, campaign, lead],
+                )?;
+                pipeline::set_stage(tx, campaign, lead, Stage::Pending, "sent", "test", 11)?;
+                let to = if accepted { Stage::Connected } else { Stage::Failed };
+                pipeline::set_stage(tx, campaign, lead, to, "answered", "test", 12)?;
+            }
+            Ok(())
+        })
+        .unwrap()
+    };
+    let is_junior = |id: &u64| candidate_ids[5..].contains(id);
+    // 10 answers of each kind are not enough yet: arrival order (no labels, so P = 0.5 each).
+    answer(0, 10);
+    answer(20, 30);
+    let before = service.rank(campaign, &candidate_ids).await.unwrap();
+    assert_eq!(
+        before.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        candidate_ids,
+        "with 20 answers the ranking keeps arrival order"
+    );
+    answer(10, 20);
+    answer(30, 40);
+    let after = service.rank(campaign, &candidate_ids).await.unwrap();
+    let top: Vec<u64> = after.iter().take(5).map(|(id, _)| *id).collect();
+    let juniors_on_top = top.iter().filter(|id| is_junior(id)).count();
+    eprintln!("after 40 answers: {after:?}");
+    assert!(
+        juniors_on_top >= 4,
+        "the likely acceptors come first once who accepts is learned: {juniors_on_top} of 5 ({after:?})"
+    );
+}

@@ -156,7 +156,14 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         let mut completed = 0;
         for account in &accounts {
             let campaign = account.campaign_id;
-            let summary = db.read_outside_tx(move |c| demo::summary(c, campaign)).await?;
+            let (summary, handles) = db
+                .read_outside_tx(move |c| {
+                    Ok((
+                        demo::summary(c, campaign)?,
+                        demo::campaign_handles(c, campaign)?,
+                    ))
+                })
+                .await?;
             let snapshot = world
                 .sim
                 .account(account.sim_index)
@@ -166,7 +173,7 @@ pub(super) fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
                 println!();
                 println!("Account {} ({}):", account.login, account.timezone);
             }
-            print_summary(&summary, &snapshot);
+            print_summary(&summary, &handles, &snapshot);
             completed += summary.at(Stage::Completed);
         }
         println!("Database: {}", db.path().display());
@@ -256,18 +263,25 @@ async fn progress(
     }
 }
 
-/// How long the demo may run: `--timeout`, else 15 minutes, else (with `--keep-running`)
-/// until Ctrl-C.
+/// How long the demo may run: `--timeout`, else 15 minutes and 4 more per account after the
+/// first, else (with `--keep-running`) until Ctrl-C.
 fn time_limit(args: &DemoArgs) -> Option<Duration> {
     match (args.timeout, args.keep_running) {
         (Some(t), _) => Some(t.0),
-        (None, false) => Some(DEFAULT_TIMEOUT),
+        (None, false) => Some(default_timeout(args.accounts)),
         (None, true) => None,
     }
 }
 
-/// The demo's time limit when none is given.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// The demo's time limit when none is given: 15 minutes for one account, 4 more per account
+/// after it. A person completes after about two simulated days (an invitation is first
+/// checked 24 hours after it was sent, then the steps follow hours apart) whatever the number
+/// of accounts; one account's demo skips its nights and takes about 10 minutes, while with
+/// accounts in several time zones some account is nearly always at work, so fewer hours are
+/// skipped (5 accounts: 21 people completed in 14 minutes at 100×).
+fn default_timeout(accounts: u8) -> Duration {
+    Duration::from_secs((15 + 4 * u64::from(accounts.saturating_sub(1))) * 60)
+}
 
 /// "discovered 12  enriched 3 ..." in pipeline order, terminal stages after a bar.
 fn funnel_line(summary: &demo::DemoSummary) -> String {
@@ -306,8 +320,13 @@ fn day_time(start_ms: u64, now_ms: u64) -> String {
     format!("day {day} {at}")
 }
 
-/// One campaign's figures beside the simulator's record of its account.
-fn print_summary(summary: &demo::DemoSummary, sim: &outlane_simulator::Snapshot) {
+/// One campaign's figures beside the simulator's record of its account (`handles`: the
+/// campaign's leads, lower case).
+fn print_summary(
+    summary: &demo::DemoSummary,
+    handles: &std::collections::BTreeSet<String>,
+    sim: &outlane_simulator::Snapshot,
+) {
     for (stage, n) in &summary.stages {
         println!("  {:<13} {n:>5}", stage.to_string());
     }
@@ -326,8 +345,21 @@ fn print_summary(summary: &demo::DemoSummary, sim: &outlane_simulator::Snapshot)
     for m in &sim.messages {
         sent.entry(m.to_handle.as_str()).or_default().push(m.at_ms);
     }
-    let wrote: std::collections::BTreeSet<&str> =
-        sim.inbound.iter().map(|m| m.from_handle.as_str()).collect();
+    // Who wrote to the account, in the simulator's record: the campaign's leads (a message
+    // the inbox could read, or one that came after its last read) and people outside it.
+    let in_campaign = |h: &str| handles.contains(&h.to_lowercase());
+    let readable = |at: u64| summary.inbox_read_ms.is_some_and(|read| at <= read);
+    let mut wrote: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for m in &sim.inbound {
+        let first = wrote.entry(m.from_handle.as_str()).or_insert(m.at_ms);
+        *first = (*first).min(m.at_ms);
+    }
+    let campaign_wrote = wrote.keys().filter(|h| in_campaign(h)).count();
+    let campaign_read = wrote
+        .iter()
+        .filter(|(h, at)| in_campaign(h) && readable(**at))
+        .count();
+    let outside = wrote.len() - campaign_wrote;
     let wrote_after_message: std::collections::BTreeSet<&str> = sim
         .inbound
         .iter()
@@ -345,9 +377,8 @@ fn print_summary(summary: &demo::DemoSummary, sim: &outlane_simulator::Snapshot)
         })
         .count();
     println!(
-        "  replied       {:>5}  people of the campaign who wrote (the simulator: {} people wrote to the account)",
-        summary.replied,
-        wrote.len()
+        "  replied       {:>5}  people of the campaign who wrote (the simulator: {} of the campaign's people wrote, {} of them before the inbox's last read; {} people outside it)",
+        summary.replied, campaign_wrote, campaign_read, outside
     );
     println!(
         "  stopped       {:>5}  sequences stopped by a reply before step {} (the simulator: {} people wrote before their last step)",
