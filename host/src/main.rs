@@ -38,6 +38,9 @@ enum Command {
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
+    /// The do-not-contact list: people, companies and keywords no campaign acts toward.
+    #[command(subcommand)]
+    Dnc(cli::dnc::DncCommand),
     /// Create the configuration, the LinkedIn account and the first campaign.
     Init(cli::init::InitArgs),
     /// List, create and change campaigns.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Console(args) => cli::console::run(&global, args),
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Inbox(args) => cli::inbox::run(&global, args),
+        Command::Dnc(command) => cli::dnc::run(&global, command),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),
         Command::Init(args) => cli::init::run(&global, args),

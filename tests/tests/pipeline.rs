@@ -1443,7 +1443,31 @@ async fn three_accounts_work_side_by_side_in_their_own_hours_and_a_slow_one_dela
         );
     }
     check_every_account(&p);
-    assert_no_open_intent(&p);
+    // The slow account's pages take 10 s, as long as the grace a call in flight gets at
+    // shutdown: stopped mid-invitation, its intent rightly stays open for the next start to
+    // check. The fast accounts' calls all end within the grace.
+    let open = open_intents_by_account(&p);
+    assert!(
+        open.iter()
+            .all(|(account, n)| *account == slow.account_id && *n <= 1),
+        "intents left open (account, count): {open:?}; only the slow account may have one"
+    );
+}
+
+/// (account, intents without a result) for each account that has some.
+fn open_intents_by_account(p: &Pipeline) -> Vec<(u64, u32)> {
+    let db = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let mut stmt = db
+        .prepare(
+            "SELECT account_id, count(*) FROM action_journal WHERE result IS NULL
+             GROUP BY account_id ORDER BY account_id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 /// `outlane status --json` of the pipeline's data directory.

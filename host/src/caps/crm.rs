@@ -54,6 +54,7 @@ fn lane_error(lane: &str, error: CrmError) -> LaneError {
     match error {
         CrmError::NotFound(m) => LaneError::NotFound(m),
         CrmError::Invalid(m) => LaneError::Invalid(m),
+        CrmError::Denied(m) => LaneError::Denied(m),
         CrmError::RateLimited { reason, until_ms } => {
             LaneError::RateLimited(LimitHit { reason, until_ms })
         }
@@ -330,6 +331,21 @@ impl Host for LaneState {
                 Ok((intent, c.account_id, ids))
             })
             .await?;
+        if matches!(begun, Err(LaneError::Denied(_))) {
+            // The do-not-contact list: the host takes the lead out of every queue itself, so
+            // no lane meets it again (the default lanes pick from `qualified`/`connected`).
+            let swept = self
+                .crm(move |tx, _, _, now| {
+                    crate::crm::dnc::sweep(tx, Some(id), "do-not-contact", now)
+                })
+                .await?;
+            if let Err(e) = swept {
+                tracing::warn!(
+                    lane = self.env.name.as_str(),
+                    "do-not-contact sweep failed: {e:?}"
+                );
+            }
+        }
         Ok(begun.map(|(intent, account, ids)| {
             // The one request this intent allows, for this call only (see browser::outward).
             if let Some(browsers) = self.env.services.get::<crate::browser::Browsers>() {

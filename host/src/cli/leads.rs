@@ -10,7 +10,7 @@ use outlane::crm::import::{self, ImportReport};
 use outlane::crm::journal::{self, Intent};
 use outlane::crm::messages::{self, Message};
 use outlane::crm::pipeline::{self, DealLead, StageChange};
-use outlane::crm::{CrmError, Db, Stage, leads};
+use outlane::crm::{CrmError, Db, Stage, erasure, leads};
 use outlane_linkedin::ProfileId;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +67,17 @@ pub enum LeadsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Forget a person for good ("erase my data"): their profile, raw data, embedding,
+    /// labels, stages, journaled actions, messages and conversations are deleted and
+    /// overwritten; a salted hash of their ids stays so they are never discovered or imported
+    /// again. Asks first unless --yes.
+    Forget {
+        /// Any form of the person's profile URL (or the lead's id).
+        url: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show one lead: profile, stage and history per campaign, actions, messages.
     Show {
         /// Any form of the lead's profile URL (or its id).
@@ -94,6 +105,7 @@ pub fn run(global: &Global, cmd: LeadsCommand) -> anyhow::Result<ExitCode> {
             json,
         } => list(&db, stage, campaign, limit, offset, json),
         LeadsCommand::Show { url, json } => show(&db, &url, json),
+        LeadsCommand::Forget { url, yes } => forget(&db, &url, yes),
         LeadsCommand::Label {
             url,
             verdict,
@@ -120,11 +132,81 @@ fn lead_id(db: &Db, key: &str) -> anyhow::Result<u64> {
         Err(_) => {
             let profile = ProfileId::parse(key)
                 .map_err(|e| UsageError(format!("`{key}` is not a profile URL: {e}")))?;
-            Ok(db
-                .read_outside_tx_blocking(move |c| leads::find(c, &profile))?
-                .ok_or_else(|| UsageError(format!("no lead for {key}")))?)
+            if let Some(found) = db.read_outside_tx_blocking(|c| leads::find(c, &profile))? {
+                return Ok(found);
+            }
+            Err(UsageError(match erased_at(db, key)? {
+                Some(at) => erased_text(key, at),
+                None => format!("no lead for {key}"),
+            })
+            .into())
         }
     }
+}
+
+/// When the person of profile URL `key` was erased, if they were.
+fn erased_at(db: &Db, key: &str) -> anyhow::Result<Option<u64>> {
+    let Ok(profile) = ProfileId::parse(key) else {
+        return Ok(None);
+    };
+    Ok(db.read_outside_tx_blocking(move |c| erasure::erased_at(c, &profile))?)
+}
+
+fn erased_text(key: &str, at: u64) -> String {
+    format!(
+        "{} was erased at the person's request on {}: nothing about them is kept, and they are never stored again",
+        clean(key),
+        local_time(at, &TimeZone::system())
+    )
+}
+
+fn forget(db: &Db, key: &str, yes: bool) -> anyhow::Result<ExitCode> {
+    if key.trim().parse::<u64>().is_err()
+        && let Some(at) = erased_at(db, key)?
+    {
+        println!("{}", erased_text(key, at));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = lead_id(db, key)?;
+    let lead = db
+        .read_outside_tx_blocking(move |c| leads::get(c, id))
+        .map_err(usage)?;
+    let who = match &lead.full_name {
+        Some(name) => format!("{} ({})", clean(name), clean(lead.key())),
+        None => clean(lead.key()),
+    };
+    if !yes {
+        use std::io::{BufRead as _, IsTerminal as _, Write as _};
+        if !std::io::stdin().is_terminal() {
+            return Err(UsageError(format!(
+                "forgetting {who} deletes everything about them for good: add --yes to do it without asking"
+            ))
+            .into());
+        }
+        print!("Forget {who}? Everything Outlane knows about them is deleted for good. [y/N] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            println!("Nothing was changed.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let now = Clock::real().now_ms();
+    let erased = db
+        .write_blocking(move |tx| erasure::forget(tx, id, now))
+        .map_err(usage)?;
+    let truncated = db.checkpoint_truncate()?;
+    println!(
+        "Forgot {who}: {} row(s) deleted and overwritten, {} id(s) kept only as a salted hash (erasure #{}).",
+        erased.rows, erased.ids, erased.erasure
+    );
+    if !truncated {
+        println!(
+            "The write-ahead log is in use by another process (a running daemon?): its old copy of the rows goes at its next checkpoint."
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn label(
@@ -256,19 +338,29 @@ fn print_import(file: &std::path::Path, report: &ImportReport, target: Option<&C
     }
     match target {
         Some(c) => println!(
-            "Imported into campaign \"{}\": {} new lead(s), {} added to the campaign, {} already known, {} bad row(s).",
+            "Imported into campaign \"{}\": {} new lead(s), {} added to the campaign, {} already known, {} bad row(s){}.",
             clean(&c.name),
             report.new_leads,
             report.added_to_campaign,
             report.already_known,
-            report.bad.len()
+            report.bad.len(),
+            listed(report)
         ),
         None => println!(
-            "Imported {} new lead(s) ({} already known, {} bad row(s)). There is no campaign yet: they are stored without a stage.",
+            "Imported {} new lead(s) ({} already known, {} bad row(s){}). There is no campaign yet: they are stored without a stage.",
             report.new_leads,
             report.already_known,
-            report.bad.len()
+            report.bad.len(),
+            listed(report)
         ),
+    }
+}
+
+/// ", 2 of them on the do-not-contact list", or nothing.
+fn listed(report: &ImportReport) -> String {
+    match report.do_not_contact {
+        0 => String::new(),
+        n => format!(", {n} of them on the do-not-contact list"),
     }
 }
 
@@ -366,6 +458,24 @@ struct DealSummary {
 }
 
 fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
+    if key.trim().parse::<u64>().is_err()
+        && let Some(at) = erased_at(db, key)?
+        && db
+            .read_outside_tx_blocking(|c| {
+                leads::find(
+                    c,
+                    &ProfileId::parse(key).map_err(|e| CrmError::Invalid(e.to_string()))?,
+                )
+            })?
+            .is_none()
+    {
+        if json {
+            println!("{}", serde_json::json!({ "erased_ms": at }));
+        } else {
+            println!("{}", erased_text(key, at));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let id = lead_id(db, key)?;
     let detail = db
         .read_outside_tx_blocking(move |c| {

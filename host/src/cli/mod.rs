@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod campaign;
 pub mod console;
 pub mod demo;
+pub mod dnc;
 pub mod inbox;
 pub mod init;
 pub mod lanes;

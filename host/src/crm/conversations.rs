@@ -330,6 +330,17 @@ pub fn stop_contact(
         params![lead, reason, now_ms],
     )?;
     stop_deals(conn, lead, reason, actor, now_ms)?;
+    // On the do-not-contact list too, under each id the person has: the list outlives the
+    // lead (an erasure, a merge) and stops a re-discovery by either URL.
+    let person = super::leads::get(conn, lead)?;
+    let why: String = format!("asked to stop in a reply: {reason}");
+    for id in [person.public_id, person.member_id].into_iter().flatten() {
+        let target = super::dnc::Target {
+            kind: super::dnc::Kind::Person,
+            value: id,
+        };
+        super::dnc::add(conn, &target, None, &why, "reply", now_ms)?;
+    }
     Ok(())
 }
 

@@ -12,6 +12,9 @@ pub enum CrmError {
     /// intent for the same action...
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the host forbids it whatever the lane: the do-not-contact list.
+    #[error("{0}")]
+    Denied(String),
     /// A rate limit is spent (ours, or one LinkedIn imposed).
     #[error("{reason}")]
     RateLimited {

@@ -67,6 +67,8 @@ pub struct ImportReport {
     pub added_to_campaign: u32,
     /// Rows naming a person already known (to the campaign, or earlier in the file).
     pub already_known: u32,
+    /// Rows naming someone the do-not-contact list names (also among `bad`, with the entry).
+    pub do_not_contact: u32,
     /// Rejected rows.
     pub bad: Vec<BadRow>,
 }
@@ -278,6 +280,23 @@ pub fn apply(
         ..ImportReport::default()
     };
     for row in parsed.rows {
+        if super::erasure::erased_at(conn, &row.profile)?.is_some() {
+            report.bad.push(BadRow {
+                line: row.line,
+                reason: "this person was erased at their request: not imported".into(),
+            });
+            continue;
+        }
+        if let Some(entry) =
+            super::dnc::refusal_of_profile(conn, &row.profile, row.headline.as_deref(), campaign)?
+        {
+            report.bad.push(BadRow {
+                line: row.line,
+                reason: format!("do not contact: {}", entry.describe()),
+            });
+            report.do_not_contact += 1;
+            continue;
+        }
         let (lead, new) = leads::ensure(conn, &row.profile, now_ms)?;
         let (name, headline) = (row.full_name.as_deref(), row.headline.as_deref());
         // A campaign's import is that campaign's knowledge; without a campaign it is kept on

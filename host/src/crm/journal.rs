@@ -143,6 +143,13 @@ pub fn begin(
             deal.lead.key()
         )));
     }
+    if let Some(entry) = super::dnc::refusal(conn, lead, campaign.id)? {
+        return Err(CrmError::Denied(format!(
+            "cannot {action} lead {lead} ({}): do not contact: {}",
+            deal.lead.key(),
+            entry.describe()
+        )));
+    }
     let needed = required_stage(action);
     if deal.stage != needed {
         return Err(CrmError::Invalid(format!(

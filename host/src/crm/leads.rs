@@ -277,6 +277,27 @@ pub fn save_profile(
             lead.key()
         )));
     }
+    if super::erasure::any_erased(conn, &ids)? {
+        // Found again under an id they did not have when they were erased: erased again, the
+        // new ids tombstoned too; nothing of the profile is stored. A lane may not erase what
+        // another campaign holds this way.
+        if let Some(campaign) = caller
+            && pipeline::in_other_campaigns(conn, id, campaign)?
+        {
+            return Err(CrmError::Denied(format!(
+                "the profile of lead {id} names a person erased at their request: not saved"
+            )));
+        }
+        tracing::info!(
+            lead = id,
+            "a saved profile names an erased person: erasing the lead"
+        );
+        super::erasure::forget(conn, id, now_ms)?;
+        for identity in &ids {
+            super::erasure::tombstone_id(conn, identity, now_ms)?;
+        }
+        return Ok(());
+    }
     if let Some(campaign) = caller
         && lead.profile_json.is_some()
         && pipeline::in_other_campaigns(conn, id, campaign)?
@@ -349,7 +370,10 @@ pub fn save_profile(
             now_ms
         ],
     )?;
-    pipeline::mark_enriched(conn, id, actor, now_ms)
+    pipeline::mark_enriched(conn, id, actor, now_ms)?;
+    // A company or keyword of the list may match only now that the profile is known.
+    super::dnc::sweep(conn, Some(id), actor, now_ms)?;
+    Ok(())
 }
 
 /// Folds lead `gone` into lead `keep`: per campaign the more advanced deal survives; journal

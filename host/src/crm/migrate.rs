@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0012_gate_checks.sql",
         include_str!("../../../migrations/0012_gate_checks.sql"),
     ),
+    (
+        13,
+        "0013_data_rights.sql",
+        include_str!("../../../migrations/0013_data_rights.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

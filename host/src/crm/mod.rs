@@ -11,6 +11,8 @@ pub mod action;
 pub mod browse;
 pub mod campaigns;
 pub mod conversations;
+pub mod dnc;
+pub mod erasure;
 mod error;
 #[cfg(test)]
 mod fixture;
@@ -126,6 +128,9 @@ impl Db {
             .map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(wrap)?;
+        // Deleted rows are overwritten with zeros, not left in free space (erasure).
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(wrap)?;
         migrate::apply(&mut conn, path)?;
@@ -204,6 +209,18 @@ impl Db {
     {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&conn)
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it to zero bytes, so
+    /// that rows deleted (and zeroed, `secure_delete`) are gone from the WAL's older frames
+    /// too. Returns whether it completed: another connection reading at that moment (a
+    /// running daemon) can keep frames in use, and the next checkpoint finishes the job.
+    pub fn checkpoint_truncate(&self) -> Result<bool, DbError> {
+        self.call_blocking(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok(r.get::<_, i64>(0)? == 0)
+            })
+        })
     }
 
     /// Runs `f` with the connection on the current thread (for the CLI and tests).

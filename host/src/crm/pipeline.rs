@@ -62,6 +62,10 @@ pub struct DiscoverReport {
     pub known: u32,
     /// URLs that are not profile URLs, with the reason.
     pub rejected: Vec<(String, String)>,
+    /// People the do-not-contact list names for this campaign: skipped.
+    pub do_not_contact: u32,
+    /// People erased at their request: skipped (never stored again).
+    pub erased: u32,
 }
 
 /// The columns [`from_row`] reads, for a query over `deals d JOIN leads l`.
@@ -194,6 +198,14 @@ pub fn discover(
     for url in urls {
         match ProfileId::parse_on(url, extra_hosts) {
             Ok(id) => {
+                if super::erasure::erased_at(conn, &id)?.is_some() {
+                    report.erased += 1;
+                    continue;
+                }
+                if super::dnc::refusal_of_profile(conn, &id, None, Some(campaign))?.is_some() {
+                    report.do_not_contact += 1;
+                    continue;
+                }
                 let (lead, _) = leads::ensure(conn, &id, now_ms)?;
                 if attach(conn, campaign, lead, actor, now_ms)? {
                     report.new += 1;

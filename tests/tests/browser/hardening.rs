@@ -971,3 +971,179 @@ async fn a_daemon_killed_with_sigkill_leaves_no_browser_behind() {
         "Chromium outlived its daemon"
     );
 }
+
+#[test]
+fn the_do_not_contact_list_is_kept_from_the_cli_and_imports_skip_whom_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let list = dir.path().join("dnc.txt");
+    std::fs::write(
+        &list,
+        "# people who asked\nhttps://www.linkedin.com/in/Jane-Doe/?trk=x\nacme\ncompany:Globex\nkeyword:\n",
+    )
+    .unwrap();
+    let out = outlane(
+        &["dnc", "import", list.to_str().unwrap(), "--reason", "asked"],
+        &data,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stderr.contains("dnc.txt:3: skipped:") && stderr.contains("company:NAME"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("dnc.txt:5: skipped:"), "{stderr}");
+    assert!(
+        stdout.contains("Added 2 do-not-contact entries"),
+        "{stdout}"
+    );
+
+    let csv = dir.path().join("dnc.csv");
+    std::fs::write(
+        &csv,
+        "url,company,reason\n,Initech,competitor\nnot a url,,\n",
+    )
+    .unwrap();
+    let out = outlane(&["dnc", "import", csv.to_str().unwrap()], &data);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dnc.csv:3: skipped:"),
+        "{out:?}"
+    );
+
+    let out = outlane(&["dnc", "add", "acme"], &data);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("keyword:TEXT"),
+        "{out:?}"
+    );
+    let out = outlane(
+        &["dnc", "add", "keyword:recruiter", "--campaign", "nope"],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    let out = outlane(&["dnc", "list", "--json"], &data);
+    assert!(out.status.success(), "{out:?}");
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<(String, String, String)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["value"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("person".into(), "jane-doe".into(), "asked".into()),
+            ("company".into(), "globex".into(), "asked".into()),
+            ("company".into(), "initech".into(), "competitor".into()),
+        ]
+    );
+
+    // An import of leads skips the listed person, saying why.
+    let people = dir.path().join("people.txt");
+    std::fs::write(
+        &people,
+        "https://www.linkedin.com/in/jane-doe/\nhttps://www.linkedin.com/in/john-roe/\n",
+    )
+    .unwrap();
+    let out = outlane(&["leads", "import", people.to_str().unwrap()], &data);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("people.txt:1: skipped: do not contact: person jane-doe"),
+        "{out:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 new lead(s)")
+            && String::from_utf8_lossy(&out.stdout)
+                .contains("1 of them on the do-not-contact list"),
+        "{out:?}"
+    );
+
+    let first = entries[0]["id"].as_u64().unwrap().to_string();
+    let out = outlane(&["dnc", "remove", &first], &data);
+    assert!(out.status.success(), "{out:?}");
+    let out = outlane(&["dnc", "remove", &first], &data);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn a_person_forgotten_from_the_cli_is_gone_from_the_bytes_and_never_imported_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "url,name,headline\nhttps://www.linkedin.com/in/ottoline-vexley/,Ottoline Vexley,Head of Quasar Research\nhttps://www.linkedin.com/in/kept-one/,Kept One,CTO\n",
+    )
+    .unwrap();
+    assert!(
+        outlane(&["leads", "import", people.to_str().unwrap()], &data)
+            .status
+            .success()
+    );
+    let url = "linkedin.com/in/Ottoline-Vexley?trk=x";
+    // Without a terminal it does not ask: it wants --yes.
+    let out = outlane(&["leads", "forget", url], &data);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--yes"),
+        "{out:?}"
+    );
+    let out = outlane(&["leads", "forget", url, "--yes"], &data);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Forgot Ottoline Vexley"),
+        "{out:?}"
+    );
+
+    let mut bytes = std::fs::read(data.join("outlane.db")).unwrap();
+    bytes.extend(std::fs::read(data.join("outlane.db-wal")).unwrap_or_default());
+    for needle in ["Ottoline", "Vexley", "ottoline-vexley", "Quasar"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} is still in the database file or its WAL"
+        );
+    }
+    assert!(
+        bytes.windows(8).any(|w| w == b"kept-one"),
+        "the other lead is kept"
+    );
+
+    let out = outlane(
+        &[
+            "leads",
+            "show",
+            "https://www.linkedin.com/in/ottoline-vexley/",
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("was erased at the person's request"),
+        "{out:?}"
+    );
+    let out = outlane(&["leads", "import", people.to_str().unwrap()], &data);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("people.csv:2: skipped: this person was erased"),
+        "{out:?}"
+    );
+    let out = outlane(&["leads", "forget", url, "--yes"], &data);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("was erased"),
+        "{out:?}"
+    );
+}
