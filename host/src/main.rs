@@ -38,6 +38,8 @@ enum Command {
     /// Import, list and inspect leads.
     #[command(subcommand)]
     Leads(cli::leads::LeadsCommand),
+    /// Export leads, deals, messages, the journal, labels or the training set as CSV or JSON Lines.
+    Export(cli::export::ExportArgs),
     /// The do-not-contact list: people, companies and keywords no campaign acts toward.
     #[command(subcommand)]
     Dnc(cli::dnc::DncCommand),
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Leads(cmd) => cli::leads::run(&global, cmd),
         Command::Inbox(args) => cli::inbox::run(&global, args),
         Command::Dnc(command) => cli::dnc::run(&global, command),
+        Command::Export(args) => cli::export::run(&global, args),
         Command::Profile(cmd) => cli::profile::run(cmd),
         Command::Campaign(cmd) => cli::campaign::run(&global, cmd),
         Command::Init(args) => cli::init::run(&global, args),

@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod console;
 pub mod demo;
 pub mod dnc;
+pub mod export;
 pub mod inbox;
 pub mod init;
 pub mod lanes;

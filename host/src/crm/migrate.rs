@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0013_data_rights.sql",
         include_str!("../../../migrations/0013_data_rights.sql"),
     ),
+    (
+        14,
+        "0014_status_indexes.sql",
+        include_str!("../../../migrations/0014_status_indexes.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

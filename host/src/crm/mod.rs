@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod dnc;
 pub mod erasure;
 mod error;
+pub mod export;
 #[cfg(test)]
 mod fixture;
 pub mod guards;

@@ -1147,3 +1147,96 @@ fn a_person_forgotten_from_the_cli_is_gone_from_the_bytes_and_never_imported_aga
         "{out:?}"
     );
 }
+
+#[test]
+fn an_export_counts_what_status_counts_and_writes_the_file_only_when_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    {
+        let db = outlane::crm::Db::open(&data.join("outlane.db")).unwrap();
+        outlane_tests::large::fill(&db, 1000, 1_795_428_000_000).unwrap();
+    }
+    let status = outlane(&["status", "--json"], &data);
+    assert!(status.status.success(), "{status:?}");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let funnel: std::collections::BTreeMap<String, u64> = status["campaigns"][0]["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_string(),
+                s["count"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+
+    let file = dir.path().join("deals.jsonl");
+    let out = outlane(
+        &[
+            "export",
+            "deals",
+            "--format",
+            "jsonl",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Exported 1000 row(s)"),
+        "{out:?}"
+    );
+    assert_eq!(
+        outlane::files::mode_of(&file).unwrap(),
+        0o600,
+        "personal data stays private"
+    );
+    let mut exported = std::collections::BTreeMap::<String, u64>::new();
+    for line in std::fs::read_to_string(&file).unwrap().lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        *exported
+            .entry(row["stage"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        exported, funnel,
+        "the export's stages are the funnel of `status`"
+    );
+    assert!(!dir.path().join("deals.jsonl.partial").exists());
+
+    let out = outlane(&["export", "leads", "--campaign", "Large"], &data);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("lead_id,public_id,member_id,url,"),
+        "{}",
+        &text[..80]
+    );
+    assert_eq!(text.lines().count(), 1001, "a header and one row per lead");
+    let out = outlane(&["export", "journal", "--format", "jsonl"], &data);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        100,
+        "one invitation per tenth lead"
+    );
+    let out = outlane(&["export", "training-set", "--format", "jsonl"], &data);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 100);
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["accepted"], 0,
+        "unanswered for far more than a week: {first}"
+    );
+
+    for bad in [
+        &["export", "leads", "--since", "last week"][..],
+        &["export", "leads", "--campaign", "nope"],
+        &["export", "everything"],
+    ] {
+        assert_eq!(outlane(bad, &data).status.code(), Some(2), "{bad:?}");
+    }
+}
