@@ -34,6 +34,7 @@ pub mod guest_build;
 pub mod llm;
 pub mod manifest;
 pub mod memory;
+pub mod outbound;
 pub mod qualifier;
 pub mod resources;
 pub mod runtime;

@@ -11,6 +11,10 @@
 //! grants = ["crm", "browser", "qualifier"]
 //! [lane.browser]
 //! origins = ["https://www.linkedin.com"]
+//! [lane.http]             # with the "http" grant: outbound requests (never to LinkedIn)
+//! origins = ["https://hooks.slack.com"]
+//! secrets = { token = "OUTLANE_SLACK_TOKEN" }   # header values from the environment
+//! timeout = "10s"           # per request (1s-60s); max_response = "1MiB"; per_minute = 60
 //! [lane.limits]
 //! cpu = "5s"                # guest CPU per call (time awaiting the host does not count)
 //! memory = "128MiB"         # linear memory cap
@@ -53,6 +57,17 @@ pub const WALL_RANGE: (Duration, Duration) =
 pub const MEMORY_RANGE: (u64, u64) = (1 << 20, 4 << 30);
 /// The range `limits.state` may take.
 pub const STATE_RANGE: (u64, u64) = (4 << 10, 1 << 30);
+/// Default bound of one `http` request.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The range `http.timeout` may take.
+pub const HTTP_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(60));
+/// Default cap on an `http` response body.
+pub const DEFAULT_HTTP_MAX_RESPONSE: u64 = 1 << 20;
+/// The range `http.max_response` may take.
+pub const HTTP_MAX_RESPONSE_RANGE: (u64, u64) = (1 << 10, 16 << 20);
+/// Default `http.per_minute`.
+pub const DEFAULT_HTTP_PER_MINUTE: u32 = 60;
 /// Largest manifest file read.
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
@@ -193,6 +208,8 @@ struct RawLane {
     #[serde(default)]
     browser: Option<Spanned<RawBrowser>>,
     #[serde(default)]
+    http: Option<Spanned<RawHttp>>,
+    #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
     config: toml::Table,
@@ -202,6 +219,17 @@ struct RawLane {
 #[serde(deny_unknown_fields)]
 struct RawBrowser {
     origins: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    origins: Vec<Spanned<String>>,
+    #[serde(default)]
+    secrets: std::collections::BTreeMap<String, Spanned<String>>,
+    timeout: Option<Spanned<HumanDuration>>,
+    max_response: Option<Spanned<ByteSize>>,
+    per_minute: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -330,6 +358,27 @@ impl Manifest {
                 (None, false) => {}
             }
 
+            let http = match (&raw_lane.http, capabilities.contains(&Capability::HTTP)) {
+                (Some(raw), true) => Some(http_grant(raw, &lane_err)?),
+                (Some(raw), false) => {
+                    return Err(lane_err(
+                        raw.span().start,
+                        "http",
+                        "[lane.http] is set but \"http\" is not in `grants`: add it or remove the table".into(),
+                    ));
+                }
+                (None, true) => {
+                    return Err(lane_err(
+                        entry_start,
+                        "http.origins",
+                        "the http grant needs an origin allow-list: add [lane.http] with \
+                         origins = [\"https://hooks.example.com\"]"
+                            .into(),
+                    ));
+                }
+                (None, false) => None,
+            };
+
             let mut limits = SandboxLimits::default();
             if let Some(cpu) = &raw_lane.limits.cpu {
                 limits.cpu = cpu
@@ -394,6 +443,7 @@ impl Manifest {
                 grants: Grants {
                     capabilities,
                     origins,
+                    http,
                 },
                 limits,
                 config_json,
@@ -410,6 +460,105 @@ impl Manifest {
     pub fn lane(&self, name: &str) -> Option<&LaneSpec> {
         self.lanes.iter().find(|l| l.name == name)
     }
+}
+
+/// `[lane.http]` checked: origins parse and none is LinkedIn's, secret names are header-safe
+/// and name environment variables, bounds are in range.
+fn http_grant(
+    raw: &Spanned<RawHttp>,
+    lane_err: &dyn Fn(usize, &str, String) -> ManifestError,
+) -> Result<crate::runtime::grants::HttpGrant, ManifestError> {
+    let table = raw.get_ref();
+    let mut origins = Vec::new();
+    for origin in &table.origins {
+        let pattern = OriginPattern::parse(origin.get_ref())
+            .map_err(|e| lane_err(origin.span().start, "http.origins", e))?;
+        if crate::runtime::grants::is_linkedin_host(pattern.host().trim_start_matches("*.")) {
+            return Err(lane_err(
+                origin.span().start,
+                "http.origins",
+                format!(
+                    "{} is LinkedIn's: LinkedIn is reached through the browser grant (and its journal), never through http",
+                    origin.get_ref()
+                ),
+            ));
+        }
+        origins.push(pattern);
+    }
+    if origins.is_empty() {
+        return Err(lane_err(
+            raw.span().start,
+            "http.origins",
+            "is empty: list the origins the lane may send requests to".into(),
+        ));
+    }
+    let mut secrets = std::collections::BTreeMap::new();
+    for (name, var) in &table.secrets {
+        let var_ok = !var.get_ref().is_empty()
+            && var
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let name_ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !var_ok || !name_ok {
+            return Err(lane_err(
+                var.span().start,
+                "http.secrets",
+                format!(
+                    "`{name} = {:?}`: a secret is name = \"ENVIRONMENT_VARIABLE\" (letters, digits, _ and -)",
+                    var.get_ref()
+                ),
+            ));
+        }
+        secrets.insert(name.clone(), var.get_ref().clone());
+    }
+    let timeout = match &table.timeout {
+        Some(t) => t
+            .get_ref()
+            .within(HTTP_TIMEOUT_RANGE.0, HTTP_TIMEOUT_RANGE.1)
+            .map_err(|e| lane_err(t.span().start, "http.timeout", e))?,
+        None => DEFAULT_HTTP_TIMEOUT,
+    };
+    let max_response = match &table.max_response {
+        Some(m) => {
+            let bytes = m.get_ref().0;
+            if !(HTTP_MAX_RESPONSE_RANGE.0..=HTTP_MAX_RESPONSE_RANGE.1).contains(&bytes) {
+                return Err(lane_err(
+                    m.span().start,
+                    "http.max_response",
+                    format!(
+                        "{} is out of range: it must be from {} to {}",
+                        ByteSize(bytes),
+                        ByteSize(HTTP_MAX_RESPONSE_RANGE.0),
+                        ByteSize(HTTP_MAX_RESPONSE_RANGE.1)
+                    ),
+                ));
+            }
+            bytes
+        }
+        None => DEFAULT_HTTP_MAX_RESPONSE,
+    };
+    let per_minute = match &table.per_minute {
+        Some(p) if (1..=6000).contains(p.get_ref()) => *p.get_ref(),
+        Some(p) => {
+            return Err(lane_err(
+                p.span().start,
+                "http.per_minute",
+                format!("{} is out of range: it must be from 1 to 6000", p.get_ref()),
+            ));
+        }
+        None => DEFAULT_HTTP_PER_MINUTE,
+    };
+    Ok(crate::runtime::grants::HttpGrant {
+        origins,
+        secrets,
+        timeout,
+        max_response,
+        per_minute,
+    })
 }
 
 /// The line (in the whole file) of each `key = ...` under the `[lane.config]` header of one
@@ -520,6 +669,76 @@ component = "/abs/q.wasm"
 kind = "filler"
 every = "10s"
 "#;
+
+    #[test]
+    fn the_http_grant_needs_its_table_and_never_reaches_linkedin() {
+        let lane = |extra: &str| {
+            format!(
+                "[[lane]]\nname = \"hook\"\ncomponent = \"h.wasm\"\nkind = \"major\"\nevery = \"1s\"\n{extra}"
+            )
+        };
+        let good = parse(&lane(
+            "grants = [\"http\"]\n[lane.http]\norigins = [\"https://hooks.example.com\"]\nsecrets = { hook-token = \"OUTLANE_HOOK\" }\nper_minute = 30\n",
+        ))
+        .unwrap();
+        let http = good.lanes[0].grants.http.clone().unwrap();
+        assert_eq!(
+            (http.per_minute, http.max_response, http.timeout),
+            (30, 1 << 20, Duration::from_secs(10))
+        );
+        assert_eq!(
+            http.secrets.get("hook-token").map(String::as_str),
+            Some("OUTLANE_HOOK")
+        );
+        for (extra, key, says) in [
+            (
+                "grants = [\"http\"]\n",
+                "http.origins",
+                "needs an origin allow-list",
+            ),
+            (
+                "[lane.http]\norigins = [\"https://a.com\"]\n",
+                "http",
+                "not in `grants`",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = [\"https://www.linkedin.com\"]\n",
+                "http.origins",
+                "LinkedIn",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = [\"https://*.licdn.com\"]\n",
+                "http.origins",
+                "LinkedIn",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = []\n",
+                "http.origins",
+                "is empty",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = [\"https://a.com\"]\nsecrets = { t = \"A B\" }\n",
+                "http.secrets",
+                "ENVIRONMENT_VARIABLE",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = [\"https://a.com\"]\ntimeout = \"5m\"\n",
+                "http.timeout",
+                "out of range",
+            ),
+            (
+                "grants = [\"http\"]\n[lane.http]\norigins = [\"https://a.com\"]\nper_minute = 0\n",
+                "http.per_minute",
+                "out of range",
+            ),
+        ] {
+            let e = err(&lane(extra));
+            assert!(
+                e.contains(&format!("key `{key}`")) && e.contains(says),
+                "{extra:?}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn parses_a_good_manifest() {

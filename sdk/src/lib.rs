@@ -54,6 +54,7 @@ pub mod browser;
 pub mod crm;
 mod error;
 pub mod host;
+pub mod http;
 pub mod journal;
 mod lane;
 pub mod linkedin;

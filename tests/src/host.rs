@@ -46,7 +46,9 @@ impl TestHost {
             db.clone(),
             Clock::real(),
         );
-        let services = HostServices::new(db.clone(), Clock::real()).with(browsers);
+        let services = HostServices::new(db.clone(), Clock::real())
+            .with(browsers)
+            .with(Arc::new(outlane::outbound::Outbound::new(site).unwrap()));
         let host = TestHost::with_services(dir, db, services);
         host.write_manifest(manifest);
         host
@@ -88,7 +90,16 @@ impl TestHost {
         TestHost::with_services(dir, db, services)
     }
 
+    /// Every test host has outbound HTTP (`http`), refusing LinkedIn (and the simulator, with
+    /// [`TestHost::with_site`]).
     fn with_services(dir: TempDir, db: Db, services: HostServices) -> TestHost {
+        let services = if services.get::<outlane::outbound::Outbound>().is_some() {
+            services
+        } else {
+            services.with(Arc::new(
+                outlane::outbound::Outbound::new("https://www.linkedin.com").unwrap(),
+            ))
+        };
         let runtime = Arc::new(
             Runtime::new(services, ComponentCache::in_dir(guests().compile_cache())).unwrap(),
         );

@@ -8,6 +8,7 @@
 mod browser;
 mod crm;
 mod host;
+mod http;
 mod llm;
 mod qualifier;
 

@@ -84,6 +84,10 @@ pub fn open_host(
     let services = HostServices::new(db.clone(), clock.clone())
         .with(browsers)
         .with(Arc::new(llm))
+        .with(Arc::new(
+            outlane::outbound::Outbound::new(&config.linkedin.base_url)
+                .map_err(anyhow::Error::msg)?,
+        ))
         .with(Arc::new(QualifierService::new(
             &config.qualifier,
             db.clone(),

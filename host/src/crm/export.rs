@@ -236,7 +236,7 @@ pub fn write(
     let mut n = 0u64;
     let mut counted = |n: &mut u64| {
         *n += 1;
-        if *n % 10_000 == 0 {
+        if n.is_multiple_of(10_000) {
             progress(*n);
         }
     };

@@ -45,6 +45,8 @@ impl Capability {
     pub const LLM: Capability = Capability("llm");
     /// `outlane:lanes/qualifier`: embeddings and the active-learning model.
     pub const QUALIFIER: Capability = Capability("qualifier");
+    /// `outlane:lanes/http`: outbound HTTP(S) to allowed origins (needs `[lane.http] origins`).
+    pub const HTTP: Capability = Capability("http");
 
     /// Every capability that can be granted.
     pub fn all() -> impl Iterator<Item = Capability> {
@@ -134,6 +136,11 @@ pub struct OriginPattern {
 }
 
 impl OriginPattern {
+    /// The host pattern (`www.linkedin.com`, `*.example.com`).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// Parses "https://www.linkedin.com", "http://127.0.0.1:*" or "https://*.example.com:8443".
     pub fn parse(text: &str) -> Result<Self, String> {
         let hint = "write an origin such as \"https://www.linkedin.com\" or \"http://127.0.0.1:*\"";
@@ -202,6 +209,31 @@ impl fmt::Display for OriginPattern {
     }
 }
 
+/// What `[lane.http]` allows a lane granted `http`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpGrant {
+    /// Origins requests (and redirects) may go to. Never LinkedIn's.
+    pub origins: Vec<OriginPattern>,
+    /// Secrets the lane may send as header values: its name for the secret → the environment
+    /// variable of the daemon that holds it.
+    pub secrets: std::collections::BTreeMap<String, String>,
+    /// Bound of one request, redirects included.
+    pub timeout: std::time::Duration,
+    /// Most response body bytes handed to the lane (the rest is cut).
+    pub max_response: u64,
+    /// Most requests per minute.
+    pub per_minute: u32,
+}
+
+/// Whether `url`'s host is LinkedIn's (its site or its static files): those go through the
+/// browser and its journal, never through `http`.
+pub fn is_linkedin_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    ["linkedin.com", "licdn.com", "lnkd.in"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
 /// Everything one lane is allowed to use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
@@ -209,6 +241,8 @@ pub struct Grants {
     pub capabilities: Vec<Capability>,
     /// Origins the browser may navigate to (empty unless `browser` is granted).
     pub origins: Vec<OriginPattern>,
+    /// `[lane.http]`, when `http` is granted.
+    pub http: Option<HttpGrant>,
 }
 
 impl Grants {
@@ -272,12 +306,13 @@ mod tests {
     #[test]
     fn the_grantable_capabilities_are_the_worlds_imports() {
         let names: Vec<&str> = Capability::all().map(Capability::name).collect();
-        assert_eq!(names, vec!["crm", "browser", "llm", "qualifier"]);
+        assert_eq!(names, vec!["crm", "browser", "llm", "qualifier", "http"]);
         for named in [
             Capability::CRM,
             Capability::BROWSER,
             Capability::LLM,
             Capability::QUALIFIER,
+            Capability::HTTP,
         ] {
             assert_eq!(
                 Capability::named(named.name()),
@@ -292,6 +327,7 @@ mod tests {
         let g = Grants {
             capabilities: vec![Capability::BROWSER],
             origins: vec![OriginPattern::parse("http://127.0.0.1:*").unwrap()],
+            http: None,
         };
         assert!(
             g.check_navigation("x", "http://127.0.0.1:8080/feed/")

@@ -4,6 +4,7 @@
 
 mod crm_crash;
 mod crm_lane;
+mod http;
 mod lane_host;
 mod llm;
 mod qualifier_eval;
