@@ -22,8 +22,9 @@ fn hostile(attack: &str, extra_config: &str, limits: &str) -> String {
         "hostile",
         "{guest:fixture-hostile}",
         &format!(
-            "grants = [\"crm\", \"qualifier\", \"browser\"]\n\
+            "grants = [\"crm\", \"qualifier\", \"browser\", \"http\"]\n\
              [lane.browser]\norigins = [\"https://www.linkedin.com\"]\n\
+             [lane.http]\norigins = [\"http://127.0.0.1:9\"]\n\
              {limits}\n[lane.config]\nattack = \"{attack}\"\n{extra_config}"
         ),
     )
@@ -277,11 +278,17 @@ async fn browser_host(
     config: &str,
     origins: &str,
 ) -> TestHost {
+    // The hostile lane imports `http` too (its `http` attack): it needs the grant to load.
+    let http = if grants.contains("\"http\"") {
+        "[lane.http]\norigins = [\"http://127.0.0.1:9\"]\n"
+    } else {
+        ""
+    };
     let manifest = lane_entry(
         "hostile",
         component,
         &format!(
-            "grants = [{grants}]\n[lane.browser]\norigins = [\"https://www.linkedin.com\"{origins}]\n[lane.config]\n{config}"
+            "grants = [{grants}]\n[lane.browser]\norigins = [\"https://www.linkedin.com\"{origins}]\n{http}[lane.config]\n{config}"
         ),
     );
     let host = TestHost::with_site(&manifest, &sim.base_url()).await;
@@ -374,7 +381,7 @@ async fn one_intent_lets_one_request_through_for_its_own_person() {
     let host = browser_host(
         &sim,
         "{guest:fixture-hostile}",
-        "\"crm\", \"browser\", \"qualifier\"",
+        "\"crm\", \"browser\", \"qualifier\", \"http\"",
         &config,
         "",
     )

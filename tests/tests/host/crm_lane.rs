@@ -122,9 +122,11 @@ urls = [
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lane_that_begins_actions_on_its_own_cannot_reach_a_listed_person() {
     use outlane::crm::{dnc, leads};
-    let extra = r#"grants = ["crm", "qualifier", "browser"]
+    let extra = r#"grants = ["crm", "qualifier", "browser", "http"]
 [lane.browser]
 origins = ["https://www.linkedin.com"]
+[lane.http]
+origins = ["http://127.0.0.1:9"]
 [lane.config]
 attack = "do-not-contact"
 urls = ["https://www.linkedin.com/in/Eve-Listed/", "https://www.linkedin.com/in/frank/"]"#;
