@@ -13,11 +13,11 @@
 
 pub use crate::__wit::outlane::lanes::crm::{
     Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Lead, OpenIntent, Reply, ReplyClass,
-    SequenceStep, StoredThread, ThreadMessage, ThreadSaved, add_keywords, begin_action,
-    classify_reply, count, current_campaign, discover, due_pending, due_steps, finish_action,
-    get_lead, lead_by_url, leads, mark_exhausted, open_intents, over_pending, save_profile,
-    save_thread, sequence, set_backoff, set_stage, take_keyword, thread, unclassified_replies,
-    used_keywords,
+    SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved, add_keywords,
+    begin_action, changes, classify_reply, count, current_campaign, discover, due_pending,
+    due_steps, finish_action, get_lead, lead_by_url, leads, mark_exhausted, open_intents,
+    over_pending, save_profile, save_thread, sequence, set_backoff, set_stage, take_keyword,
+    thread, unclassified_replies, used_keywords,
 };
 pub use crate::__wit::outlane::lanes::types::LeadId;
 

@@ -28,6 +28,7 @@ pub fn target_dir() -> PathBuf {
 /// Guest crates the tests use.
 pub const GUEST_CRATES: &[&str] = &[
     "heartbeat",
+    "webhook",
     "fixture-hello",
     "fixture-hello-v2",
     "fixture-spin",

@@ -13,7 +13,7 @@ use crate::crm::sequence;
 use crate::crm::{self as store, CrmError, CrmResult, keywords, leads};
 use crate::runtime::bindings::outlane::lanes::crm::{
     Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Host, Lead, OpenIntent, Reply,
-    ReplyClass, SequenceStep, StoredThread, ThreadMessage, ThreadSaved,
+    ReplyClass, SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved,
 };
 use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
@@ -168,6 +168,25 @@ impl Host for LaneState {
         self.crm(move |tx, c, _, _| {
             let found = pipeline::in_stage(tx, c.id, stage_in(stage), limit.min(MAX_LIST))?;
             Ok(found.into_iter().map(lead_out).collect())
+        })
+        .await
+    }
+
+    async fn changes(&mut self, cursor: u64, limit: u32) -> Answer<Vec<StageChange>> {
+        self.crm(move |tx, c, _, _| {
+            let found = pipeline::changes_after(tx, c.id, cursor, limit.min(MAX_LIST))?;
+            Ok(found
+                .into_iter()
+                .map(|f| StageChange {
+                    id: f.id,
+                    lead: f.lead,
+                    from_stage: f.change.from.map(stage_out),
+                    to_stage: stage_out(f.change.to),
+                    actor: f.change.actor,
+                    reason: f.change.reason,
+                    at_ms: f.change.at_ms,
+                })
+                .collect())
         })
         .await
     }

@@ -206,6 +206,33 @@ mod tests {
         assert_eq!(f.stage(kept), Stage::Qualified, "nobody else is touched");
     }
 
+    /// The change feed's ids only grow, even when an erasure deleted the newest changes: a
+    /// lane's cursor never skips a change made after it.
+    #[test]
+    fn change_ids_are_never_handed_out_again_after_an_erasure() {
+        let f = fixture();
+        let c = f.campaign;
+        f.lead_at("first", Stage::Enriched);
+        let last = f.lead_at("last", Stage::Qualified);
+        let newest = |f: &crate::crm::fixture::Fixture| {
+            f.db.read_outside_tx_blocking(move |conn| pipeline::changes_after(conn, c, 0, 1000))
+                .unwrap()
+                .last()
+                .map(|ch| ch.id)
+                .unwrap()
+        };
+        let before = newest(&f);
+        f.db.write_blocking(move |tx| forget(tx, last, MONDAY))
+            .unwrap();
+        let next = f.lead_at("next", Stage::Discovered);
+        let feed =
+            f.db.read_outside_tx_blocking(move |conn| pipeline::changes_after(conn, c, before, 10))
+                .unwrap();
+        assert_eq!(feed.len(), 1, "{feed:?}");
+        assert_eq!(feed[0].lead, next);
+        assert!(feed[0].id > before);
+    }
+
     /// Every byte of the person is gone from the database file and its WAL: profile, raw
     /// JSON, labels, messages, conversation, journal texts, stage reasons.
     #[test]

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0014_status_indexes.sql",
         include_str!("../../../migrations/0014_status_indexes.sql"),
     ),
+    (
+        15,
+        "0015_change_feed.sql",
+        include_str!("../../../migrations/0015_change_feed.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -53,6 +53,46 @@ pub struct StageChange {
     pub at_ms: u64,
 }
 
+/// One entry of a campaign's change feed: a stage change with its id and lead.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedChange {
+    /// The change's id (only grows: `stage_changes` is AUTOINCREMENT).
+    pub id: u64,
+    /// The lead.
+    pub lead: u64,
+    /// The change.
+    #[serde(flatten)]
+    pub change: StageChange,
+}
+
+/// `campaign`'s stage changes with an id after `cursor`, oldest first, at most `limit`.
+pub fn changes_after(
+    conn: &Connection,
+    campaign: u64,
+    cursor: u64,
+    limit: u32,
+) -> CrmResult<Vec<FeedChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, d.lead_id, s.from_stage, s.to_stage, s.reason, s.actor, s.at_ms
+         FROM stage_changes s JOIN deals d ON d.id = s.deal_id
+         WHERE s.id > ?2 AND d.campaign_id = ?1 ORDER BY s.id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![campaign, cursor, limit], |r| {
+        Ok(FeedChange {
+            id: r.get(0)?,
+            lead: r.get(1)?,
+            change: StageChange {
+                from: r.get(2)?,
+                to: r.get(3)?,
+                reason: r.get(4)?,
+                actor: r.get(5)?,
+                at_ms: r.get(6)?,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// What [`discover`] did with a list of URLs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DiscoverReport {

@@ -9,3 +9,4 @@ mod lane_host;
 mod llm;
 mod qualifier_eval;
 mod qualifier_lane;
+mod webhook;
