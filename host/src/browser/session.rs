@@ -421,13 +421,14 @@ impl AccountBrowser {
         }
         self.logins.push_back(Instant::now());
         let account = self.account;
-        let passphrase = std::env::var(secret::PASSPHRASE_ENV).unwrap_or_default();
-        if passphrase.is_empty() {
-            return Err(BrowserError::Auth(format!(
-                "{} is not set, so the stored LinkedIn password cannot be opened",
-                secret::PASSPHRASE_ENV
-            )));
-        }
+        let passphrase = match secret::passphrase() {
+            Ok(p) => p,
+            Err(why) => {
+                return Err(BrowserError::Auth(format!(
+                    "{why}, so the stored LinkedIn password cannot be opened"
+                )));
+            }
+        };
         let (login, password) = self
             .db
             .read_outside_tx(move |c| {

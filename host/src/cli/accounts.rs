@@ -401,15 +401,11 @@ pub fn run(global: &Global, cmd: AccountsCommand) -> anyhow::Result<ExitCode> {
             timeout,
         } => log_in_by_hand(global, &db, &login, headed, timeout.0),
         AccountsCommand::SetPassword { login } => {
-            let passphrase =
-                std::env::var(outlane::crm::secret::PASSPHRASE_ENV).unwrap_or_default();
-            if passphrase.is_empty() {
-                return Err(UsageError(format!(
-                    "set {} first: the password is sealed with it, and the daemon needs it to log in",
-                    outlane::crm::secret::PASSPHRASE_ENV
+            let passphrase = outlane::crm::secret::passphrase().map_err(|why| {
+                UsageError(format!(
+                    "{why}: the password is sealed with it, and the daemon needs it to log in"
                 ))
-                .into());
-            }
+            })?;
             let wanted = login.clone();
             // The account must exist before the password is asked for.
             db.read_outside_tx_blocking(move |c| accounts::find(c, &wanted))

@@ -184,14 +184,11 @@ pub fn run(global: &Global, args: InitArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let passphrase = std::env::var(secret::PASSPHRASE_ENV).unwrap_or_default();
-    if passphrase.is_empty() {
-        return Err(UsageError(format!(
-            "set {} first: the LinkedIn password is sealed with it, and the daemon needs it to log in",
-            secret::PASSPHRASE_ENV
+    let passphrase = secret::passphrase().map_err(|why| {
+        UsageError(format!(
+            "{why}: the LinkedIn password is sealed with it, and the daemon needs it to log in"
         ))
-        .into());
-    }
+    })?;
     let stdin = std::io::stdin();
     let mut ask = Asker {
         input: Box::new(stdin.lock()),

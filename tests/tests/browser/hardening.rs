@@ -1247,3 +1247,92 @@ fn an_export_counts_what_status_counts_and_writes_the_file_only_when_complete() 
         assert_eq!(outlane(bad, &data).status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// The systemd unit of docs/deploy: systemd's own offline check passes (this machine has no
+/// systemd running to start it), and the credential it hands over is the one the daemon reads.
+#[test]
+fn the_systemd_unit_verifies_and_its_credential_unseals_the_password() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let unit = std::fs::read_to_string(root.join("docs/deploy/outlane.service")).unwrap();
+    assert!(
+        unit.contains("ExecStart=%h/.local/bin/outlane run"),
+        "{unit}"
+    );
+    assert!(
+        unit.contains(&format!(
+            "LoadCredential={}:",
+            outlane::crm::secret::PASSPHRASE_CREDENTIAL
+        )),
+        "the unit hands over the credential the daemon reads"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bin = outlane_tests::pipeline::outlane_bin();
+    let local = dir.path().join("outlane.service");
+    std::fs::write(
+        &local,
+        unit.replace("%h/.local/bin/outlane", &bin.display().to_string()),
+    )
+    .unwrap();
+    let verify = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&local)
+        .output()
+        .expect("systemd-analyze (package systemd) checks the unit");
+    assert!(
+        verify.status.success() && verify.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // As systemd runs it: no passphrase in the environment, the credential in
+    // $CREDENTIALS_DIRECTORY.
+    let data = dir.path().join("data");
+    let creds = dir.path().join("credentials");
+    std::fs::create_dir_all(&creds).unwrap();
+    std::fs::write(
+        creds.join(outlane::crm::secret::PASSPHRASE_CREDENTIAL),
+        "credential passphrase\n",
+    )
+    .unwrap();
+    assert!(
+        outlane(&["accounts", "add", "me@example.com"], &data)
+            .status
+            .success()
+    );
+    let set = std::process::Command::new(&bin)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["accounts", "set-password", "me@example.com"])
+        .env_remove(outlane::crm::secret::PASSPHRASE_ENV)
+        .env_remove(outlane::crm::secret::PASSPHRASE_FILE_ENV)
+        .env("CREDENTIALS_DIRECTORY", &creds)
+        .env("OUTLANE_LINKEDIN_PASSWORD", "linkedin-pw")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{set:?}");
+    let db = outlane::crm::Db::open(&data.join("outlane.db")).unwrap();
+    let password = db
+        .read_outside_tx_blocking(|c| {
+            let account = outlane::crm::accounts::find(c, "me@example.com")?;
+            outlane::crm::accounts::password(c, account.id, "credential passphrase")
+        })
+        .unwrap();
+    assert_eq!(password.as_str(), "linkedin-pw");
+    // Without any passphrase it says every way to give one.
+    let none = std::process::Command::new(&bin)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["accounts", "set-password", "me@example.com"])
+        .env_remove(outlane::crm::secret::PASSPHRASE_ENV)
+        .env_remove(outlane::crm::secret::PASSPHRASE_FILE_ENV)
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2), "{none:?}");
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("OUTLANE_PASSPHRASE_FILE"),
+        "{none:?}"
+    );
+}
