@@ -42,22 +42,6 @@ fn default_stages() -> Vec<String> {
     vec!["connected".into(), "replied".into()]
 }
 
-/// A stage's WIT name.
-pub fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Discovered => "discovered",
-        Stage::Enriched => "enriched",
-        Stage::Qualified => "qualified",
-        Stage::Disqualified => "disqualified",
-        Stage::Pending => "pending",
-        Stage::Connected => "connected",
-        Stage::Completed => "completed",
-        Stage::Replied => "replied",
-        Stage::Failed => "failed",
-        Stage::Ignored => "ignored",
-    }
-}
-
 /// The event posted for `change` of `campaign`.
 pub fn event(
     campaign: &str,
@@ -67,7 +51,7 @@ pub fn event(
 ) -> serde_json::Value {
     json!({
         "event_id": format!("outlane:{campaign_id}:{}", change.id),
-        "type": format!("lead.{}", stage_name(change.to_stage)),
+        "type": format!("lead.{}", change.to_stage.as_str()),
         "campaign": campaign,
         "lead": {
             "id": lead.id,
@@ -76,8 +60,8 @@ pub fn event(
             "name": lead.full_name,
             "headline": lead.headline,
         },
-        "from": change.from_stage.map(stage_name),
-        "to": stage_name(change.to_stage),
+        "from": change.from_stage.map(Stage::as_str),
+        "to": change.to_stage.as_str(),
         "reason": change.reason,
         "at_ms": change.at_ms,
     })
@@ -130,7 +114,7 @@ impl Lane for Webhook {
                 .config
                 .stages
                 .iter()
-                .any(|s| s == stage_name(change.to_stage))
+                .any(|s| s == change.to_stage.as_str())
             {
                 let lead = crm::get_lead(change.lead)?;
                 let body = event(&campaign.name, campaign.id, change, &lead);

@@ -3,12 +3,12 @@
 //! every outward action, and the leads it names leave their campaigns' queues (`ignored`).
 
 use super::table::{Table, clean};
-use super::{Global, UsageError, local_time, open_db};
+use super::{Global, UsageError, local_time, open_db, usage};
 use clap::Subcommand;
 use jiff::tz::TimeZone;
 use outlane::clock::Clock;
 use outlane::crm::dnc::{self, Target};
-use outlane::crm::{CrmError, Db, campaigns};
+use outlane::crm::{Db, campaigns};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -116,13 +116,6 @@ pub fn run(global: &Global, command: DncCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(code)
         }
-    }
-}
-
-fn usage(e: CrmError) -> anyhow::Error {
-    match e {
-        CrmError::NotFound(m) | CrmError::Invalid(m) => UsageError(m).into(),
-        other => other.into(),
     }
 }
 

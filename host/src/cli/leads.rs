@@ -1,7 +1,7 @@
 //! `outlane leads`: import profile URLs, list leads by stage and campaign, show one lead.
 
 use super::table::{Table, clean};
-use super::{Global, UsageError, local_time, open_db};
+use super::{Global, UsageError, local_time, open_db, usage};
 use clap::Subcommand;
 use jiff::tz::TimeZone;
 use outlane::clock::Clock;
@@ -275,14 +275,6 @@ fn label(
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Turns "not found"/"invalid" CRM errors into usage errors (exit code 2).
-fn usage(e: CrmError) -> anyhow::Error {
-    match e {
-        CrmError::NotFound(m) | CrmError::Invalid(m) => UsageError(m).into(),
-        other => other.into(),
-    }
 }
 
 fn campaign(db: &Db, key: Option<String>) -> anyhow::Result<Option<Campaign>> {

@@ -119,6 +119,17 @@ pub fn local_time(ms: u64, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
+/// A CRM error as the CLI reports it: "not found" and "invalid" are the user's input (exit
+/// code 2), anything else a failure at run time.
+pub fn usage(e: outlane::crm::CrmError) -> anyhow::Error {
+    match e {
+        outlane::crm::CrmError::NotFound(m) | outlane::crm::CrmError::Invalid(m) => {
+            UsageError(m).into()
+        }
+        other => other.into(),
+    }
+}
+
 /// An error the user caused (bad input): printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -564,17 +564,7 @@ fn parse_lines(text: &str) -> ParsedList {
 }
 
 fn parse_csv(text: &str, header: &str) -> Result<ParsedList, ImportError> {
-    let delimiter = if !header.contains(',') && header.contains(';') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .comment(Some(b'#'))
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = super::import::csv_reader(text.as_bytes(), header);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| ImportError::BadHeader(e.to_string()))?
@@ -628,17 +618,7 @@ fn parse_csv(text: &str, header: &str) -> Result<ParsedList, ImportError> {
                     Err(reason) => parsed.bad.push(BadRow { line, reason }),
                 }
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} fields where the header has {expected_len}"),
-                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-                    _ => e.to_string(),
-                };
-                parsed.bad.push(BadRow { line, reason });
-            }
+            Err(e) => parsed.bad.push(super::import::bad_csv_row(&e)),
         }
     }
     Ok(parsed)

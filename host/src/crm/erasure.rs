@@ -29,20 +29,27 @@ pub struct Erased {
     pub ids: u32,
 }
 
-/// The database's salt for tombstones, created on first use (32 random bytes): the hashes
-/// of one database say nothing about another's, and no precomputed table of vanity ids
-/// reverses them.
-fn salt(conn: &Connection) -> CrmResult<Vec<u8>> {
+/// The database's salt for tombstones, if one was made (by the first erasure).
+fn salt(conn: &Connection) -> CrmResult<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT salt FROM erasure_salt WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// The salt, made on first use (32 random bytes): the hashes of one database say nothing
+/// about another's, and no precomputed table of vanity ids reverses them.
+fn salt_or_create(conn: &Connection) -> CrmResult<Vec<u8>> {
+    if let Some(salt) = salt(conn)? {
+        return Ok(salt);
+    }
     let fresh: [u8; 32] = rand::random();
     conn.execute(
-        "INSERT OR IGNORE INTO erasure_salt (id, salt) VALUES (1, ?1)",
+        "INSERT INTO erasure_salt (id, salt) VALUES (1, ?1)",
         [&fresh[..]],
     )?;
-    Ok(
-        conn.query_row("SELECT salt FROM erasure_salt WHERE id = 1", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(fresh.to_vec())
 }
 
 /// The tombstone of `id`: hex SHA-256 of the salt, the id's kind and the id.
@@ -60,13 +67,11 @@ fn tombstone(salt: &[u8], id: &ProfileId) -> String {
 
 /// When the person `id` was erased, if they were.
 pub fn erased_at(conn: &Connection, id: &ProfileId) -> CrmResult<Option<u64>> {
-    let has_salt: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM erasure_salt)", [], |r| {
-        r.get(0)
-    })?;
-    if !has_salt {
+    // Nobody was ever erased: no salt and nothing to look up (discovery asks for every URL).
+    let Some(salt) = salt(conn)? else {
         return Ok(None);
-    }
-    let hash = tombstone(&salt(conn)?, id);
+    };
+    let hash = tombstone(&salt, id);
     Ok(conn
         .query_row(
             "SELECT erased_ms FROM erased_people WHERE hash = ?1",
@@ -78,7 +83,7 @@ pub fn erased_at(conn: &Connection, id: &ProfileId) -> CrmResult<Option<u64>> {
 
 /// Records the tombstone of `id` (kept if it exists).
 pub fn tombstone_id(conn: &Connection, id: &ProfileId, now_ms: u64) -> CrmResult<()> {
-    let salt = salt(conn)?;
+    let salt = salt_or_create(conn)?;
     conn.execute(
         "INSERT OR IGNORE INTO erased_people (hash, erased_ms) VALUES (?1, ?2)",
         params![tombstone(&salt, id), now_ms],

@@ -189,18 +189,37 @@ fn push(
     }
 }
 
-fn parse_csv(input: impl Read, header: &str) -> Result<ParsedImport, ImportError> {
+/// A CSV reader for a list file whose header line is `header` (`;` when it has no comma but
+/// a semicolon; `#` comments, fields trimmed, every row as wide as the header).
+pub(super) fn csv_reader<R: Read>(input: R, header: &str) -> csv::Reader<R> {
     let delimiter = if !header.contains(',') && header.contains(';') {
         b';'
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .comment(Some(b'#'))
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(input)
+}
+
+/// The row a CSV error is about, with what is wrong in words.
+pub(super) fn bad_csv_row(e: &csv::Error) -> BadRow {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let reason = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    };
+    BadRow { line, reason }
+}
+
+fn parse_csv(input: impl Read, header: &str) -> Result<ParsedImport, ImportError> {
+    let mut reader = csv_reader(input, header);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| match e.kind() {
@@ -252,15 +271,7 @@ fn parse_csv(input: impl Read, header: &str) -> Result<ParsedImport, ImportError
                 if let csv::ErrorKind::Io(io) = e.kind() {
                     return Err(ImportError::Read(io.to_string()));
                 }
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} fields where the header has {expected_len}"),
-                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-                    _ => e.to_string(),
-                };
-                parsed.bad.push(BadRow { line, reason });
+                parsed.bad.push(bad_csv_row(&e));
             }
         }
     }
