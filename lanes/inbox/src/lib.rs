@@ -8,6 +8,12 @@
 //! a message delivered while the last sync ran is read again rather than missed; storing it
 //! twice is impossible). A walk cut short by the page limit goes on from where it stopped on
 //! the next call before the mark moves.
+//!
+//! A conversation with somebody the campaign has not found yet is remembered (under a hash of
+//! the person's profile id, with the conversation's urn). The lane follows the campaign's
+//! change feed; when that person joins the campaign, it reads the whole thread once. Without
+//! this, a person who wrote before the campaign found them, in a conversation that has been
+//! quiet since, would never be read.
 
 use outlane_sdk::crm::{self, ReplyClass};
 use outlane_sdk::linkedin::inbox::{self, Queries};
@@ -20,6 +26,23 @@ const SYNCED_KEY: &str = "synced-until";
 const RESUME_KEY: &str = "resume";
 /// Read again this far before the mark.
 const OVERLAP_MS: u64 = 10 * 60_000;
+/// Campaign-scope state: the id of the last change of the campaign's feed looked at.
+const FEED_KEY: &str = "feed-cursor";
+/// Campaign-scope state: prefix of the keys of remembered conversations (see [`unmatched_key`]).
+const UNMATCHED_PREFIX: &str = "unmatched/";
+/// Changes read from the feed per call at most (in batches of 1000).
+const FEED_PER_CALL: u32 = 5_000;
+
+/// The state key of the conversation remembered for `public_id`: an FNV-1a hash of the id, so
+/// the lane's state holds no readable identifier of people who are not leads.
+fn unmatched_key(public_id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in public_id.to_lowercase().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{UNMATCHED_PREFIX}{hash:016x}")
+}
 
 /// The inbox lane's configuration.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -86,8 +109,18 @@ pub struct Inbox {
 impl Inbox {
     fn sync(&self) -> Result<String> {
         let store = state::campaign();
-        let synced: u64 = store.get_json(SYNCED_KEY)?.unwrap_or(0);
-        let resume: Option<Resume> = store.get_json(RESUME_KEY).ok().flatten();
+        let mut synced: u64 = store.get_json(SYNCED_KEY)?.unwrap_or(0);
+        let mut resume: Option<Resume> = store.get_json(RESUME_KEY).ok().flatten();
+        if store.get(FEED_KEY)?.is_none() {
+            if synced > 0 {
+                // State of a version that did not remember conversations: walk them all again.
+                info!("inbox: reading every conversation once, to remember those with non-leads");
+                synced = 0;
+                resume = None;
+                store.delete(RESUME_KEY)?;
+            }
+            store.set_json(FEED_KEY, &0u64)?;
+        }
         let since = synced.saturating_sub(OVERLAP_MS);
         let got = inbox::sync(
             &self.config.queries,
@@ -100,6 +133,9 @@ impl Inbox {
             .max(resume.map(|r| r.newest))
             .unwrap_or(synced)
             .max(synced);
+        for conversation in &got.unmatched {
+            store.set_json(&unmatched_key(&conversation.public_id), conversation)?;
+        }
         match got.resume_before {
             Some(before) => store.set_json(RESUME_KEY, &Resume { before, newest })?,
             None => {
@@ -120,6 +156,50 @@ impl Inbox {
                 ""
             }
         ))
+    }
+
+    /// Reads the threads remembered for people who joined the campaign since the last call.
+    fn read_found(&self) -> Result<String> {
+        let store = state::campaign();
+        let mut cursor: u64 = store.get_json(FEED_KEY)?.unwrap_or(0);
+        let (mut read, mut replies, mut looked) = (0u32, 0u32, 0u32);
+        while looked < FEED_PER_CALL {
+            let changes = crm::changes(cursor, 1000)?;
+            let Some(last) = changes.last() else { break };
+            let last = last.id;
+            looked += changes.len() as u32;
+            for change in changes.iter().filter(|c| c.from_stage.is_none()) {
+                let lead = match crm::get_lead(change.lead) {
+                    Ok(lead) => lead,
+                    // Erased since it joined.
+                    Err(Error::NotFound(_)) => continue,
+                    Err(e) => return Err(e),
+                };
+                let key = unmatched_key(&lead.public_id);
+                let Some(conversation) = store.get_json::<inbox::Unmatched>(&key)? else {
+                    continue;
+                };
+                // A sync may have read it since, as a lead's thread.
+                if crm::thread(lead.id)?.conversation_urn.as_deref()
+                    != Some(conversation.conversation.as_str())
+                {
+                    let saved = inbox::read_found(&self.config.queries, &lead, &conversation)?;
+                    read += 1;
+                    replies += saved.new_replies;
+                }
+                store.delete(&key)?;
+            }
+            cursor = last;
+            store.set_json(FEED_KEY, &cursor)?;
+        }
+        Ok(if read == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {read} earlier thread(s) of people found since read, {replies} repl{}",
+                if replies == 1 { "y" } else { "ies" }
+            )
+        })
     }
 
     fn classify(&self) -> Result<String> {
@@ -181,8 +261,9 @@ impl Lane for Inbox {
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
         let synced = self.sync()?;
+        let found = self.read_found()?;
         let classified = self.classify()?;
-        Ok(Report::worked(format!("{synced}{classified}")))
+        Ok(Report::worked(format!("{synced}{found}{classified}")))
     }
 }
 

@@ -3,6 +3,8 @@
 //!
 //! [`sync`] walks the conversations active since a moment and stores every thread of a lead
 //! of the campaign with [`crm::save_thread`] (each message once; a reply stops the lead).
+//! Threads with people the campaign has not found yet come back as [`Synced::unmatched`];
+//! [`read_found`] reads one once the campaign finds that person.
 //! [`reply_since`] is the last look a lane takes at one person's thread right before it sends
 //! them anything: it stores what it finds, so a reply seen there stops the lead at once.
 //!
@@ -216,6 +218,21 @@ pub struct Synced {
     pub resume_before: Option<u64>,
     /// The newest activity seen.
     pub newest_ms: Option<u64>,
+    /// Conversations read with a person who is not (yet) a lead of the campaign: if the
+    /// campaign finds them later, [`read_found`] reads that thread then (a conversation that
+    /// went quiet before would not be active in any later sync).
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// A one-to-one conversation with a person who was not a lead of the campaign when it was read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unmatched {
+    /// The person's profile id (lower-cased vanity id or member id), as a lead's `public-id`.
+    pub public_id: String,
+    /// The conversation's urn.
+    pub conversation: String,
+    /// Its last activity (ms).
+    pub last_activity_ms: u64,
 }
 
 /// Reads the conversations active since `since_ms` (from `before`, when resuming) and stores
@@ -240,6 +257,17 @@ pub fn sync(
             continue;
         };
         let Some(lead) = lead_of(person)? else {
+            if let Some(id) = person
+                .profile_url
+                .as_deref()
+                .and_then(|url| ProfileId::parse(url).ok())
+            {
+                out.unmatched.push(Unmatched {
+                    public_id: id.as_str().to_string(),
+                    conversation: conversation.urn.clone(),
+                    last_activity_ms: conversation.last_activity_ms,
+                });
+            }
             continue;
         };
         out.with_leads += 1;
@@ -255,6 +283,24 @@ pub fn sync(
         out.new_replies += saved.new_replies;
     }
     Ok(out)
+}
+
+/// Reads the whole of `conversation`, a thread [`sync`] found with a person before the
+/// campaign did, now that `lead` is that person, and stores it. The value is what was new.
+pub fn read_found(
+    queries: &Queries,
+    lead: &Lead,
+    conversation: &Unmatched,
+) -> Result<crm::ThreadSaved> {
+    let mailbox = mailbox_urn()?;
+    let messages = messages_since(queries, &conversation.conversation, 0, 10)?;
+    store(
+        lead,
+        &conversation.conversation,
+        conversation.last_activity_ms,
+        &messages,
+        &mailbox,
+    )
 }
 
 /// The last look before sending `lead` anything: the person's conversation (the one the CRM

@@ -1,6 +1,7 @@
 //! Conversations through real lanes, real Chromium and the simulator's messaging API: a reply
 //! that arrives while a step is being written stops it at the last check before Send, and the
-//! inbox lane stores each message once however often it syncs.
+//! inbox lane stores each message once however often it syncs, and reads the earlier thread of
+//! a person the campaign finds after that thread went quiet.
 
 use outlane::crm::Stage;
 use outlane::crm::sequence::NewStep;
@@ -228,5 +229,48 @@ async fn the_inbox_stores_each_message_once_and_a_reply_stops_the_next_step() {
         .count();
     assert_eq!(to_a, 1, "nothing after A's reply");
     assert_eq!(stage(&host.db, campaign, lead_b), Stage::Completed);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_who_wrote_before_the_campaign_found_them_is_read_when_found() {
+    let mut scenario = world();
+    let n = scenario.people.len();
+    // The writer's message comes first; a dozen from somebody else follow, a minute apart, so
+    // the writer's conversation is older than the inbox's overlap by the time it next syncs.
+    scenario.people[n - 4].incoming = vec!["Hi! Saw your talk last month, great points.".into()];
+    scenario.people[n - 3].incoming = (0..12).map(|i| format!("Note {i}")).collect();
+    let writer = scenario.people[n - 4].handle.clone();
+    let sim = Simulator::start(scenario).await.unwrap();
+    let (host, campaign) = host(&sim).await;
+    // The first sync reads the conversation, but the writer is nobody's lead yet.
+    let first = format!("{:?}", host.call("inbox").await);
+    assert!(
+        first.contains("2 conversation(s) read, 0 with leads"),
+        "{first}"
+    );
+    assert_eq!(stored_messages(&host.db), 0);
+    // The campaign finds them later; their conversation has been quiet since.
+    let lead = connected_lead(&host.db, campaign, &sim, &writer);
+    let second = format!("{:?}", host.call("inbox").await);
+    assert!(
+        second.contains("0 with leads")
+            && second.contains("1 earlier thread(s) of people found since read, 1 reply"),
+        "{second}"
+    );
+    let stored = host
+        .db
+        .read_outside_tx_blocking(|c| outlane::crm::conversations::of_lead(c, lead))
+        .unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(stored[0].inbound);
+    assert_eq!(stage(&host.db, campaign, lead), Stage::Replied);
+    // Read once: the next call finds nothing more, and the follow-up sends nothing.
+    let third = format!("{:?}", host.call("inbox").await);
+    assert!(!third.contains("earlier thread"), "{third}");
+    assert_eq!(stored_messages(&host.db), 1);
+    let out = format!("{:?}", host.call("follow-up").await);
+    assert!(!out.contains("messaged"), "{out}");
+    assert!(sim.snapshot().messages.is_empty());
     sim.stop().await;
 }
