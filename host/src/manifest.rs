@@ -15,6 +15,10 @@
 //! origins = ["https://hooks.slack.com"]
 //! secrets = { token = "OUTLANE_SLACK_TOKEN" }   # header values from the environment
 //! timeout = "10s"           # per request (1s-60s); max_response = "1MiB"; per_minute = 60
+//! [lane.hold]               # with "crm": the host holds each lead entering `on` for this
+//! on = "qualified"          # lane, in the stage change's transaction, for `for` (1s-90d)
+//! for = "7d"                # or until the lane releases or moves its hold
+//! reason = "waiting for a profile visit"
 //! [lane.limits]
 //! cpu = "5s"                # guest CPU per call (time awaiting the host does not count)
 //! memory = "128MiB"         # linear memory cap
@@ -132,6 +136,8 @@ pub struct LaneSpec {
     pub grants: Grants,
     /// CPU, memory and wall-clock bounds.
     pub limits: SandboxLimits,
+    /// `[lane.hold]`: the host holds every lead entering a stage for this lane.
+    pub hold: Option<EntryHold>,
     /// The `[lane.config]` table as a JSON object.
     pub config_json: String,
     /// Line of the entry in the manifest, for messages.
@@ -152,6 +158,22 @@ impl LaneSpec {
         format!("{}:{line}", self.manifest.display())
     }
 }
+
+/// `[lane.hold]`: the host holds every lead that enters `on` (in any campaign) for the lane,
+/// in the same transaction as the stage change, for `hold_for` or until the lane releases or
+/// moves the hold. So no other lane can act on the lead before this one has seen it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryHold {
+    /// The stage whose entrants are held.
+    pub on: crate::crm::Stage,
+    /// How long.
+    pub hold_for: Duration,
+    /// The hold's reason, as other lanes and people read it.
+    pub reason: String,
+}
+
+/// Longest `[lane.hold] for`.
+const HOLD_MAX: Duration = Duration::from_secs(90 * 86_400);
 
 /// A parsed and validated manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,6 +232,8 @@ struct RawLane {
     #[serde(default)]
     http: Option<Spanned<RawHttp>>,
     #[serde(default)]
+    hold: Option<Spanned<RawHold>>,
+    #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
     config: toml::Table,
@@ -230,6 +254,15 @@ struct RawHttp {
     timeout: Option<Spanned<HumanDuration>>,
     max_response: Option<Spanned<ByteSize>>,
     per_minute: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHold {
+    on: Spanned<String>,
+    #[serde(rename = "for")]
+    hold_for: Spanned<HumanDuration>,
+    reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -379,6 +412,44 @@ impl Manifest {
                 (None, false) => None,
             };
 
+            let hold = match &raw_lane.hold {
+                None => None,
+                Some(raw) if !capabilities.contains(&Capability::CRM) => {
+                    return Err(lane_err(
+                        raw.span().start,
+                        "hold",
+                        "[lane.hold] needs the \"crm\" grant (the lane releases its holds through it)"
+                            .into(),
+                    ));
+                }
+                Some(raw) => {
+                    let raw = raw.get_ref();
+                    let on = raw
+                        .on
+                        .get_ref()
+                        .parse::<crate::crm::Stage>()
+                        .map_err(|e| lane_err(raw.on.span().start, "hold.on", e.to_string()))?;
+                    let hold_for = raw
+                        .hold_for
+                        .get_ref()
+                        .within(Duration::from_secs(1), HOLD_MAX)
+                        .map_err(|e| lane_err(raw.hold_for.span().start, "hold.for", e))?;
+                    let reason = raw.reason.trim();
+                    if reason.is_empty() {
+                        return Err(lane_err(
+                            entry_start,
+                            "hold.reason",
+                            "a hold needs a reason (other lanes and people read it)".into(),
+                        ));
+                    }
+                    Some(EntryHold {
+                        on,
+                        hold_for,
+                        reason: reason.to_string(),
+                    })
+                }
+            };
+
             let mut limits = SandboxLimits::default();
             if let Some(cpu) = &raw_lane.limits.cpu {
                 limits.cpu = cpu
@@ -446,6 +517,7 @@ impl Manifest {
                     http,
                 },
                 limits,
+                hold,
                 config_json,
                 line: line_column(text, entry_start).0,
             });
@@ -669,6 +741,72 @@ component = "/abs/q.wasm"
 kind = "filler"
 every = "10s"
 "#;
+
+    #[test]
+    fn the_shipped_manifests_parse_and_the_visit_example_holds_qualified_leads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for file in ["lanes/lanes.toml", "examples/lanes.toml"] {
+            let path = root.join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let manifest = Manifest::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+            if file.starts_with("examples") {
+                let visit = manifest.lane("visit").expect("the visit example");
+                assert_eq!(
+                    visit.hold.as_ref().map(|h| h.on),
+                    Some(crate::crm::Stage::Qualified)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_hold_on_entry_names_a_stage_a_duration_and_a_reason_and_needs_crm() {
+        let lane = |extra: &str| {
+            format!(
+                "[[lane]]\nname = \"visit\"\ncomponent = \"v.wasm\"\nkind = \"major\"\nevery = \"1s\"\n{extra}"
+            )
+        };
+        let good = parse(&lane(
+            "grants = [\"crm\"]\n[lane.hold]\non = \"qualified\"\nfor = \"7d\"\nreason = \"waiting for a visit\"\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            good.lanes[0].hold,
+            Some(EntryHold {
+                on: crate::crm::Stage::Qualified,
+                hold_for: Duration::from_secs(7 * 86_400),
+                reason: "waiting for a visit".into(),
+            })
+        );
+        for (extra, key, says) in [
+            (
+                "[lane.hold]\non = \"qualified\"\nfor = \"7d\"\nreason = \"r\"\n",
+                "hold",
+                "needs the \"crm\" grant",
+            ),
+            (
+                "grants = [\"crm\"]\n[lane.hold]\non = \"invited\"\nfor = \"7d\"\nreason = \"r\"\n",
+                "hold.on",
+                "unknown stage",
+            ),
+            (
+                "grants = [\"crm\"]\n[lane.hold]\non = \"qualified\"\nfor = \"365d\"\nreason = \"r\"\n",
+                "hold.for",
+                "out of range",
+            ),
+            (
+                "grants = [\"crm\"]\n[lane.hold]\non = \"qualified\"\nfor = \"7d\"\nreason = \" \"\n",
+                "hold.reason",
+                "needs a reason",
+            ),
+        ] {
+            let e = err(&lane(extra));
+            assert!(
+                e.contains(&format!("key `{key}`")) && e.contains(says),
+                "{extra:?}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn the_http_grant_needs_its_table_and_never_reaches_linkedin() {

@@ -395,3 +395,49 @@ fn a_person_labels_leads_from_the_cli() {
     assert_eq!(stage(id("cy-unread")), Stage::Discovered);
     assert_eq!(label(id("cy-unread")), None);
 }
+
+#[test]
+fn leads_show_says_who_holds_a_lead_until_when_and_its_tags() {
+    use outlane::crm::{holds, leads};
+    let dir = tempfile::tempdir().unwrap();
+    with_campaign(dir.path());
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, "https://www.linkedin.com/in/held-one/\n").unwrap();
+    let out = outlane(dir.path(), &["leads", "import", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = Db::open(&dir.path().join("outlane.db")).unwrap();
+    let p = outlane_linkedin::ProfileId::parse("https://www.linkedin.com/in/held-one/").unwrap();
+    // A day from now (the CLI reads holds against the real clock).
+    let until = outlane::clock::Clock::real().now_ms() + 86_400_000;
+    db.write_blocking(move |tx| {
+        let id = leads::find(tx, &p)?.expect("imported");
+        holds::hold(tx, 1, id, "visit", until, "profile visited", 0)?;
+        holds::tag(tx, 1, id, "visited", "visit", 0)?;
+        Ok(())
+    })
+    .unwrap();
+    drop(db);
+    let show = outlane(
+        dir.path(),
+        &["leads", "show", "https://www.linkedin.com/in/held-one/"],
+    );
+    assert!(show.status.success(), "{}", stderr(&show));
+    let text = stdout(&show);
+    assert!(
+        text.contains("held by visit until") && text.contains("(profile visited)"),
+        "{text}"
+    );
+    assert!(text.contains("tags: visited"), "{text}");
+    let json = outlane(
+        dir.path(),
+        &[
+            "leads",
+            "show",
+            "https://www.linkedin.com/in/held-one/",
+            "--json",
+        ],
+    );
+    let detail: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(detail["campaigns"][0]["hold"]["by"], "visit");
+    assert_eq!(detail["campaigns"][0]["tags"][0], "visited");
+}

@@ -10,14 +10,21 @@
 //! once); the first reply of a person makes them `replied` everywhere, and the journal refuses
 //! every action toward them from then on. The campaign's [`sequence`] of steps is sent through
 //! the journal one [`due_steps`] entry at a time.
+//!
+//! Lanes coordinate with holds and tags: [`hold`] keeps invitations and messages from a lead
+//! until a moment (the journal refuses them, [`due_steps`] leaves the lead out, the default
+//! lanes pass it by; [`Lead::is_held`]), [`release`] ends this lane's hold; [`tag`],
+//! [`untag`] and [`tagged`] put free-form labels on leads that every lane reads. The change
+//! feed ([`changes`]) and keyset pages ([`leads_after`]) let a lane walk what changed, or a
+//! whole stage, without keeping seen-sets.
 
 pub use crate::__wit::outlane::lanes::crm::{
-    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Lead, OpenIntent, Reply, ReplyClass,
-    SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved, add_keywords,
+    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Lead, LeadHold, OpenIntent, Reply,
+    ReplyClass, SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved, add_keywords,
     begin_action, changes, classify_reply, count, current_campaign, discover, due_pending,
-    due_steps, finish_action, get_lead, lead_by_url, leads, mark_exhausted, open_intents,
-    over_pending, save_profile, save_thread, sequence, set_backoff, set_stage, take_keyword,
-    thread, unclassified_replies, used_keywords,
+    due_steps, finish_action, get_lead, hold, lead_by_url, leads, leads_after, mark_exhausted,
+    open_intents, over_pending, release, save_profile, save_thread, sequence, set_backoff,
+    set_stage, tag, tagged, take_keyword, thread, unclassified_replies, untag, used_keywords,
 };
 pub use crate::__wit::outlane::lanes::types::LeadId;
 
@@ -52,6 +59,17 @@ impl Campaign {
 }
 
 impl Lead {
+    /// Whether a hold keeps invitations and messages from the lead now (the host filled
+    /// [`Lead::hold`] only with a hold that had not ended when the lead was read).
+    pub fn is_held(&self) -> bool {
+        self.hold.is_some()
+    }
+
+    /// Whether the lead has `tag` in this campaign.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag.trim())
+    }
+
     /// The lead's parsed profile, once enriched (`None` before, or when it does not read as a
     /// profile).
     pub fn profile(&self) -> Option<Profile> {

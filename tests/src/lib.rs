@@ -29,6 +29,7 @@ pub fn target_dir() -> PathBuf {
 pub const GUEST_CRATES: &[&str] = &[
     "heartbeat",
     "webhook",
+    "visit",
     "fixture-hello",
     "fixture-hello-v2",
     "fixture-spin",

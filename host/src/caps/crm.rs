@@ -10,10 +10,10 @@ use crate::crm::journal::{self, Outcome};
 use crate::crm::limits::{self, Until};
 use crate::crm::pipeline::{self, DealLead};
 use crate::crm::sequence;
-use crate::crm::{self as store, CrmError, CrmResult, keywords, leads};
+use crate::crm::{self as store, CrmError, CrmResult, holds, keywords, leads};
 use crate::runtime::bindings::outlane::lanes::crm::{
-    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Host, Lead, OpenIntent, Reply,
-    ReplyClass, SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved,
+    Action, ActionResult, Campaign, DueStep, ExhaustedUntil, Host, Lead, LeadHold, OpenIntent,
+    Reply, ReplyClass, SequenceStep, StageChange, StoredThread, ThreadMessage, ThreadSaved,
 };
 use crate::runtime::bindings::{LaneError, LimitHit, Stage};
 use crate::runtime::grants::Capability;
@@ -120,8 +120,15 @@ enum_conversions!(
     [Invite, Message, Withdraw]
 );
 
-fn lead_out(deal: DealLead) -> Lead {
-    Lead {
+/// `deal` as a lane sees it at `now`: with its hold, if one lasts, and its tags.
+fn lead_out(conn: &rusqlite::Connection, now: u64, deal: DealLead) -> CrmResult<Lead> {
+    let hold = holds::active(conn, deal.deal_id, now)?.map(|h| LeadHold {
+        until_ms: h.until_ms,
+        by: h.by,
+        reason: h.reason,
+    });
+    let tags = holds::tags_of(conn, deal.deal_id)?;
+    Ok(Lead {
         id: deal.lead.id,
         public_id: deal.lead.key().to_string(),
         url: deal.lead.url,
@@ -134,7 +141,14 @@ fn lead_out(deal: DealLead) -> Lead {
         next_check_ms: deal.next_check_ms,
         backoff_hours: deal.backoff_hours,
         steps_sent: deal.steps_sent,
-    }
+        hold,
+        tags,
+    })
+}
+
+/// Every deal of `deals` as a lane sees it at `now`.
+fn leads_out(conn: &rusqlite::Connection, now: u64, deals: Vec<DealLead>) -> CrmResult<Vec<Lead>> {
+    deals.into_iter().map(|d| lead_out(conn, now, d)).collect()
 }
 
 fn step_out(step: sequence::Step) -> SequenceStep {
@@ -165,9 +179,48 @@ impl Host for LaneState {
     }
 
     async fn leads(&mut self, stage: Stage, limit: u32) -> Answer<Vec<Lead>> {
-        self.crm(move |tx, c, _, _| {
+        self.crm(move |tx, c, _, now| {
             let found = pipeline::in_stage(tx, c.id, stage_in(stage), limit.min(MAX_LIST))?;
-            Ok(found.into_iter().map(lead_out).collect())
+            leads_out(tx, now, found)
+        })
+        .await
+    }
+
+    async fn leads_after(&mut self, stage: Stage, after: u64, limit: u32) -> Answer<Vec<Lead>> {
+        self.crm(move |tx, c, _, now| {
+            let found =
+                pipeline::in_stage_after(tx, c.id, stage_in(stage), after, limit.min(MAX_LIST))?;
+            leads_out(tx, now, found)
+        })
+        .await
+    }
+
+    async fn hold(&mut self, id: u64, until_ms: u64, reason: String) -> Answer<()> {
+        self.crm(move |tx, c, lane, now| holds::hold(tx, c.id, id, lane, until_ms, &reason, now))
+            .await
+    }
+
+    async fn release(&mut self, id: u64) -> Answer<bool> {
+        self.crm(move |tx, c, lane, _| holds::release(tx, c.id, id, lane))
+            .await
+    }
+
+    async fn tag(&mut self, id: u64, tag: String) -> Answer<bool> {
+        self.crm(move |tx, c, lane, now| holds::tag(tx, c.id, id, &tag, lane, now))
+            .await
+    }
+
+    async fn untag(&mut self, id: u64, tag: String) -> Answer<bool> {
+        self.crm(move |tx, c, _, _| holds::untag(tx, c.id, id, &tag))
+            .await
+    }
+
+    async fn tagged(&mut self, tag: String, after: u64, limit: u32) -> Answer<Vec<Lead>> {
+        self.crm(move |tx, c, _, now| {
+            holds::tagged(tx, c.id, &tag, after, limit.min(MAX_LIST))?
+                .into_iter()
+                .map(|id| lead_out(tx, now, pipeline::get(tx, c.id, id)?))
+                .collect()
         })
         .await
     }
@@ -200,19 +253,19 @@ impl Host for LaneState {
     }
 
     async fn get_lead(&mut self, id: u64) -> Answer<Lead> {
-        self.crm(move |tx, c, _, _| pipeline::get(tx, c.id, id).map(lead_out))
+        self.crm(move |tx, c, _, now| lead_out(tx, now, pipeline::get(tx, c.id, id)?))
             .await
     }
 
     async fn lead_by_url(&mut self, url: String) -> Answer<Option<Lead>> {
-        self.crm(move |tx, c, _, _| {
+        self.crm(move |tx, c, _, now| {
             let profile =
                 ProfileId::parse(&url).map_err(|e| CrmError::Invalid(format!("{url}: {e}")))?;
             let Some(lead) = leads::find(tx, &profile)? else {
                 return Ok(None);
             };
             match pipeline::get(tx, c.id, lead) {
-                Ok(deal) => Ok(Some(lead_out(deal))),
+                Ok(deal) => Ok(Some(lead_out(tx, now, deal)?)),
                 Err(CrmError::NotFound(_)) => Ok(None),
                 Err(e) => Err(e),
             }
@@ -269,15 +322,15 @@ impl Host for LaneState {
     async fn due_pending(&mut self, limit: u32) -> Answer<Vec<Lead>> {
         self.crm(move |tx, c, _, now| {
             let due = pipeline::due_pending(tx, c.id, now, limit.min(MAX_LIST))?;
-            Ok(due.into_iter().map(lead_out).collect())
+            leads_out(tx, now, due)
         })
         .await
     }
 
     async fn over_pending(&mut self, limit: u32) -> Answer<Vec<Lead>> {
-        self.crm(move |tx, c, _, _| {
+        self.crm(move |tx, c, _, now| {
             let over = crate::crm::guards::over_pending(tx, c.id, limit.min(MAX_LIST))?;
-            Ok(over.into_iter().map(lead_out).collect())
+            leads_out(tx, now, over)
         })
         .await
     }
@@ -399,17 +452,18 @@ impl Host for LaneState {
     }
 
     async fn open_intents(&mut self, action: Action) -> Answer<Vec<OpenIntent>> {
-        self.crm(move |tx, c, _, _| {
+        self.crm(move |tx, c, _, now| {
             journal::open(tx, c.id, action_in(action))?
                 .into_iter()
                 .map(|intent| {
                     Ok(OpenIntent {
                         id: intent.id,
-                        lead: lead_out(pipeline::get(tx, c.id, intent.lead_id)?),
+                        lead: lead_out(tx, now, pipeline::get(tx, c.id, intent.lead_id)?)?,
                         action: action_out(intent.action),
                         detail: intent.detail,
                         created_ms: intent.started_ms,
                         step: intent.step,
+                        lane: intent.lane,
                     })
                 })
                 .collect()
@@ -430,15 +484,16 @@ impl Host for LaneState {
     async fn due_steps(&mut self, limit: u32) -> Answer<Vec<DueStep>> {
         self.crm(move |tx, c, _, now| {
             let due = sequence::due(tx, c.id, now, limit.min(MAX_LIST))?;
-            Ok(due
-                .into_iter()
-                .map(|d| DueStep {
-                    lead: lead_out(d.deal),
-                    step: step_out(d.step),
-                    steps: d.steps,
-                    due_ms: d.due_ms,
+            due.into_iter()
+                .map(|d| {
+                    Ok(DueStep {
+                        lead: lead_out(tx, now, d.deal)?,
+                        step: step_out(d.step),
+                        steps: d.steps,
+                        due_ms: d.due_ms,
+                    })
                 })
-                .collect())
+                .collect()
         })
         .await
     }
@@ -520,13 +575,13 @@ impl Host for LaneState {
     }
 
     async fn unclassified_replies(&mut self, limit: u32) -> Answer<Vec<Reply>> {
-        self.crm(move |tx, c, _, _| {
+        self.crm(move |tx, c, _, now| {
             conversations::unclassified(tx, c.id, limit.min(MAX_LIST))?
                 .into_iter()
                 .map(|m| {
                     Ok(Reply {
                         id: m.id,
-                        lead: lead_out(pipeline::get(tx, c.id, m.lead_id)?),
+                        lead: lead_out(tx, now, pipeline::get(tx, c.id, m.lead_id)?)?,
                         text: m.text,
                         sent_ms: m.sent_ms,
                     })

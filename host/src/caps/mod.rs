@@ -131,22 +131,17 @@ pub fn error_text(error: &LaneError) -> String {
         LaneError::NotFound(m) => format!("not found: {m}"),
         LaneError::Invalid(m) => format!("invalid: {m}"),
         LaneError::RateLimited(hit) => match hit.until_ms {
-            Some(until) => format!("rate limited until {}: {}", utc_time(until), hit.reason),
+            Some(until) => format!(
+                "rate limited until {}: {}",
+                crate::crm::utc_time(until),
+                hit.reason
+            ),
             None => format!("rate limited: {}", hit.reason),
         },
         LaneError::Auth(m) => format!("needs a human: {m}"),
         LaneError::Transient(m) => format!("transient: {m}"),
         LaneError::Internal(m) => format!("internal: {m}"),
     }
-}
-
-/// A daemon-clock time as `2026-11-27 00:00 UTC` (the raw milliseconds if out of range).
-fn utc_time(ms: u64) -> String {
-    i64::try_from(ms)
-        .ok()
-        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| format!("{ms} ms"))
 }
 
 impl crate::runtime::bindings::outlane::lanes::types::Host for LaneState {}

@@ -432,6 +432,11 @@ struct CampaignView {
     #[serde(flatten)]
     deal: DealSummary,
     history: Vec<StageChange>,
+    /// The hold that keeps invitations and messages from the lead now, if one lasts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<outlane::crm::holds::Hold>,
+    /// The lead's tags in this campaign.
+    tags: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -469,6 +474,7 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let id = lead_id(db, key)?;
+    let now = outlane::clock::Clock::real().now_ms();
     let detail = db
         .read_outside_tx_blocking(move |c| {
             let lead = leads::get(c, id)?;
@@ -483,6 +489,8 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
                             .map(|n| n.name.clone())
                             .unwrap_or_default(),
                         history: pipeline::history(c, d.deal_id)?,
+                        hold: outlane::crm::holds::active(c, d.deal_id, now)?,
+                        tags: outlane::crm::holds::tags_of(c, d.deal_id)?,
                         deal: DealSummary {
                             name: d.lead.full_name,
                             headline: d.lead.headline,
@@ -552,6 +560,18 @@ fn show(db: &Db, key: &str, json: bool) -> anyhow::Result<ExitCode> {
         );
         if let Some(own) = c.deal.name.as_deref().filter(|n| Some(*n) != name) {
             println!("  known as {}", clean(own));
+        }
+        if let Some(h) = &c.hold {
+            println!(
+                "  held by {} until {} ({}): no invitation or message until then",
+                clean(&h.by),
+                local_time(h.until_ms, &tz),
+                clean(&h.reason)
+            );
+        }
+        if !c.tags.is_empty() {
+            let tags: Vec<String> = c.tags.iter().map(|t| clean(t)).collect();
+            println!("  tags: {}", tags.join(", "));
         }
         let mut table = Table::new(&["WHEN", "FROM", "TO", "BY", "REASON"]);
         for h in &c.history {

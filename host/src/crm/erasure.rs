@@ -144,6 +144,14 @@ pub fn forget(conn: &Connection, lead: u64, now_ms: u64) -> CrmResult<Erased> {
     delete("DELETE FROM embeddings WHERE lead_id = ?1", &lead)?;
     delete("DELETE FROM action_journal WHERE lead_id = ?1", &lead)?;
     delete(
+        "DELETE FROM lead_holds WHERE deal_id IN (SELECT id FROM deals WHERE lead_id = ?1)",
+        &lead,
+    )?;
+    delete(
+        "DELETE FROM lead_tags WHERE deal_id IN (SELECT id FROM deals WHERE lead_id = ?1)",
+        &lead,
+    )?;
+    delete(
         "DELETE FROM stage_changes WHERE deal_id IN (SELECT id FROM deals WHERE lead_id = ?1)",
         &lead,
     )?;

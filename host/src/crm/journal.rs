@@ -150,6 +150,16 @@ pub fn begin(
             entry.describe()
         )));
     }
+    // Lanes coordinate with holds; a withdrawal takes outreach back and is never held.
+    if action != Action::Withdraw
+        && let Some(hold) = super::holds::active(conn, deal.deal_id, now_ms)?
+    {
+        return Err(CrmError::Invalid(format!(
+            "cannot {action} lead {lead} ({}): {}",
+            deal.lead.key(),
+            hold.describe()
+        )));
+    }
     let needed = required_stage(action);
     if deal.stage != needed {
         return Err(CrmError::Invalid(format!(

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0015_change_feed.sql",
         include_str!("../../../migrations/0015_change_feed.sql"),
     ),
+    (
+        16,
+        "0016_holds_tags.sql",
+        include_str!("../../../migrations/0016_holds_tags.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -18,6 +18,7 @@ pub mod export;
 #[cfg(test)]
 mod fixture;
 pub mod guards;
+pub mod holds;
 pub mod import;
 pub mod journal;
 pub mod keywords;
@@ -237,4 +238,13 @@ impl Db {
             source,
         })
     }
+}
+
+/// A daemon-clock time as `2026-11-27 00:00 UTC` (the raw milliseconds if out of range).
+pub fn utc_time(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| format!("{ms} ms"))
 }

@@ -156,7 +156,7 @@ fn record_change(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![deal, from, to, reason, actor, now_ms],
     )?;
-    Ok(())
+    super::holds::hold_on_entry(conn, deal, to, now_ms)
 }
 
 /// Puts lead `lead` into `campaign` (as `enriched` if its profile is known, else
@@ -296,6 +296,24 @@ pub fn in_stage(
          ORDER BY d.stage_changed_ms, d.id LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![campaign, stage, limit], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` leads of `campaign` at `stage` with a lead id after `after`, by lead id (a
+/// keyset page).
+pub fn in_stage_after(
+    conn: &Connection,
+    campaign: u64,
+    stage: Stage,
+    after: u64,
+    limit: u32,
+) -> CrmResult<Vec<DealLead>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM deals d JOIN leads l ON l.id = d.lead_id
+         WHERE d.campaign_id = ?1 AND d.stage = ?2 AND d.lead_id > ?3
+         ORDER BY d.lead_id LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![campaign, stage, after, limit], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -164,7 +164,8 @@ pub fn next_step(conn: &Connection, deal: &DealLead) -> CrmResult<Option<(Step, 
 }
 
 /// Connected leads of `campaign` whose next step is due at `now_ms`, most overdue first;
-/// leads with an open message intent (being reconciled) are left out.
+/// leads with an open message intent (being reconciled) or held ([`super::holds`]) are left
+/// out.
 pub fn due(conn: &Connection, campaign: u64, now_ms: u64, limit: u32) -> CrmResult<Vec<DueStep>> {
     let total: u32 = conn.query_row(
         "SELECT count(*) FROM campaign_steps WHERE campaign_id = ?1",
@@ -180,6 +181,7 @@ pub fn due(conn: &Connection, campaign: u64, now_ms: u64, limit: u32) -> CrmResu
          WHERE d.campaign_id = ?1 AND d.stage = 'connected' AND l.contact_stopped IS NULL
            AND NOT EXISTS (SELECT 1 FROM action_journal j
                            WHERE j.lead_id = d.lead_id AND j.action = 'message' AND j.result IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM lead_holds h WHERE h.deal_id = d.id AND h.until_ms > ?2)
            AND due <= ?2
          ORDER BY due, d.id LIMIT ?3",
         pipeline::COLUMNS

@@ -4,6 +4,7 @@
 
 use super::Runtime;
 use super::loader::{self, LoadError, LoadedLane};
+use crate::crm::holds::EntryHold;
 use crate::crm::lane_status;
 use crate::manifest::Manifest;
 use arc_swap::ArcSwap;
@@ -236,6 +237,7 @@ impl Registry {
             // Compiling leaves tens of MB of freed memory in the compiler threads' heaps.
             let _ = tokio::task::spawn_blocking(crate::memory::trim_now).await;
         }
+        self.record_entry_holds(&manifest, &next).await;
         self.lanes.store(Arc::new(next));
         *self.manifest.lock().unwrap_or_else(|p| p.into_inner()) = Some(manifest);
         *self.errors.lock().unwrap_or_else(|p| p.into_inner()) = errors;
@@ -243,6 +245,33 @@ impl Registry {
             self.generation.send_modify(|g| *g += 1);
         }
         report
+    }
+}
+
+impl Registry {
+    /// Registers the `[lane.hold]` of the lanes in `loaded` (and only theirs: a lane that is
+    /// not running could not release its holds), so the CRM holds leads for them on entry.
+    async fn record_entry_holds(&self, manifest: &Manifest, loaded: &LaneSet) {
+        let holds: Vec<EntryHold> = manifest
+            .lanes
+            .iter()
+            .filter(|spec| loaded.contains_key(&spec.name))
+            .filter_map(|spec| {
+                spec.hold.as_ref().map(|h| EntryHold {
+                    lane: spec.name.clone(),
+                    stage: h.on,
+                    for_ms: u64::try_from(h.hold_for.as_millis()).unwrap_or(u64::MAX),
+                    reason: h.reason.clone(),
+                })
+            })
+            .collect();
+        let db = &self.runtime.services().db;
+        if let Err(e) = db
+            .write(move |tx| crate::crm::holds::set_entry_holds(tx, &holds))
+            .await
+        {
+            tracing::error!("cannot record the lanes' [lane.hold] entries: {e}");
+        }
     }
 }
 

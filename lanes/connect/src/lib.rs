@@ -7,6 +7,7 @@
 //! stands with the person, and sends the invitation: `begin_action` (counts the limit,
 //! journals the intent), send and verify, `finish_action`. Anything that sent nothing gives
 //! the limit unit back and takes the lead out of the queue, so one lead can never block it.
+//! A lead another lane holds (`crm::hold`) is passed by until its hold ends.
 
 use outlane_sdk::crm::{self, Action, ActionResult, ExhaustedUntil, Lead, OpenIntent};
 use outlane_sdk::journal::MAX_UNSENT_ATTEMPTS;
@@ -158,6 +159,38 @@ fn ranked(leads: Vec<Lead>) -> Result<Vec<Lead>> {
     Ok(out)
 }
 
+/// Qualified leads no hold keeps from an invitation (up to [`RANKED`]), and how many held
+/// ones were passed by. The oldest first; when every one of those is held, the rest of the
+/// stage is walked by id (a few thousand at most).
+fn unheld_qualified() -> Result<(Vec<Lead>, usize)> {
+    let first = crm::leads(Stage::Qualified, RANKED)?;
+    let full = first.len() as u32 == RANKED;
+    let (mut free, held): (Vec<Lead>, Vec<Lead>) = first.into_iter().partition(|l| !l.is_held());
+    let mut passed = held.len();
+    if free.is_empty() && full {
+        // Every one of the oldest is held: walk the stage by id for one that is not.
+        passed = 0;
+        let mut after = 0;
+        for _ in 0..25 {
+            let page = crm::leads_after(Stage::Qualified, after, RANKED)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let n = page.len();
+            for lead in page {
+                if lead.is_held() {
+                    passed += 1;
+                } else {
+                    free.push(lead);
+                }
+            }
+            if !free.is_empty() || (n as u32) < RANKED {
+                break;
+            }
+        }
+    }
+    Ok((free, passed))
+}
+
 impl Lane for Connect {
     type Config = ConnectConfig;
     const SUMMARY: &'static str =
@@ -175,9 +208,13 @@ impl Lane for Connect {
         if let Some(report) = reconcile()? {
             return Ok(report);
         }
-        let qualified = crm::leads(Stage::Qualified, RANKED)?;
+        let (qualified, held) = unheld_qualified()?;
         let Some(lead) = ranked(qualified)?.into_iter().next() else {
-            return Ok(Report::idle("no qualified lead to invite"));
+            return Ok(Report::idle(if held == 0 {
+                "no qualified lead to invite".to_string()
+            } else {
+                format!("no qualified lead to invite: {held} held by other lanes")
+            }));
         };
         let name = lead.who();
         let id = match lead.profile_id().map_err(|e| e.message().to_string()) {

@@ -36,12 +36,13 @@ pub enum Invite {
 pub const MAX_NOTE_CHARS: usize = 300;
 
 /// The classic labelled Connect button of the top card.
-const DIRECT: &str = "button[aria-label^=\"Invite\"][aria-label*=\"to connect\"]";
+pub const DIRECT: &str = "button[aria-label^=\"Invite\"][aria-label*=\"to connect\"]";
 /// The server-driven Connect button: no label, its text is exactly "Connect".
-const UNLABELLED: &str = "button:not([aria-label])";
+pub const UNLABELLED: &str = "button:not([aria-label])";
 /// The invitation dialog (and not any other dialog that may be open).
-const INVITE_DIALOG: &str = "div[role=\"dialog\"]:has(button[aria-label=\"Add a note\"], button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"])";
-const SEND_BUTTONS: &str = "button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"], button[aria-label=\"Send now\"]";
+pub const INVITE_DIALOG: &str = "div[role=\"dialog\"]:has(button[aria-label=\"Add a note\"], button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"])";
+/// The dialog's Send buttons (without a note, with one, the "Send now" variant).
+pub const SEND_BUTTONS: &str = "button[aria-label*=\"Send without\"], button[aria-label*=\"Send invitation\"], button[aria-label=\"Send now\"]";
 
 /// Sends an invitation to `id` (with `note` when given) and confirms it.
 pub fn send_invitation(id: &ProfileId, note: Option<&str>) -> Result<Invite> {
@@ -217,9 +218,9 @@ pub enum Withdrawal {
 
 /// The top card's Pending button (its label reads "Pending, click to withdraw invitation
 /// sent to NAME").
-const PENDING_BUTTON: &str = "button[aria-label^=\"Pending\"]";
+pub const PENDING_BUTTON: &str = "button[aria-label^=\"Pending\"]";
 /// The Withdraw button of the confirmation dialog, by label.
-const WITHDRAW_LABELLED: &str = "[role=\"dialog\"] button[aria-label=\"Withdraw invitation\"], [role=\"dialog\"] button[aria-label=\"Withdraw\"]";
+pub const WITHDRAW_LABELLED: &str = "[role=\"dialog\"] button[aria-label=\"Withdraw invitation\"], [role=\"dialog\"] button[aria-label=\"Withdraw\"]";
 
 /// Withdraws the pending invitation to `id` and confirms it.
 ///

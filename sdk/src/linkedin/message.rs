@@ -36,14 +36,20 @@ pub type LastCheck<'a> = &'a mut dyn FnMut() -> Result<Option<String>>;
 /// Longest message LinkedIn accepts.
 pub const MAX_MESSAGE_CHARS: usize = 8000;
 
-const COMPOSER: &str = "div[class*=\"msg-form__contenteditable\"][contenteditable=\"true\"]";
-const SEND: &str = "button[type=\"submit\"][class*=\"msg-form__send-button\"]";
-const ROWS: &str = "div[class*=\"msg-connections-typeahead__search-result-row\"]";
-const PILLS: &str = "[class*=\"msg-connections-typeahead__pill\"]";
-const SENT_BODIES: &str = ".msg-s-event-listitem__body";
-const BUBBLES: &str = "[class*=\"msg-overlay-conversation-bubble\"]";
+/// The message composer of a conversation window (or the messaging page).
+pub const COMPOSER: &str = "div[class*=\"msg-form__contenteditable\"][contenteditable=\"true\"]";
+/// The composer's Send button.
+pub const SEND: &str = "button[type=\"submit\"][class*=\"msg-form__send-button\"]";
+/// The result rows of the new-message recipient search.
+pub const ROWS: &str = "div[class*=\"msg-connections-typeahead__search-result-row\"]";
+/// A recipient chosen in the new-message window.
+pub const PILLS: &str = "[class*=\"msg-connections-typeahead__pill\"]";
+/// The body of each message shown in a thread (the message list).
+pub const SENT_BODIES: &str = ".msg-s-event-listitem__body";
+/// The conversation windows (bubbles) open over a page.
+pub const BUBBLES: &str = "[class*=\"msg-overlay-conversation-bubble\"]";
 /// The link to the other person in a messaging thread's title.
-const THREAD_TITLE_LINKS: &str = "[class*=\"msg-entity-lockup__entity-title\"] a[href*=\"/in/\"], [class*=\"msg-thread__link-to-profile\"][href*=\"/in/\"]";
+pub const THREAD_TITLE_LINKS: &str = "[class*=\"msg-entity-lockup__entity-title\"] a[href*=\"/in/\"], [class*=\"msg-thread__link-to-profile\"][href*=\"/in/\"]";
 
 /// Sends `text` to `id`, whose full name is `full_name` (the conversation window is found by
 /// it, and the messaging page picks the recipient by it).

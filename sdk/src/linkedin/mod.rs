@@ -9,8 +9,17 @@
 //!   [`message::was_sent`], [`search::search_people`], [`discover::profiles_on_page`] and
 //!   [`discover::discover_here`].
 //! - Conversations through the messaging API: [`inbox::sync`] stores the threads of the
-//!   campaign's leads, [`inbox::reply_since`] is the last look before sending anyone anything.
+//!   campaign's leads (and names those with people the campaign has not found yet),
+//!   [`inbox::reply_since`] is the last look before sending anyone anything.
 //! - The account itself: its own ids ([`own::ids`]).
+//! - The building blocks of those flows, public so that a custom lane reads and acts on pages
+//!   with the very code the default lanes use: [`page`] (the top card's selector chain,
+//!   [`page::open_profile`], [`page::first_of`], the More menu, error toasts and the limit
+//!   alert), the selectors of [`connect`] (Connect buttons, the invitation dialog, Pending)
+//!   and of [`message`] (composer, Send, the message list, thread titles), and the messaging
+//!   API's readers in [`inbox`] ([`inbox::conversations_since`], [`inbox::messages_since`],
+//!   [`inbox::read_found`]).
+//!
 //!   Every send is verified on the page (the Pending button appears, the message shows in the
 //!   thread) before it is reported as sent.
 //!
@@ -22,7 +31,7 @@ pub mod discover;
 pub mod inbox;
 pub mod message;
 pub mod own;
-mod page;
+pub mod page;
 pub mod search;
 pub mod status;
 pub mod voyager;

@@ -1,4 +1,5 @@
-//! Selectors and small page helpers shared by the flows.
+//! Selectors and small page helpers shared by the flows: public, and the same code the
+//! default lanes run, so a custom lane that reads a profile page finds what they find.
 
 use crate::Result;
 use crate::browser::{self, Target, css};

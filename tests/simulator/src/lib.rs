@@ -46,6 +46,6 @@ pub use scenario::{
 pub use server::Simulator;
 #[cfg(feature = "server")]
 pub use state::{
-    Channel, InboundRecord, InvitationRecord, InvitationState, MessageRecord, RelationshipState,
-    RequestRecord, SimState, Snapshot,
+    Channel, InboundRecord, InvitationRecord, InvitationState, MessageRecord, ProfileView,
+    RelationshipState, RequestRecord, SimState, Snapshot,
 };

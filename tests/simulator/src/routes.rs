@@ -539,6 +539,9 @@ async fn profile(Sim(sim): Sim, uri: Uri) -> Response {
         } else {
             w.relationship(&person.handle).state()
         };
+        if !is_self {
+            w.record_profile_view(&person.handle);
+        }
         let handle = Some(person.handle.as_str());
         let mut faults = pages::profile::ProfileFaults {
             missing_top_card: w.take_fault(handle, "missing_top_card").is_some(),

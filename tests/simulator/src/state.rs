@@ -140,6 +140,15 @@ pub struct MessageRecord {
     pub seq: u64,
 }
 
+/// A view of a person's profile page by the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileView {
+    /// Whose profile.
+    pub handle: String,
+    /// When (sim ms).
+    pub at_ms: u64,
+}
+
 /// A message a person sent the viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboundRecord {
@@ -202,6 +211,9 @@ pub struct Snapshot {
     /// Messages people sent the viewer, in arrival order.
     #[serde(default)]
     pub inbound: Vec<InboundRecord>,
+    /// The account's views of other people's profile pages, oldest first.
+    #[serde(default)]
+    pub profile_views: Vec<ProfileView>,
     /// Number of valid, unexpired sessions.
     pub sessions: usize,
     /// Number of login form submissions.
@@ -323,6 +335,7 @@ pub struct World {
     invitations: Vec<InvitationRecord>,
     messages: Vec<MessageRecord>,
     inbound: Vec<InboundRecord>,
+    profile_views: Vec<ProfileView>,
     /// Planned replies not delivered yet: (handle, index in the person's `replies`).
     waiting_replies: Vec<(String, usize)>,
     next_message_seq: u64,
@@ -407,6 +420,7 @@ impl World {
             invitations: Vec::new(),
             messages: Vec::new(),
             inbound,
+            profile_views: Vec::new(),
             waiting_replies,
             next_message_seq,
             sessions: HashMap::new(),
@@ -1070,6 +1084,15 @@ impl World {
 
     // ---- snapshot -------------------------------------------------------------------------
 
+    /// Records that the account opened `handle`'s profile page now.
+    pub fn record_profile_view(&mut self, handle: &str) {
+        let at_ms = self.now();
+        self.profile_views.push(ProfileView {
+            handle: handle.to_string(),
+            at_ms,
+        });
+    }
+
     /// A serialisable view of the world.
     pub fn snapshot(&self) -> Snapshot {
         let now = self.now();
@@ -1084,6 +1107,7 @@ impl World {
             invitations: self.invitations.clone(),
             messages: self.messages.clone(),
             inbound: self.inbound.clone(),
+            profile_views: self.profile_views.clone(),
             sessions: self
                 .sessions
                 .values()

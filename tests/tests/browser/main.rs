@@ -8,4 +8,5 @@ mod browser_session;
 mod console;
 mod conversations;
 mod hardening;
+mod holds;
 mod linkedin_flows;
