@@ -4,6 +4,7 @@
 pub mod host;
 pub mod large;
 pub mod pipeline;
+pub mod receiver;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -160,6 +160,21 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Runs `outlane ARGS` on this data directory and configuration, as a person would
+    /// beside the daemon; its output.
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
+        Command::new(outlane_bin())
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env(outlane::crm::secret::PASSPHRASE_ENV, PASSPHRASE)
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot run the outlane CLI")
+    }
+
     /// How many times the daemon was started.
     pub fn starts(&self) -> u32 {
         self.starts

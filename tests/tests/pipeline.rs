@@ -418,6 +418,195 @@ async fn a_three_step_sequence_stops_on_every_reply_and_sends_each_step_once_on_
     check_replies(&p, &sim);
 }
 
+/// Adds the webhook example (`examples/webhook`) to the manifest, posting to `base`/hook.
+fn add_webhook_lane(p: &Pipeline, base: &str) {
+    let mut manifest = std::fs::read_to_string(&p.manifest).unwrap();
+    manifest.push_str(&format!(
+        "\n[[lane]]\nname = \"webhook\"\ncomponent = \"{}\"\nkind = \"major\"\nevery = \"60s\"\n\
+         grants = [\"crm\", \"http\"]\n[lane.http]\norigins = [\"{base}\"]\n\
+         [lane.config]\nurl = \"{base}/hook\"\n",
+        outlane_tests::guests().path("webhook").display()
+    ));
+    p.write_manifest(&manifest).unwrap();
+}
+
+/// Puts every fifth person of the simulator (none the campaign already has: the seed) on the
+/// do-not-contact list with `outlane dnc import`; their handles.
+fn list_a_fifth_of_the_people(p: &Pipeline) -> Vec<String> {
+    let known = records(p).stage_of;
+    let listed: Vec<String> = p
+        .world
+        .sim
+        .scenario()
+        .people
+        .iter()
+        .skip(4)
+        .step_by(5)
+        .map(|x| x.handle.to_lowercase())
+        .filter(|h| !known.contains_key(h))
+        .collect();
+    let file = p.dir.path().join("dnc.txt");
+    let lines: Vec<String> = listed
+        .iter()
+        .map(|h| format!("https://www.linkedin.com/in/{h}/"))
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = p
+        .cli(&[
+            "dnc",
+            "import",
+            file.to_str().unwrap(),
+            "--reason",
+            "asked before the campaign",
+        ])
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    listed
+}
+
+/// Puts up to `n` people the campaign has invited (pending or connected) on the list with
+/// `outlane dnc add`; their handles, each with what the simulator had received for them.
+fn list_people_reached(p: &Pipeline, n: usize) -> Vec<(String, usize)> {
+    let r = records(p);
+    let reached: Vec<String> = r
+        .stage_of
+        .iter()
+        .filter(|(_, s)| *s == "pending" || *s == "connected")
+        .map(|(h, _)| h.clone())
+        .take(n)
+        .collect();
+    if reached.is_empty() {
+        return Vec::new();
+    }
+    let mut args = vec!["dnc".to_string(), "add".into()];
+    args.extend(
+        reached
+            .iter()
+            .map(|h| format!("https://www.linkedin.com/in/{h}/")),
+    );
+    args.extend(["--reason".into(), "asked to stop by phone".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = p.cli(&args).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sim = p.world.sim.snapshot();
+    reached
+        .into_iter()
+        .map(|h| {
+            let sent = sim.invitations.iter().filter(|i| i.handle == h).count()
+                + sim.messages.iter().filter(|m| m.to_handle == h).count();
+            (h, sent)
+        })
+        .collect()
+}
+
+/// The ids the webhook's events must carry: one per change into connected or replied.
+fn expected_events(p: &Pipeline) -> BTreeSet<String> {
+    let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let mut s = c
+        .prepare(
+            "SELECT d.campaign_id, s.id FROM stage_changes s JOIN deals d ON d.id = s.deal_id
+             WHERE s.to_stage IN ('connected', 'replied')",
+        )
+        .unwrap();
+    s.query_map([], |r| {
+        Ok(format!(
+            "outlane:{}:{}",
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?
+        ))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+/// Changes into connected or replied the receiver has not had an event for yet.
+fn missing_events(p: &Pipeline, receiver: &outlane_tests::receiver::Receiver) -> Vec<String> {
+    let got: BTreeSet<String> = receiver.events().into_iter().map(|(k, _)| k).collect();
+    expected_events(p)
+        .into_iter()
+        .filter(|id| !got.contains(id))
+        .collect()
+}
+
+/// Every change into connected or replied reached the receiver; nothing else did; an event
+/// came twice only where a kill fell between the receiver's answer and the cursor's write.
+fn check_webhook_events(p: &Pipeline, receiver: &outlane_tests::receiver::Receiver, kills: u32) {
+    let expected = expected_events(p);
+    let events = receiver.events();
+    assert!(
+        expected.len() >= 5,
+        "too few changes to test the webhook: {}",
+        expected.len()
+    );
+    let mut seen = BTreeMap::<String, u32>::new();
+    for (key, body) in &events {
+        assert_eq!(body["event_id"].as_str(), Some(key.as_str()));
+        assert!(
+            expected.contains(key),
+            "an event for no such change: {body}"
+        );
+        *seen.entry(key.clone()).or_default() += 1;
+    }
+    assert_eq!(
+        seen.len(),
+        expected.len(),
+        "{:?}",
+        missing_events(p, receiver)
+    );
+    let repeats: u32 = seen.values().map(|n| n - 1).sum();
+    assert!(
+        repeats <= kills,
+        "{repeats} repeated events for {kills} kills"
+    );
+    // In order: a repeat comes right where it was cut off, never after a later change.
+    let ids: Vec<u64> = events
+        .iter()
+        .filter_map(|(k, _)| k.rsplit(':').next()?.parse().ok())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] <= w[1]),
+        "events out of order: {ids:?}"
+    );
+}
+
+/// Nobody on the do-not-contact list got anything after they were listed.
+fn check_do_not_contact(
+    p: &Pipeline,
+    sim: &Snapshot,
+    listed_first: &[String],
+    listed_later: &[(String, usize)],
+) {
+    assert!(listed_first.len() >= 50, "{} listed", listed_first.len());
+    for h in listed_first {
+        assert!(
+            !sim.invitations.iter().any(|i| &i.handle == h)
+                && !sim.messages.iter().any(|m| &m.to_handle == h),
+            "{h} is on the do-not-contact list and was contacted"
+        );
+    }
+    let r = records(p);
+    for (h, before) in listed_later {
+        let sent = sim.invitations.iter().filter(|i| &i.handle == h).count()
+            + sim.messages.iter().filter(|m| &m.to_handle == h).count();
+        assert_eq!(sent, *before, "{h} got something after being listed");
+        let stage = r.stage_of.get(h).map(String::as_str);
+        assert!(
+            matches!(stage, Some("ignored" | "replied")),
+            "{h} is {stage:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
     use rand::RngExt;
@@ -430,6 +619,11 @@ async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
     // The same run exercises a three-step sequence with seeded replies, so that a kill can land
     // between a reply and the next step, or between a step's check and its send.
     set_three_steps(&p);
+    // And the data rights and integrations: the webhook example posts every change into
+    // connected or replied to a local receiver, and a do-not-contact list is honoured.
+    let (receiver, server) = outlane_tests::receiver::Receiver::start().await.unwrap();
+    add_webhook_lane(&p, &format!("http://{}", server.addr()));
+    let listed_first = list_a_fifth_of_the_people(&p);
     let mut rng = rand::rng();
     let kills = 22;
     for n in 0..kills {
@@ -459,11 +653,21 @@ async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
         during_kills.stages,
         outlane_tests::pipeline::tail(&p.log(), 60)
     );
+    // After the kills, with the daemon down: people already invited go on the list too.
+    let listed_later = list_people_reached(&p, 4);
+    assert!(!listed_later.is_empty(), "nobody was reached to list");
     p.start_daemon().unwrap();
     p.wait_for(
         "finished sequences and replies after the kills",
         Duration::from_secs(1200),
         |s| s.at(Stage::Completed) >= 5 && s.at(Stage::Replied) >= 3,
+    )
+    .await
+    .unwrap();
+    p.wait_until(
+        "the webhook to post every change",
+        Duration::from_secs(300),
+        |p| missing_events(p, &receiver).is_empty(),
     )
     .await
     .unwrap();
@@ -473,6 +677,16 @@ async fn kill_nine_at_random_moments_loses_nothing_and_repeats_nothing() {
     check_guarantees(&p, &sim, 5);
     check_steps(&p, &THREE_STEP_DELAYS);
     check_replies(&p, &sim);
+    check_webhook_events(&p, &receiver, kills);
+    server.stop().await;
+    check_do_not_contact(&p, &sim, &listed_first, &listed_later);
+    eprintln!(
+        "kill -9: {} webhook events for {} changes; {} people listed before, {} after the kills",
+        receiver.events().len(),
+        expected_events(&p).len(),
+        listed_first.len(),
+        listed_later.len()
+    );
     // The schedules were saved, so each restart kept the pace.
     let c = rusqlite::Connection::open_with_flags(p.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .unwrap();

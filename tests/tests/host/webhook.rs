@@ -2,37 +2,11 @@
 //! POST per stage change into connected or replied, in order, never twice, and the same
 //! change again after the receiver was down.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use outlane::crm::campaigns::{self, NewCampaign};
 use outlane::crm::{Stage, accounts, pipeline};
 use outlane::runtime::CallOutcome;
 use outlane_tests::host::{TestHost, lane_entry};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Receiver {
-    events: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
-    down: Arc<AtomicBool>,
-}
-
-async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
-    if r.down.load(Ordering::SeqCst) {
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    r.events
-        .lock()
-        .unwrap()
-        .push((key, serde_json::from_str(&body).unwrap()));
-    StatusCode::NO_CONTENT
-}
+use outlane_tests::receiver::Receiver;
 
 /// Walks `lead` of `campaign` along `stages`.
 fn walk(host: &TestHost, campaign: u64, handle: &str, stages: &'static [Stage]) {
@@ -60,13 +34,7 @@ const TO_CONNECTED: &[Stage] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_example_posts_each_connection_and_reply_once_in_order() {
-    let receiver = Receiver::default();
-    let app = axum::Router::new()
-        .route("/hook", post(hook))
-        .with_state(receiver.clone());
-    let server = outlane_local_server::LocalServer::start(0, app, "webhook-receiver")
-        .await
-        .unwrap();
+    let (receiver, server) = Receiver::start().await.unwrap();
     let base = format!("http://{}", server.addr());
     let extra = format!(
         "grants = [\"crm\", \"http\"]\n[lane.http]\norigins = [\"{base}\"]\n\
@@ -102,7 +70,7 @@ async fn the_webhook_example_posts_each_connection_and_reply_once_in_order() {
         CallOutcome::Worked(s) => assert!(s.contains("posted 5 event(s)"), "{s}"),
         other => panic!("the webhook lane failed: {other}"),
     }
-    let events = receiver.events.lock().unwrap().clone();
+    let events = receiver.events();
     assert_eq!(events.len(), 5);
     let people: Vec<&str> = events
         .iter()
@@ -126,10 +94,10 @@ async fn the_webhook_example_posts_each_connection_and_reply_once_in_order() {
     // Nothing new: idle, and nothing posted twice (each call is a fresh instance: only the
     // cursor in the lane's state remembers).
     assert!(matches!(host.call("webhook").await, CallOutcome::Idle(_)));
-    assert_eq!(receiver.events.lock().unwrap().len(), 5);
+    assert_eq!(receiver.events().len(), 5);
 
     // The receiver is down when two people reply: the cursor waits before the first.
-    receiver.down.store(true, Ordering::SeqCst);
+    receiver.set_down(true);
     walk(
         &host,
         campaign,
@@ -155,13 +123,13 @@ async fn the_webhook_example_posts_each_connection_and_reply_once_in_order() {
         host.call("webhook").await,
         CallOutcome::Worked(_)
     ));
-    assert_eq!(receiver.events.lock().unwrap().len(), 5);
-    receiver.down.store(false, Ordering::SeqCst);
+    assert_eq!(receiver.events().len(), 5);
+    receiver.set_down(false);
     match host.call("webhook").await {
         CallOutcome::Worked(s) => assert!(s.contains("posted 2 event(s)"), "{s}"),
         other => panic!("the webhook lane failed: {other}"),
     }
-    let events = receiver.events.lock().unwrap().clone();
+    let events = receiver.events();
     let replies: Vec<(&str, &str)> = events[5..]
         .iter()
         .map(|(_, e)| {
