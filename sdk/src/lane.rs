@@ -3,13 +3,13 @@
 use crate::__wit::exports::outlane::lanes::lane::LaneInfo;
 use crate::{Error, Result};
 
-pub use crate::__wit::exports::outlane::lanes::lane::{Context, Outcome, Report};
+pub use crate::__wit::exports::outlane::lanes::lane::{Context, Outcome, Readiness, Report};
 
 /// A lane: logic the daemon calls on a schedule.
 ///
 /// For each call the host makes a fresh instance, reads the lane's `[lane.config]` into
-/// [`Lane::Config`], builds the lane with [`Lane::new`], and calls [`Lane::can_execute`] or
-/// [`Lane::execute`]. Nothing in memory survives between calls; use [`crate::state`].
+/// [`Lane::Config`], builds the lane with [`Lane::new`], and calls [`Lane::readiness`]
+/// (by default [`Lane::can_execute`]) or [`Lane::execute`]. Nothing in memory survives between calls; use [`crate::state`].
 pub trait Lane: Sized {
     /// The lane's configuration, deserialised from `[lane.config]` (use
     /// `serde_json::Value` or an empty struct with `#[derive(Deserialize)]` if there is none).
@@ -27,6 +27,18 @@ pub trait Lane: Sized {
     fn can_execute(&mut self, ctx: &Context) -> Result<bool> {
         let _ = ctx;
         Ok(true)
+    }
+
+    /// Whether there is work now and, when there is none, why: `outlane status` shows the
+    /// reason beside the idle lane. Defaults to [`Lane::can_execute`] without a reason;
+    /// implement this one instead of that one to say why (`Readiness::Idle("no qualified
+    /// lead".into())`). Must be cheap: no browser, no LLM.
+    fn readiness(&mut self, ctx: &Context) -> Result<Readiness> {
+        Ok(if self.can_execute(ctx)? {
+            Readiness::Ready
+        } else {
+            Readiness::Idle(String::new())
+        })
     }
 
     /// Does one unit of work and says what it did.
@@ -93,8 +105,8 @@ pub fn __describe<L: Lane>(name: &str, version: &str) -> Result<LaneInfo> {
 }
 
 #[doc(hidden)]
-pub fn __can_execute<L: Lane>(ctx: Context) -> Result<bool> {
-    build::<L>()?.can_execute(&ctx)
+pub fn __can_execute<L: Lane>(ctx: Context) -> Result<Readiness> {
+    build::<L>()?.readiness(&ctx)
 }
 
 #[doc(hidden)]
@@ -116,7 +128,7 @@ macro_rules! export_lane {
             fn describe() -> $crate::Result<$crate::__wit::exports::outlane::lanes::lane::LaneInfo> {
                 $crate::__describe::<$lane>(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             }
-            fn can_execute(ctx: $crate::Context) -> $crate::Result<bool> {
+            fn can_execute(ctx: $crate::Context) -> $crate::Result<$crate::Readiness> {
                 $crate::__can_execute::<$lane>(ctx)
             }
             fn execute(ctx: $crate::Context) -> $crate::Result<$crate::Report> {

@@ -66,7 +66,7 @@ pub mod template;
 pub use error::{Error, LimitHit, Result};
 #[doc(hidden)]
 pub use lane::{__can_execute, __describe, __execute};
-pub use lane::{Context, Lane, Outcome, Report};
+pub use lane::{Context, Lane, Outcome, Readiness, Report};
 pub use serde;
 pub use serde_json;
 
@@ -97,13 +97,81 @@ impl core::fmt::Display for Stage {
     }
 }
 
+/// Every stage, in pipeline order.
+pub const ALL_STAGES: [Stage; 10] = [
+    Stage::Discovered,
+    Stage::Enriched,
+    Stage::Qualified,
+    Stage::Pending,
+    Stage::Connected,
+    Stage::Completed,
+    Stage::Replied,
+    Stage::Disqualified,
+    Stage::Failed,
+    Stage::Ignored,
+];
+
+impl core::str::FromStr for Stage {
+    type Err = Error;
+    /// A stage by its name (any case).
+    fn from_str(s: &str) -> Result<Stage> {
+        let wanted = s.trim().to_ascii_lowercase();
+        ALL_STAGES
+            .into_iter()
+            .find(|stage| stage.as_str() == wanted)
+            .ok_or_else(|| Error::invalid(format!("unknown stage `{s}`")))
+    }
+}
+
+/// A stage serialises as its name (`"completed"`), as the CLI, the docs and the WIT write it.
+impl serde::Serialize for Stage {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Stage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> core::result::Result<Stage, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown stage `{name}` (expected one of: {})",
+                ALL_STAGES.map(Stage::as_str).join(", ")
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+
+    #[test]
+    fn a_stage_reads_writes_and_displays_as_its_name() {
+        for stage in ALL_STAGES {
+            let json = serde_json::to_string(&stage).unwrap();
+            assert_eq!(json, format!("\"{}\"", stage.as_str()));
+            assert_eq!(serde_json::from_str::<Stage>(&json).unwrap(), stage);
+            assert_eq!(stage.to_string(), stage.as_str());
+        }
+        assert_eq!(" Completed ".parse::<Stage>().unwrap(), Stage::Completed);
+        let e = serde_json::from_str::<Stage>("\"invited\"").unwrap_err();
+        assert!(e.to_string().contains("unknown stage `invited`"), "{e}");
+    }
+}
+
 /// The version of the lane API this SDK builds lanes against (the WIT package of
 /// `wit/v0.2`). The host reads it from the component's import names.
 pub const API_VERSION: &str = env!("OUTLANE_API_VERSION");
 
 /// Everything a lane usually needs: `use outlane_sdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Context, Error, Lane, Report, Result, Stage, export_lane};
+    pub use crate::{Context, Error, Lane, Readiness, Report, Result, Stage, export_lane};
     pub use crate::{browser, crm, host, journal, llm, qualifier, state};
     pub use crate::{debug, error, info, warn};
     pub use crate::{serde, serde_json};

@@ -222,3 +222,61 @@ pub fn account_with_campaign(db: &Db, login: &str, password: &str) -> (u64, u64)
     })
     .unwrap()
 }
+
+/// Who a test lead is: what the simulator knows of a person, in plain values.
+#[derive(Debug, Clone)]
+pub struct TestPerson {
+    /// The LinkedIn handle (`/in/<handle>/`).
+    pub handle: String,
+    /// The `fsd_profile` id.
+    pub profile_id: String,
+    /// First name.
+    pub first: String,
+    /// Last name.
+    pub last: String,
+    /// Headline.
+    pub headline: String,
+}
+
+/// Puts `person` into `campaign` with a saved profile (at connection degree `degree`) and
+/// walks it through `stages`, all at `now_ms`; the lead's id.
+pub fn lead_with_profile(
+    db: &Db,
+    campaign: u64,
+    person: &TestPerson,
+    degree: u32,
+    stages: &[outlane::crm::Stage],
+    now_ms: u64,
+) -> u64 {
+    use outlane::crm::{leads, pipeline};
+    let url = format!("https://www.linkedin.com/in/{}/", person.handle);
+    let profile = serde_json::json!({
+        "url": url, "urn": format!("urn:li:fsd_profile:{}", person.profile_id),
+        "member_urn": null, "public_identifier": person.handle,
+        "first_name": person.first, "last_name": person.last,
+        "full_name": format!("{} {}", person.first, person.last),
+        "headline": person.headline, "summary": null, "location_name": null,
+        "country_code": null, "industry": null, "positions": [], "educations": [],
+        "connection_distance": format!("DISTANCE_{degree}"), "connection_degree": degree,
+        "invitation_pending": false
+    })
+    .to_string();
+    let stages = stages.to_vec();
+    db.write_blocking(move |tx| {
+        pipeline::discover(
+            tx,
+            campaign,
+            std::slice::from_ref(&url),
+            &[],
+            "test",
+            now_ms,
+        )?;
+        let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url).unwrap())?.unwrap();
+        leads::save_profile(tx, id, &profile, None, Some(campaign), "test", now_ms)?;
+        for stage in stages {
+            pipeline::set_stage(tx, campaign, id, stage, "test", "test", now_ms)?;
+        }
+        Ok(id)
+    })
+    .unwrap()
+}

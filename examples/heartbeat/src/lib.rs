@@ -45,9 +45,19 @@ impl Lane for Heartbeat {
         Ok(Heartbeat { config })
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
         let memory: Memory = state::get_json("memory")?.unwrap_or_default();
-        Ok(self.config.max_beats == 0 || memory.beats < self.config.max_beats)
+        Ok(
+            if self.config.max_beats == 0 || memory.beats < self.config.max_beats {
+                Readiness::Ready
+            } else {
+                // `outlane status` shows this beside the idle lane.
+                Readiness::Idle(format!(
+                    "beat {} times: max_beats is {}",
+                    memory.beats, self.config.max_beats
+                ))
+            },
+        )
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

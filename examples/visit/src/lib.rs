@@ -112,8 +112,12 @@ impl Lane for Visit {
         })
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(crm::count(Stage::Qualified)? > 0)
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(if crm::count(Stage::Qualified)? > 0 {
+            Readiness::Ready
+        } else {
+            Readiness::Idle("no qualified lead to visit".into())
+        })
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -1,6 +1,6 @@
 //! `outlane leads`: import profile URLs, list leads by stage and campaign, show one lead.
 
-use super::table::{Table, clean};
+use super::table::{Table, clean, shorten};
 use super::{Global, UsageError, local_time, open_db, usage};
 use clap::Subcommand;
 use jiff::tz::TimeZone;
@@ -404,15 +404,6 @@ fn list(
         println!("(first {limit}; use --limit/--offset for more)");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
 }
 
 /// Everything about one lead, for `leads show --json`.

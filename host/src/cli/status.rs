@@ -1,7 +1,7 @@
 //! `outlane status`: the funnel per campaign, usage against limits, last actions, unfinished
 //! intents and lanes.
 
-use super::table::{Table, clean};
+use super::table::{Table, clean, shorten};
 use super::{Global, local_time, open_db};
 use clap::Args;
 use jiff::tz::TimeZone;
@@ -266,10 +266,20 @@ pub fn render(report: &StatusReport) -> String {
                 l.last_run_ms
                     .map(|t| local_time(t, &tz))
                     .unwrap_or_else(|| "never".into()),
-                match (&l.load_error, &l.last_outcome) {
-                    (Some(e), _) => format!("load failed: {e}"),
-                    (None, Some(o)) => o.clone(),
-                    (None, None) => "-".into(),
+                match (&l.load_error, &l.last_outcome, &l.last_summary) {
+                    (Some(e), _, _) => format!("load failed: {e}"),
+                    // An idle lane says why (its `can-execute` reason or its report).
+                    (None, Some(o), Some(why)) if o == "idle" && !why.trim().is_empty() => {
+                        format!(
+                            "idle: {}",
+                            shorten(
+                                &clean(why.lines().next().unwrap_or_default()),
+                                IDLE_REASON_CHARS
+                            )
+                        )
+                    }
+                    (None, Some(o), _) => o.clone(),
+                    (None, None, _) => "-".into(),
                 },
                 l.next_run_ms
                     .map(|t| local_time(t, &tz))
@@ -280,4 +290,57 @@ pub fn render(report: &StatusReport) -> String {
         out.push('\n');
     }
     out
+}
+
+/// How much of an idle lane's reason the lanes table shows.
+const IDLE_REASON_CHARS: usize = 70;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outlane::crm::lane_status::LaneStatus;
+
+    #[test]
+    fn an_idle_lane_shows_its_reason_cut_to_one_short_line() {
+        let lane = |name: &str, outcome: &str, summary: &str| LaneStatus {
+            lane: name.into(),
+            last_outcome: Some(outcome.into()),
+            last_summary: Some(summary.into()),
+            ..LaneStatus::default()
+        };
+        let report = StatusReport {
+            at_ms: 0,
+            campaigns: Vec::new(),
+            accounts: Vec::new(),
+            open_intents: Vec::new(),
+            lanes: vec![
+                lane(
+                    "connect",
+                    "idle",
+                    "no qualified lead to invite: 3 held by other lanes",
+                ),
+                lane(
+                    "search",
+                    "idle",
+                    &format!("{}\nsecond line", "x".repeat(100)),
+                ),
+                lane("enrich", "worked", "enriched Ada"),
+            ],
+            unassigned_leads: 0,
+        };
+        let text = render(&report);
+        assert!(
+            text.contains("idle: no qualified lead to invite: 3 held by other lanes"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("idle: {}…", "x".repeat(69))),
+            "{text}"
+        );
+        assert!(!text.contains("second line"), "{text}");
+        assert!(
+            text.contains("worked") && !text.contains("enriched Ada"),
+            "{text}"
+        );
+    }
 }

@@ -99,3 +99,13 @@ mod tests {
         assert_eq!(clean("Eve\u{1b}[2J\nx"), "Eve\u{fffd}[2J x");
     }
 }
+
+/// `text` cut to `max` characters, with an ellipsis when it was longer.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}

@@ -435,8 +435,8 @@ pub async fn call(lane: Arc<LoadedLane>, ctx: CallContext) -> CallOutcome {
 fn spawn_call(lane: Arc<LoadedLane>, ctx: CallContext) -> tokio::task::JoinHandle<CallOutcome> {
     tokio::spawn(async move {
         match runner::can_execute(&lane, &ctx).await {
-            Ok(true) => runner::execute(&lane, &ctx).await,
-            Ok(false) => CallOutcome::Idle("nothing to do".into()),
+            Ok(None) => runner::execute(&lane, &ctx).await,
+            Ok(Some(why)) => CallOutcome::Idle(why),
             Err(outcome) => outcome,
         }
     })

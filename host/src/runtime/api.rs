@@ -6,7 +6,7 @@
 //! ([`bindings`]) is called directly; a lane of the frozen 0.1 is called through
 //! [`super::v0_1`], whose imports the host implements on top of the current ones.
 
-use super::bindings::{self, CallContext, LaneError, LaneInfo, Report};
+use super::bindings::{self, CallContext, LaneError, LaneInfo, Readiness, Report};
 use super::state::LaneState;
 use super::v0_1;
 use wasmtime::component::{Component, InstancePre};
@@ -129,12 +129,13 @@ impl LanePre {
         }
     }
 
-    /// Instantiates in `store` and calls `can-execute`.
+    /// Instantiates in `store` and calls `can-execute` (a 0.1 lane's `false` is idle without a
+    /// reason).
     pub async fn can_execute(
         &self,
         store: &mut Store<LaneState>,
         ctx: &CallContext,
-    ) -> wasmtime::Result<Result<bool, LaneError>> {
+    ) -> wasmtime::Result<Result<Readiness, LaneError>> {
         match self {
             LanePre::Current(pre) => {
                 let lane = pre.instantiate_async(&mut *store).await?;
@@ -146,7 +147,15 @@ impl LanePre {
                     .outlane_lanes_lane()
                     .call_can_execute(store, &v0_1::same(ctx)?)
                     .await?;
-                Ok(answer.map_err(v0_1::error_now))
+                Ok(answer
+                    .map(|yes| {
+                        if yes {
+                            Readiness::Ready
+                        } else {
+                            Readiness::Idle(String::new())
+                        }
+                    })
+                    .map_err(v0_1::error_now))
             }
         }
     }

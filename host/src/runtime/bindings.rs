@@ -18,6 +18,6 @@ wasmtime::component::bindgen!({
 pub const API_VERSION: &str = env!("OUTLANE_API_CURRENT");
 
 pub use self::exports::outlane::lanes::lane::{
-    Context as CallContext, LaneInfo, Outcome as ReportOutcome, Report,
+    Context as CallContext, LaneInfo, Outcome as ReportOutcome, Readiness, Report,
 };
 pub use self::outlane::lanes::types::{Error as LaneError, Level, LimitHit, Stage};

@@ -8,7 +8,7 @@
 //! runs under a tokio timeout, host waits included.
 
 use super::api::LanePre;
-use super::bindings::{CallContext, LaneError, LaneInfo, Report, ReportOutcome};
+use super::bindings::{CallContext, LaneError, LaneInfo, Readiness, Report, ReportOutcome};
 use super::loader::LoadedLane;
 use super::outcome::{CallOutcome, MAX_LANE_TEXT, clip, for_log};
 use super::state::{LaneEnv, LaneState};
@@ -77,14 +77,20 @@ enum Stage {
     Call,
 }
 
-/// Calls `can-execute` of `lane`. `Ok(bool)` or the classified failure.
-pub async fn can_execute(lane: &LoadedLane, ctx: &CallContext) -> Result<bool, CallOutcome> {
+/// Calls `can-execute` of `lane`: `None` when it has work, `Some(why not)` when it is idle
+/// ("nothing to do" when the lane gave no reason), or the classified failure.
+pub async fn can_execute(
+    lane: &LoadedLane,
+    ctx: &CallContext,
+) -> Result<Option<String>, CallOutcome> {
     let limits = &lane.spec.limits;
     let mut store = new_store(lane.pre.engine(), lane.env.clone(), limits);
     store.data_mut().campaign = ctx.campaign_id;
     let result = timeout(limits.wall, lane.pre.can_execute(&mut store, ctx)).await;
     match finish(&store, result, limits.wall, Stage::Call)? {
-        Ok(yes) => Ok(yes),
+        Ok(Readiness::Ready) => Ok(None),
+        Ok(Readiness::Idle(why)) if why.trim().is_empty() => Ok(Some("nothing to do".into())),
+        Ok(Readiness::Idle(why)) => Ok(Some(clip(why, MAX_LANE_TEXT))),
         Err(error) => Err(lane_error(locate_config_error(error, &lane.spec))),
     }
 }

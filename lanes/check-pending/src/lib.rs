@@ -295,10 +295,17 @@ impl Lane for CheckPending {
         Ok(CheckPending { config })
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(!crm::due_pending(1)?.is_empty()
-            || !crm::over_pending(1)?.is_empty()
-            || !crm::open_intents(Action::Withdraw)?.is_empty())
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(
+            if !crm::due_pending(1)?.is_empty()
+                || !crm::over_pending(1)?.is_empty()
+                || !crm::open_intents(Action::Withdraw)?.is_empty()
+            {
+                Readiness::Ready
+            } else {
+                Readiness::Idle("no pending invitation is due a check".into())
+            },
+        )
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -200,8 +200,14 @@ impl Lane for Connect {
         Ok(Connect::from_config(config))
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(crm::count(Stage::Qualified)? > 0 || !crm::open_intents(Action::Invite)?.is_empty())
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(
+            if crm::count(Stage::Qualified)? > 0 || !crm::open_intents(Action::Invite)?.is_empty() {
+                Readiness::Ready
+            } else {
+                Readiness::Idle("no qualified lead to invite".into())
+            },
+        )
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -76,8 +76,12 @@ impl Lane for Enrich {
         Ok(Enrich)
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(crm::count(Stage::Discovered)? > 0)
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(if crm::count(Stage::Discovered)? > 0 {
+            Readiness::Ready
+        } else {
+            Readiness::Idle("no discovered lead to enrich".into())
+        })
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -154,8 +154,14 @@ impl Lane for FollowUp {
         Ok(FollowUp { config })
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(!crm::due_steps(1)?.is_empty() || !crm::open_intents(Action::Message)?.is_empty())
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(
+            if !crm::due_steps(1)?.is_empty() || !crm::open_intents(Action::Message)?.is_empty() {
+                Readiness::Ready
+            } else {
+                Readiness::Idle("no connection has a step of the sequence due".into())
+            },
+        )
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

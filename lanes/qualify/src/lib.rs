@@ -71,8 +71,12 @@ impl Lane for Qualify {
         Ok(Qualify)
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
-        Ok(crm::count(Stage::Enriched)? > 0)
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
+        Ok(if crm::count(Stage::Enriched)? > 0 {
+            Readiness::Ready
+        } else {
+            Readiness::Idle("no enriched lead to qualify".into())
+        })
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -143,11 +143,18 @@ impl Lane for Search {
         Ok(Search { config })
     }
 
-    fn can_execute(&mut self, _ctx: &Context) -> Result<bool> {
+    fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
         let waiting = crm::count(Stage::Discovered)?
             .saturating_add(crm::count(Stage::Enriched)?)
             .saturating_add(crm::count(Stage::Qualified)?);
-        Ok(waiting < self.config.refill_below)
+        Ok(if waiting < self.config.refill_below {
+            Readiness::Ready
+        } else {
+            Readiness::Idle(format!(
+                "{waiting} leads wait to be enriched, qualified or invited (refills below {})",
+                self.config.refill_below
+            ))
+        })
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -5,12 +5,13 @@
 
 use outlane::crm::Stage;
 use outlane::crm::sequence::NewStep;
-use outlane::crm::{Db, leads, pipeline};
+use outlane::crm::{Db, pipeline};
 use outlane_simulator::{
     Fault, FaultKind, InitialRelationship, MessageVariant, Scenario, Simulator, UiVariant,
 };
-use outlane_tests::host::{TestHost, account_with_campaign, lane_entry};
-use serde_json::json;
+use outlane_tests::host::{
+    TestHost, TestPerson, account_with_campaign, lane_entry, lead_with_profile,
+};
 
 /// Twelve people, the last four connected already, nobody replying on their own.
 fn world() -> Scenario {
@@ -36,32 +37,31 @@ fn world() -> Scenario {
 
 /// Puts `handle` (a person of `sim`) into `campaign` as a connected lead with a profile.
 fn connected_lead(db: &Db, campaign: u64, sim: &Simulator, handle: &str) -> u64 {
-    let person = sim
+    lead_with_profile(
+        db,
+        campaign,
+        &test_person(sim, handle),
+        1,
+        &[Stage::Qualified, Stage::Connected],
+        0,
+    )
+}
+
+/// `handle` of `sim` in plain values.
+pub fn test_person(sim: &Simulator, handle: &str) -> TestPerson {
+    let p = sim
         .scenario()
         .people
         .into_iter()
         .find(|p| p.handle == handle)
         .unwrap();
-    let url = format!("https://www.linkedin.com/in/{handle}/");
-    let profile = json!({
-        "url": url, "urn": format!("urn:li:fsd_profile:{}", person.profile_id),
-        "member_urn": null, "public_identifier": handle,
-        "first_name": person.first, "last_name": person.last, "full_name": person.full_name(),
-        "headline": person.headline, "summary": null, "location_name": null,
-        "country_code": null, "industry": null, "positions": [], "educations": [],
-        "connection_distance": "DISTANCE_1", "connection_degree": 1, "invitation_pending": false
-    })
-    .to_string();
-    db.write_blocking(|tx| {
-        pipeline::discover(tx, campaign, std::slice::from_ref(&url), &[], "test", 0)?;
-        let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url).unwrap())?.unwrap();
-        leads::save_profile(tx, id, &profile, None, Some(campaign), "test", 0)?;
-        for stage in [Stage::Qualified, Stage::Connected] {
-            pipeline::set_stage(tx, campaign, id, stage, "test", "test", 0)?;
-        }
-        Ok(id)
-    })
-    .unwrap()
+    TestPerson {
+        handle: p.handle,
+        profile_id: p.profile_id,
+        first: p.first,
+        last: p.last,
+        headline: p.headline,
+    }
 }
 
 fn stage(db: &Db, campaign: u64, lead: u64) -> Stage {

@@ -3,10 +3,9 @@
 //! the default connect lane invites nobody before that, checked on the simulator's own record
 //! of profile views and invitations.
 
-use outlane::crm::{Db, Stage, holds, leads, pipeline};
+use outlane::crm::{Db, Stage, holds, pipeline};
 use outlane_simulator::{InitialRelationship, MessageVariant, Scenario, Simulator, UiVariant};
-use outlane_tests::host::{TestHost, account_with_campaign, lane_entry};
-use serde_json::json;
+use outlane_tests::host::{TestHost, account_with_campaign, lane_entry, lead_with_profile};
 use std::time::{Duration, Instant};
 
 /// How long the visit lane holds a lead after its visit, in this test.
@@ -30,34 +29,12 @@ fn world() -> Scenario {
     s
 }
 
-/// Puts `handle` into `campaign` as a qualified lead with a profile.
+/// Puts `handle` into `campaign` as a qualified lead with a profile. The host's clock is
+/// the real one here: the hold on entry runs from now.
 fn qualified_lead(db: &Db, campaign: u64, sim: &Simulator, handle: &str) -> u64 {
-    let person = sim
-        .scenario()
-        .people
-        .into_iter()
-        .find(|p| p.handle == handle)
-        .unwrap();
-    let url = format!("https://www.linkedin.com/in/{handle}/");
-    let profile = json!({
-        "url": url, "urn": format!("urn:li:fsd_profile:{}", person.profile_id),
-        "member_urn": null, "public_identifier": handle,
-        "first_name": person.first, "last_name": person.last, "full_name": person.full_name(),
-        "headline": person.headline, "summary": null, "location_name": null,
-        "country_code": null, "industry": null, "positions": [], "educations": [],
-        "connection_distance": "DISTANCE_2", "connection_degree": 2, "invitation_pending": false
-    })
-    .to_string();
-    // The host's clock is the real one here: the hold on entry runs from now.
     let now = outlane::clock::Clock::real().now_ms();
-    db.write_blocking(move |tx| {
-        pipeline::discover(tx, campaign, std::slice::from_ref(&url), &[], "test", now)?;
-        let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url).unwrap())?.unwrap();
-        leads::save_profile(tx, id, &profile, None, Some(campaign), "test", now)?;
-        pipeline::set_stage(tx, campaign, id, Stage::Qualified, "test", "test", now)?;
-        Ok(id)
-    })
-    .unwrap()
+    let person = crate::conversations::test_person(sim, handle);
+    lead_with_profile(db, campaign, &person, 2, &[Stage::Qualified], now)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

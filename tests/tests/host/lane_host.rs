@@ -449,7 +449,29 @@ async fn a_lane_built_against_api_0_1_still_loads_and_runs() {
             other => panic!("the 0.1 lane failed: {other}"),
         }
     }
-    // Its state went through the 0.1 `state-*` imports into today's store.
-    assert!(matches!(host.call("old-beat").await, CallOutcome::Idle(_)));
+    // Its state went through the 0.1 `state-*` imports into today's store; its `false` is
+    // idle without a reason of its own.
+    match host.call("old-beat").await {
+        CallOutcome::Idle(why) => assert_eq!(why, "nothing to do"),
+        other => panic!("the 0.1 lane should be idle: {other}"),
+    }
     assert!(logs.text().contains("still alive on 0.1 (beat 2"));
+}
+
+/// A lane says why it is idle (`readiness`), and the host passes the reason on as the call's
+/// outcome, which `outlane status` shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_lane_says_why() {
+    let manifest = lane_entry(
+        "beat",
+        "{guest:heartbeat}",
+        "[lane.config]\nmessage = \"alive\"\nmax_beats = 1",
+    );
+    let host = TestHost::new(&manifest).await;
+    assert!(!host.registry.reload().await.has_errors());
+    assert!(matches!(host.call("beat").await, CallOutcome::Worked(_)));
+    match host.call("beat").await {
+        CallOutcome::Idle(why) => assert_eq!(why, "beat 1 times: max_beats is 1"),
+        other => panic!("the heartbeat should be idle: {other}"),
+    }
 }
