@@ -34,15 +34,22 @@ pub trait Lane: Sized {
     /// implement this one instead of that one to say why (`Readiness::Idle("no qualified
     /// lead".into())`). Must be cheap: no browser, no LLM.
     fn readiness(&mut self, ctx: &Context) -> Result<Readiness> {
-        Ok(if self.can_execute(ctx)? {
-            Readiness::Ready
-        } else {
-            Readiness::Idle(String::new())
-        })
+        Ok(Readiness::when(self.can_execute(ctx)?, String::new))
     }
 
     /// Does one unit of work and says what it did.
     fn execute(&mut self, ctx: &Context) -> Result<Report>;
+}
+
+impl Readiness {
+    /// `Ready` when `ready`, else idle for `why` (built only when idle).
+    pub fn when<S: Into<String>>(ready: bool, why: impl FnOnce() -> S) -> Readiness {
+        if ready {
+            Readiness::Ready
+        } else {
+            Readiness::Idle(why().into())
+        }
+    }
 }
 
 impl Report {

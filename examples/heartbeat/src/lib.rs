@@ -47,17 +47,14 @@ impl Lane for Heartbeat {
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
         let memory: Memory = state::get_json("memory")?.unwrap_or_default();
-        Ok(
-            if self.config.max_beats == 0 || memory.beats < self.config.max_beats {
-                Readiness::Ready
-            } else {
-                // `outlane status` shows this beside the idle lane.
-                Readiness::Idle(format!(
-                    "beat {} times: max_beats is {}",
-                    memory.beats, self.config.max_beats
-                ))
-            },
-        )
+        let ready = self.config.max_beats == 0 || memory.beats < self.config.max_beats;
+        // `outlane status` shows the reason beside the idle lane.
+        Ok(Readiness::when(ready, || {
+            format!(
+                "beat {} times: max_beats is {}",
+                memory.beats, self.config.max_beats
+            )
+        }))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -113,11 +113,10 @@ impl Lane for Visit {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(if crm::count(Stage::Qualified)? > 0 {
-            Readiness::Ready
-        } else {
-            Readiness::Idle("no qualified lead to visit".into())
-        })
+        Ok(Readiness::when(
+            crm::count(Stage::Qualified)? > 0,
+            || "no qualified lead to visit",
+        ))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -217,10 +217,8 @@ impl Host for LaneState {
 
     async fn tagged(&mut self, tag: String, after: u64, limit: u32) -> Answer<Vec<Lead>> {
         self.crm(move |tx, c, _, now| {
-            holds::tagged(tx, c.id, &tag, after, limit.min(MAX_LIST))?
-                .into_iter()
-                .map(|id| lead_out(tx, now, pipeline::get(tx, c.id, id)?))
-                .collect()
+            let found = holds::tagged(tx, c.id, &tag, after, limit.min(MAX_LIST))?;
+            leads_out(tx, now, found)
         })
         .await
     }

@@ -13,6 +13,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::pipeline::{self, DealLead};
 use super::stage::Stage;
 use super::{CrmError, CrmResult};
 
@@ -220,21 +221,22 @@ pub fn tags_of(conn: &Connection, deal: u64) -> CrmResult<Vec<String>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The ids of up to `limit` leads of `campaign` tagged `tag`, with an id after `after`, by id.
+/// Up to `limit` leads of `campaign` tagged `tag`, with a lead id after `after`, by id.
 pub fn tagged(
     conn: &Connection,
     campaign: u64,
     tag: &str,
     after: u64,
     limit: u32,
-) -> CrmResult<Vec<u64>> {
+) -> CrmResult<Vec<DealLead>> {
     let tag = checked_tag(tag)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.lead_id FROM lead_tags t JOIN deals d ON d.id = t.deal_id
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM lead_tags t JOIN deals d ON d.id = t.deal_id JOIN leads l ON l.id = d.lead_id
          WHERE t.tag = ?1 AND d.campaign_id = ?2 AND d.lead_id > ?3
          ORDER BY d.lead_id LIMIT ?4",
-    )?;
-    let rows = stmt.query_map(params![tag, campaign, after, limit], |r| r.get(0))?;
+        pipeline::COLUMNS
+    ))?;
+    let rows = stmt.query_map(params![tag, campaign, after, limit], pipeline::from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -399,8 +401,9 @@ mod tests {
             assert!(!tag(tx, c, b, "visited", "visit", 0)?, "kept once");
             assert!(tag(tx, c, a, "visited", "visit", 0)?);
             assert!(tag(tx, c, a, "vip", "human", 0)?);
-            assert_eq!(tagged(tx, c, "visited", 0, 10)?, vec![a, b]);
-            assert_eq!(tagged(tx, c, "visited", a, 10)?, vec![b]);
+            let ids = |found: Vec<DealLead>| found.iter().map(|d| d.lead.id).collect::<Vec<_>>();
+            assert_eq!(ids(tagged(tx, c, "visited", 0, 10)?), vec![a, b]);
+            assert_eq!(ids(tagged(tx, c, "visited", a, 10)?), vec![b]);
             assert_eq!(tags_of(tx, deal_of(tx, c, a)?)?, vec!["vip", "visited"]);
             assert!(untag(tx, c, a, "vip")?);
             assert!(!untag(tx, c, a, "vip")?);

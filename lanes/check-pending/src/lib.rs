@@ -296,16 +296,13 @@ impl Lane for CheckPending {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(
-            if !crm::due_pending(1)?.is_empty()
-                || !crm::over_pending(1)?.is_empty()
-                || !crm::open_intents(Action::Withdraw)?.is_empty()
-            {
-                Readiness::Ready
-            } else {
-                Readiness::Idle("no pending invitation is due a check".into())
-            },
-        )
+        let ready = !crm::due_pending(1)?.is_empty()
+            || !crm::over_pending(1)?.is_empty()
+            || !crm::open_intents(Action::Withdraw)?.is_empty();
+        Ok(Readiness::when(
+            ready,
+            || "no pending invitation is due a check",
+        ))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

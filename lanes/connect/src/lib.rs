@@ -20,6 +20,9 @@ use outlane_sdk::{LimitHit, qualifier};
 /// How many qualified leads are ranked per call.
 pub const RANKED: u32 = 200;
 
+/// What the lane says when it has nobody to invite.
+const NOTHING_TO_INVITE: &str = "no qualified lead to invite";
+
 /// Lane state key counting invitations found unsent after a stop, per lead.
 const UNSENT_KEY: &str = "unsent-invites";
 
@@ -201,13 +204,9 @@ impl Lane for Connect {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(
-            if crm::count(Stage::Qualified)? > 0 || !crm::open_intents(Action::Invite)?.is_empty() {
-                Readiness::Ready
-            } else {
-                Readiness::Idle("no qualified lead to invite".into())
-            },
-        )
+        let ready =
+            crm::count(Stage::Qualified)? > 0 || !crm::open_intents(Action::Invite)?.is_empty();
+        Ok(Readiness::when(ready, || NOTHING_TO_INVITE))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
@@ -217,9 +216,9 @@ impl Lane for Connect {
         let (qualified, held) = unheld_qualified()?;
         let Some(lead) = ranked(qualified)?.into_iter().next() else {
             return Ok(Report::idle(if held == 0 {
-                "no qualified lead to invite".to_string()
+                NOTHING_TO_INVITE.to_string()
             } else {
-                format!("no qualified lead to invite: {held} held by other lanes")
+                format!("{NOTHING_TO_INVITE}: {held} held by other lanes")
             }));
         };
         let name = lead.who();

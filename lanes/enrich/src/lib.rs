@@ -77,11 +77,10 @@ impl Lane for Enrich {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(if crm::count(Stage::Discovered)? > 0 {
-            Readiness::Ready
-        } else {
-            Readiness::Idle("no discovered lead to enrich".into())
-        })
+        Ok(Readiness::when(
+            crm::count(Stage::Discovered)? > 0,
+            || "no discovered lead to enrich",
+        ))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

@@ -13,6 +13,8 @@ use outlane_sdk::template;
 
 pub mod message_text;
 
+/// What the lane says when no step is due.
+const NO_STEP_DUE: &str = "no connection has a step of the sequence due";
 /// Lane state key counting messages found unsent after a stop, per lead.
 const UNSENT_KEY: &str = "unsent-messages";
 /// Lane state key counting the calls that could not check a conversation, per lead.
@@ -155,13 +157,9 @@ impl Lane for FollowUp {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(
-            if !crm::due_steps(1)?.is_empty() || !crm::open_intents(Action::Message)?.is_empty() {
-                Readiness::Ready
-            } else {
-                Readiness::Idle("no connection has a step of the sequence due".into())
-            },
-        )
+        let ready =
+            !crm::due_steps(1)?.is_empty() || !crm::open_intents(Action::Message)?.is_empty();
+        Ok(Readiness::when(ready, || NO_STEP_DUE))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {
@@ -169,7 +167,7 @@ impl Lane for FollowUp {
             return Ok(report);
         }
         let Some(due) = crm::due_steps(1)?.into_iter().next() else {
-            return Ok(Report::idle("no connection has a step of the sequence due"));
+            return Ok(Report::idle(NO_STEP_DUE));
         };
         let lead = due.lead;
         let step = format!("step {} of {}", due.step.position, due.steps);

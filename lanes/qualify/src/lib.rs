@@ -72,11 +72,10 @@ impl Lane for Qualify {
     }
 
     fn readiness(&mut self, _ctx: &Context) -> Result<Readiness> {
-        Ok(if crm::count(Stage::Enriched)? > 0 {
-            Readiness::Ready
-        } else {
-            Readiness::Idle("no enriched lead to qualify".into())
-        })
+        Ok(Readiness::when(
+            crm::count(Stage::Enriched)? > 0,
+            || "no enriched lead to qualify",
+        ))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

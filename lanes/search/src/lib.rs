@@ -147,14 +147,12 @@ impl Lane for Search {
         let waiting = crm::count(Stage::Discovered)?
             .saturating_add(crm::count(Stage::Enriched)?)
             .saturating_add(crm::count(Stage::Qualified)?);
-        Ok(if waiting < self.config.refill_below {
-            Readiness::Ready
-        } else {
-            Readiness::Idle(format!(
+        Ok(Readiness::when(waiting < self.config.refill_below, || {
+            format!(
                 "{waiting} leads wait to be enriched, qualified or invited (refills below {})",
                 self.config.refill_below
-            ))
-        })
+            )
+        }))
     }
 
     fn execute(&mut self, _ctx: &Context) -> Result<Report> {

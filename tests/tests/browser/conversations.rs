@@ -13,9 +13,10 @@ use outlane_tests::host::{
     TestHost, TestPerson, account_with_campaign, lane_entry, lead_with_profile,
 };
 
-/// Twelve people, the last four connected already, nobody replying on their own.
-fn world() -> Scenario {
-    let mut s = Scenario::generate(47, 12);
+/// `n` plain people of seed `seed`: direct Connect and Message buttons, nobody connected,
+/// restricted or renamed, nobody accepting, declining or writing on their own.
+pub fn quiet_world(seed: u64, n: usize) -> Scenario {
+    let mut s = Scenario::generate(seed, n);
     for p in &mut s.people {
         p.ui_variant = UiVariant::DirectConnect;
         p.message_variant = MessageVariant::DirectButton;
@@ -28,6 +29,12 @@ fn world() -> Scenario {
         p.incoming.clear();
         p.replies.clear();
     }
+    s
+}
+
+/// Twelve quiet people, the last four connected already.
+fn world() -> Scenario {
+    let mut s = quiet_world(47, 12);
     let n = s.people.len();
     for p in &mut s.people[n - 4..] {
         p.relationship = InitialRelationship::Connected;

@@ -4,29 +4,16 @@
 //! of profile views and invitations.
 
 use outlane::crm::{Db, Stage, holds, pipeline};
-use outlane_simulator::{InitialRelationship, MessageVariant, Scenario, Simulator, UiVariant};
+use outlane_simulator::{Scenario, Simulator};
 use outlane_tests::host::{TestHost, account_with_campaign, lane_entry, lead_with_profile};
 use std::time::{Duration, Instant};
 
 /// How long the visit lane holds a lead after its visit, in this test.
 const WAIT_MS: u64 = 4_000;
 
-/// Five people nobody is connected to, who never answer on their own.
+/// Five quiet people nobody is connected to.
 fn world() -> Scenario {
-    let mut s = Scenario::generate(53, 5);
-    for p in &mut s.people {
-        p.ui_variant = UiVariant::DirectConnect;
-        p.message_variant = MessageVariant::DirectButton;
-        p.relationship = InitialRelationship::None;
-        p.accept_after_ms = None;
-        p.decline_after_ms = None;
-        p.restricted = false;
-        p.exists = true;
-        p.canonical_handle = None;
-        p.incoming.clear();
-        p.replies.clear();
-    }
-    s
+    crate::conversations::quiet_world(53, 5)
 }
 
 /// Puts `handle` into `campaign` as a qualified lead with a profile. The host's clock is
