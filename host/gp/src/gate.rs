@@ -4,10 +4,16 @@
 //! Every label from the LLM or a person is first predicted by the model, then learned: the
 //! prediction was made without that label, so the pair is a free held-out check ([`Check`]).
 //! Checks are kept per predicted class (reject, accept), the last [`GateConfig::window`] of
-//! each, so an audience that drifts away from the model pushes its old evidence out.
+//! each, so an audience that drifts away from the model pushes its old evidence out, and only
+//! those made by a model with at least half the labels of the newest ([`Check::labels`]): the
+//! model that decides is not the one that had seen a tenth of its labels, and its early
+//! mistakes would keep the gate shut long after it stopped making them.
 //!
-//! A lead's confidence is the probability of the class the model predicts for it
-//! (`max(p, 1 − p)`). For each confidence floor of [`FLOORS`], the checks of that class at or
+//! A lead's confidence is the posterior probability of the class the model predicts for it:
+//! with q = Φ((mean − 0.5) / std) the probability that its latent score is at least 0.5
+//! ([`Prediction::posterior`]), `max(q, 1 − q)`. Not the clipped mean: far from every
+//! labelled lead the GP mean is its prior, 0, a "certain" rejection that is only ignorance
+//! (measured: most confident mistakes were of that kind). For each confidence floor of [`FLOORS`], the checks of that class at or
 //! above the floor give an agreement rate; its one-sided 95 % Wilson lower bound (not the rate
 //! itself) must reach [`GateConfig::min_agreement`]. The gate opens a class from the lowest
 //! floor that passes, and only where that floor's checks are (from the lowest confidence among
@@ -74,12 +80,16 @@ impl Default for GateConfig {
 /// One held-out check: what the model predicted for a lead before it learned the lead's label.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    /// The model's probability that the lead qualifies, before the label.
+    /// The model's posterior probability that the lead qualifies
+    /// ([`Prediction::posterior`]), before the label.
     pub probability: f64,
     /// The label that followed (true = qualified).
     pub truth: bool,
     /// 1 for the LLM, 2 for a person.
     pub weight: u32,
+    /// Labels the model had learned when it made the prediction.
+    #[serde(default)]
+    pub labels: u32,
 }
 
 impl Check {
@@ -209,6 +219,16 @@ impl Gate {
         while class.len() > self.config.window.max(1) {
             class.pop_front();
         }
+        // A much younger model is not the one that will decide: its checks say little about
+        // today's. Keep only those made with at least half the labels of the newest.
+        for class in &mut self.checks {
+            while class
+                .front()
+                .is_some_and(|c| u64::from(c.labels) * 2 < u64::from(check.labels))
+            {
+                class.pop_front();
+            }
+        }
     }
 
     /// The checks kept, rejections first, oldest first.
@@ -254,7 +274,7 @@ impl Gate {
 
     /// The gate's decision for a prediction: `Some` only inside an open band.
     pub fn decide(&self, prediction: &Prediction) -> Option<Verdict> {
-        let p = prediction.probability;
+        let p = prediction.posterior();
         if !p.is_finite() {
             return None;
         }
@@ -283,8 +303,19 @@ impl Gate {
 mod tests {
     use super::*;
 
-    fn prediction(p: f64) -> Prediction {
-        Prediction::from_mean_std(p, 0.1)
+    /// A prediction whose posterior probability of qualifying is `q` (std 1, mean found by
+    /// bisection).
+    fn prediction(q: f64) -> Prediction {
+        let (mut lo, mut hi) = (-20.0, 20.0);
+        for _ in 0..200 {
+            let mid = (lo + hi) / 2.0;
+            if crate::normal_cdf(mid - 0.5) < q {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Prediction::from_mean_std((lo + hi) / 2.0, 1.0)
     }
 
     fn check(probability: f64, truth: bool) -> Check {
@@ -292,6 +323,7 @@ mod tests {
             probability,
             truth,
             weight: 1,
+            labels: 0,
         }
     }
 
@@ -379,9 +411,50 @@ mod tests {
                 probability: 0.0,
                 truth: false,
                 weight: 2,
+                labels: 0,
             });
         }
         assert_eq!(gate.open_band(false).map(|b| b.checks), Some(90));
+    }
+
+    #[test]
+    fn checks_of_a_much_younger_model_no_longer_count() {
+        let mut gate = Gate::new(GateConfig::default());
+        let at = |labels: u32, truth: bool| Check {
+            labels,
+            ..check(0.0, truth)
+        };
+        // The model at 10 labels got confident rejections wrong.
+        for _ in 0..10 {
+            gate.record(at(10, true));
+        }
+        // From 20 labels on it gets them right; at 20 the old ones still count (20 ≤ 2 × 10).
+        for n in 20..200 {
+            gate.record(at(n, false));
+            if n == 20 {
+                assert_eq!(gate.bands(false)[0].checks, 11);
+            }
+        }
+        let band = gate.open_band(false).expect("the old mistakes aged out");
+        assert_eq!(band.checks, 100, "every check made at 100 labels or more");
+        assert!(gate.decide(&prediction(0.0)).is_some());
+    }
+
+    #[test]
+    fn far_from_every_label_is_a_weak_rejection() {
+        // Mean 0 (the prior) with the prior's width: the clipped mean says "certainly not",
+        // the posterior only 69 %.
+        let far = Prediction::from_mean_std(0.0, 1.0);
+        assert_eq!(far.probability, 0.0);
+        assert!((confidence(far.posterior()) - 0.6915).abs() < 1e-3);
+        let near = Prediction::from_mean_std(0.1, 0.05);
+        assert!(confidence(near.posterior()) > 0.999_99);
+        let mut gate = Gate::new(GateConfig::default());
+        for _ in 0..100 {
+            gate.record(check(0.001, false));
+        }
+        assert!(gate.decide(&near).is_some());
+        assert_eq!(gate.decide(&far), None, "not where the evidence is");
     }
 
     #[test]

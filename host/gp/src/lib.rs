@@ -135,6 +135,10 @@ pub struct Prediction {
     pub entropy: f64,
     /// Latent standard deviation of the GP (noise excluded).
     pub std: f64,
+    /// The GP mean, unclipped (below 0 or above 1 far from the decision boundary, and 0,
+    /// the prior mean, far from every labelled lead).
+    #[serde(default)]
+    pub mean: f64,
 }
 
 impl Prediction {
@@ -144,8 +148,29 @@ impl Prediction {
             probability,
             entropy: binary_entropy(probability),
             std,
+            mean,
         }
     }
+
+    /// The posterior probability that the lead's latent score is at least 0.5 (that it
+    /// qualifies): Φ((mean − 0.5) / std). Unlike [`Prediction::probability`] it knows what
+    /// the model has not seen: a lead far from every labelled one has mean 0 (a "certain"
+    /// rejection by the clipped mean) but a wide std, so it is only a weak rejection here.
+    /// This is the confidence the validated gate bands by.
+    pub fn posterior(&self) -> f64 {
+        if !self.mean.is_finite() || !self.std.is_finite() {
+            return f64::NAN;
+        }
+        if self.std <= 1e-12 {
+            return if self.mean >= 0.5 { 1.0 } else { 0.0 };
+        }
+        normal_cdf((self.mean - 0.5) / self.std)
+    }
+}
+
+/// The standard normal distribution function, Φ(x) = erfc(−x/√2) / 2.
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// Result of optimising one PCA size.

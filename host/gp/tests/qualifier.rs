@@ -465,7 +465,9 @@ fn selection_gate_and_ranking() {
         checked.add_label(&x, l).unwrap();
     }
     let mut rejected_after = None;
-    for k in 0..200 {
+    // Checks count while the model has at most twice the labels it had when it made them,
+    // so the 88 agreeing rejections a 97 % bound needs take about 300 labels here.
+    for k in 0..300 {
         let (x, l) = data.sample(k % 3 == 0);
         checked.add_checked_label(&x, l, 1).unwrap();
         let choice = checked.choose(&[(10, neg.clone())]).unwrap().unwrap();
@@ -512,4 +514,31 @@ fn no_auto_decision_on_a_handful_of_labels() {
         );
         assert!(choice.reason.contains("ask the LLM"), "{}", choice.reason);
     }
+}
+
+/// While the gate gathers its evidence (every other label, a confident rejection), the
+/// learner's own labels explore by BALD even when negatives outnumber positives: exploiting
+/// would add easy labels to the easy ones. With the gate off the reference's rule holds.
+#[test]
+fn the_learner_explores_while_the_gate_gathers_evidence() {
+    let choose_with = |gate: bool| {
+        let mut data = Clusters::new(30, 0.3, 0.0);
+        let mut q = Qualifier::new(QualifierConfig {
+            gate: outlane_gp::gate::GateConfig {
+                enabled: gate,
+                ..Default::default()
+            },
+            ..QualifierConfig::default()
+        });
+        // 42 labels, 14 positive: more negatives, and an even count (the learner's turn).
+        for i in 0..42 {
+            let (x, l) = data.sample(i % 3 == 0);
+            q.add_label(&x, l).unwrap();
+        }
+        let candidates: Vec<(u64, Vec<f32>)> =
+            (0..20).map(|i| (i, data.sample(i % 2 == 0).0)).collect();
+        q.choose(&candidates).unwrap().unwrap().strategy
+    };
+    assert_eq!(choose_with(true), Strategy::Explore);
+    assert_eq!(choose_with(false), Strategy::Exploit);
 }

@@ -99,6 +99,23 @@ pub fn put_label(
     Ok(())
 }
 
+/// The campaign's labelled leads (training labels, as [`labelled`]) without an embedding by
+/// `model`: after the feature version changed, those to compute again before a warm start.
+pub fn labelled_without_embedding(
+    conn: &Connection,
+    campaign: u64,
+    model: &str,
+) -> CrmResult<Vec<u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.lead_id FROM labels l \
+         WHERE l.campaign_id = ?1 AND l.source <> 'model' AND NOT EXISTS \
+           (SELECT 1 FROM embeddings e WHERE e.lead_id = l.lead_id AND e.model = ?2) \
+         ORDER BY l.labeled_ms, l.lead_id",
+    )?;
+    let rows = stmt.query_map(params![campaign, model], |r| r.get::<_, u64>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The campaign's training labels (from the LLM or a person: the model's own decisions teach
 /// it nothing and are left out) with the leads' embeddings by `model`, oldest label first
 /// (leads without such an embedding are left out).
@@ -120,18 +137,22 @@ pub fn labelled(
 }
 
 /// The gate's held-out checks of a campaign, oldest first: (probability predicted before the
-/// label, the label, whether a person gave it).
-pub fn checks(conn: &Connection, campaign: u64) -> CrmResult<Vec<(f64, bool, bool)>> {
+/// label, the label, whether a person gave it, how many labels the model had learned then:
+/// the labels before it in labelling order).
+pub fn checks(conn: &Connection, campaign: u64) -> CrmResult<Vec<(f64, bool, bool, u32)>> {
     let mut stmt = conn.prepare(
-        "SELECT predicted_p, label, source = 'human' FROM labels \
-         WHERE campaign_id = ?1 AND predicted_p IS NOT NULL AND source <> 'model' \
-         ORDER BY labeled_ms, lead_id",
+        "SELECT predicted_p, label, human, before FROM ( \
+           SELECT predicted_p, label, source = 'human' AS human, labeled_ms, lead_id, \
+                  ROW_NUMBER() OVER (ORDER BY labeled_ms, lead_id) - 1 AS before \
+           FROM labels WHERE campaign_id = ?1 AND source <> 'model') \
+         WHERE predicted_p IS NOT NULL ORDER BY labeled_ms, lead_id",
     )?;
     let rows = stmt.query_map(params![campaign], |r| {
         Ok((
             r.get::<_, f64>(0)?,
             r.get::<_, bool>(1)?,
             r.get::<_, bool>(2)?,
+            r.get::<_, u32>(3)?,
         ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -200,4 +221,45 @@ pub fn label(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crm::Stage;
+    use crate::crm::fixture::{MONDAY, fixture};
+
+    /// Each check knows how many labels the model had learned when it predicted: the labels
+    /// before it in labelling order, the model's own decisions not counted.
+    #[test]
+    fn checks_carry_the_labels_learned_before_them() {
+        let f = fixture();
+        let c = f.campaign;
+        let leads: Vec<u64> = (0..5)
+            .map(|i| f.lead_at(&format!("person-{i}"), Stage::Enriched))
+            .collect();
+        f.db.write_blocking(move |tx| {
+            let put = |lead: u64, at: u64, source: LabelSource, p: Option<f64>| {
+                put_label(tx, c, lead, at % 2 == 0, "r", source, MONDAY + at, p)
+            };
+            put(leads[0], 0, LabelSource::Llm, None)?; // cold start: no check
+            put(leads[1], 1, LabelSource::Llm, Some(0.2))?;
+            put(leads[2], 2, LabelSource::Model, Some(0.01))?; // not a check, not a label
+            put(leads[3], 3, LabelSource::Human, Some(0.9))?;
+            put(leads[4], 4, LabelSource::Llm, Some(0.4))?;
+            Ok(())
+        })
+        .unwrap();
+        let checks =
+            f.db.read_outside_tx_blocking(move |conn| checks(conn, c))
+                .unwrap();
+        assert_eq!(
+            checks,
+            vec![
+                (0.2, false, false, 1),
+                (0.9, false, true, 2),
+                (0.4, true, false, 3)
+            ]
+        );
+    }
 }

@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0016_holds_tags.sql",
         include_str!("../../../migrations/0016_holds_tags.sql"),
     ),
+    (
+        17,
+        "0017_posterior_checks.sql",
+        include_str!("../../../migrations/0017_posterior_checks.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet.

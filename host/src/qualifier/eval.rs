@@ -15,7 +15,7 @@
 //! costs no oracle call and is not learned, as in the daemon), the same learner with the gate
 //! off, random labelling with the same model, and the LLM on everyone (N calls, exact).
 //!
-//! At checkpoints (100, 200 and 500 oracle calls, those within the budget) each row also says
+//! At checkpoints (100, 200, 300 and 500 oracle calls, those within the budget) each row also says
 //! what the gate would do with every person still unlabelled: how many it decides, and how
 //! many of those wrongly (against the hidden rule).
 
@@ -70,7 +70,9 @@ pub struct StrategyResult {
     pub auto_decisions: usize,
     /// How many of those were wrong.
     pub auto_wrong: usize,
-    /// The gate at 100, 200 and 500 oracle calls (those the budget reaches).
+    /// Oracle calls spent when the model took its first decision itself (`None`: never).
+    pub gate_opened_at: Option<usize>,
+    /// The gate at 100, 200, 300 and 500 oracle calls (those the budget reaches).
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -104,7 +106,7 @@ impl Checkpoint {
 }
 
 /// The oracle calls at which a checkpoint is taken.
-pub const CHECKPOINTS: [usize; 3] = [100, 200, 500];
+pub const CHECKPOINTS: [usize; 4] = [100, 200, 300, 500];
 
 /// The evaluation's report.
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +323,7 @@ fn learn(
     });
     let mut known: Vec<Option<bool>> = vec![None; vectors.len()];
     let (mut calls, mut autos, mut auto_wrong) = (0, 0, 0);
+    let mut gate_opened_at = None;
     let mut calls_to_90 = None;
     let mut p50 = 0.0;
     let mut checkpoints = Vec::new();
@@ -342,6 +345,12 @@ fn learn(
                     let i = choice.id as usize;
                     if let Some(decision) = choice.auto_decision {
                         autos += 1;
+                        if gate_opened_at.is_none() {
+                            gate_opened_at = Some(calls);
+                            progress(&format!(
+                                "{name}: the gate took its first decision after {calls} oracle calls"
+                            ));
+                        }
                         if decision != truth[i] {
                             auto_wrong += 1;
                         }
@@ -404,6 +413,7 @@ fn learn(
         calls,
         auto_decisions: autos,
         auto_wrong,
+        gate_opened_at,
         checkpoints,
     }
 }
@@ -418,9 +428,20 @@ pub fn run(
     let truth: Vec<bool> = people.iter().map(ideal_customer).collect();
     let texts: Vec<String> = people.iter().map(|p| profile_text(&profile(p))).collect();
     let mut vectors = Vec::with_capacity(texts.len());
-    for (n, chunk) in texts.chunks(100).enumerate() {
-        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        vectors.extend(embedder.embed(&refs)?);
+    let pairs: Vec<(String, String)> = people
+        .iter()
+        .zip(&texts)
+        .map(|(p, text)| {
+            let title = p
+                .positions
+                .first()
+                .map(|x| x.title.clone())
+                .unwrap_or_default();
+            (text.clone(), title)
+        })
+        .collect();
+    for (n, chunk) in pairs.chunks(100).enumerate() {
+        vectors.extend(super::lead_features(embedder, chunk)?);
         progress(&format!(
             "embedded {} of {} profiles",
             ((n + 1) * 100).min(texts.len()),
@@ -464,6 +485,7 @@ pub fn run(
         calls: config.people,
         auto_decisions: 0,
         auto_wrong: 0,
+        gate_opened_at: None,
         checkpoints: Vec::new(),
     });
     let outcome_ranking = outcome_ranking(config, &people, &texts, &vectors, progress);
@@ -604,18 +626,24 @@ pub fn table(report: &EvalReport) -> String {
         100.0 * report.positives as f64 / report.people.max(1) as f64
     );
     out.push_str(&format!(
-        "{:<18} {:>22} {:>15} {:>12} {:>16}\n",
-        "strategy", "calls to 90 % @ R 0.5", "precision@50", "calls spent", "auto (wrong)"
+        "{:<18} {:>22} {:>15} {:>12} {:>16} {:>15}\n",
+        "strategy",
+        "calls to 90 % @ R 0.5",
+        "precision@50",
+        "calls spent",
+        "auto (wrong)",
+        "gate opened at"
     ));
     for s in &report.strategies {
         out.push_str(&format!(
-            "{:<18} {:>22} {:>15.2} {:>12} {:>16}\n",
+            "{:<18} {:>22} {:>15.2} {:>12} {:>16} {:>15}\n",
             s.name,
             s.calls_to_90
                 .map_or("not reached".to_string(), |c| c.to_string()),
             s.precision_at_50,
             s.calls,
-            format!("{} ({})", s.auto_decisions, s.auto_wrong)
+            format!("{} ({})", s.auto_decisions, s.auto_wrong),
+            s.gate_opened_at.map_or("-".to_string(), |c| c.to_string())
         ));
     }
     let gated: Vec<&StrategyResult> = report

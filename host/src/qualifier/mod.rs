@@ -8,6 +8,7 @@
 
 #[cfg(feature = "demo")]
 pub mod eval;
+pub mod features;
 pub mod lazy_embedder;
 
 use crate::clock::Clock;
@@ -72,7 +73,8 @@ pub fn embed_config(paths: &Paths) -> EmbedConfig {
 
 /// Embeddings and per-campaign models.
 pub struct QualifierService {
-    model_name: String,
+    /// The key the leads' feature vectors are stored under (`embeddings.model`).
+    feature_key: String,
     embedder: LazyEmbedder,
     models: tokio::sync::Mutex<HashMap<u64, (Qualifier, LabelsStamp)>>,
     gate: outlane_gp::gate::GateConfig,
@@ -83,7 +85,7 @@ pub struct QualifierService {
 impl std::fmt::Debug for QualifierService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QualifierService")
-            .field("model", &self.model_name)
+            .field("features", &self.feature_key)
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +127,34 @@ fn lead_title(lead: &leads::Lead) -> String {
         .unwrap_or_default()
 }
 
+/// The feature vectors ([`features::combine`]) of (profile text, current title) pairs, in
+/// two batches: the texts, then the titles that are known.
+pub fn lead_features(
+    embedder: &outlane_embed::Embedder,
+    texts: &[(String, String)],
+) -> Result<Vec<Vec<f32>>, outlane_embed::EmbedError> {
+    let profiles: Vec<&str> = texts.iter().map(|(text, _)| text.as_str()).collect();
+    let profiles = embedder.embed(&profiles)?;
+    let titled: Vec<&str> = texts
+        .iter()
+        .map(|(_, title)| title.as_str())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let mut titles = embedder.embed(&titled)?.into_iter();
+    Ok(texts
+        .iter()
+        .zip(&profiles)
+        .map(|((_, title_text), profile)| {
+            let title = if title_text.trim().is_empty() {
+                None
+            } else {
+                titles.next()
+            };
+            features::combine(profile, title.as_deref())
+        })
+        .collect())
+}
+
 /// The text a lead is embedded from: its parsed profile, else what the CRM knows of it.
 fn lead_text(lead: &leads::Lead) -> Option<String> {
     if let Some(profile) = lead
@@ -157,7 +187,7 @@ impl QualifierService {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
         QualifierService {
-            model_name,
+            feature_key: features::key(&model_name),
             embedder: LazyEmbedder::new(embed, paths.release_after.0),
             models: tokio::sync::Mutex::new(HashMap::new()),
             gate: paths.gate(),
@@ -174,7 +204,7 @@ impl QualifierService {
         campaign: u64,
         ids: &[u64],
     ) -> Result<Vec<(u64, Vec<f32>)>, QualifierError> {
-        let model = self.model_name.clone();
+        let model = self.feature_key.clone();
         let wanted = ids.to_vec();
         let (known, missing) = self
             .db
@@ -195,7 +225,7 @@ impl QualifierService {
                         None => {
                             let lead = leads::get(c, id)?;
                             match lead_text(&lead) {
-                                Some(text) => missing.push((id, text)),
+                                Some(text) => missing.push((id, text, lead_title(&lead))),
                                 None => {
                                     return Err(CrmError::Invalid(format!(
                                         "lead {id} ({}) has no profile to embed yet: enrich it first",
@@ -216,18 +246,18 @@ impl QualifierService {
                 .get()
                 .await
                 .map_err(|e| QualifierError::Model(e.to_string()))?;
-            let texts: Vec<String> = missing.iter().map(|(_, t)| t.clone()).collect();
-            let vectors = tokio::task::spawn_blocking(move || {
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                embedder.embed(&refs)
-            })
-            .await
-            .map_err(blocking_failed)?
-            .map_err(|e| QualifierError::Model(e.to_string()))?;
-            let model = self.model_name.clone();
+            let texts: Vec<(String, String)> = missing
+                .iter()
+                .map(|(_, text, title)| (text.clone(), title.clone()))
+                .collect();
+            let vectors = tokio::task::spawn_blocking(move || lead_features(&embedder, &texts))
+                .await
+                .map_err(blocking_failed)?
+                .map_err(|e| QualifierError::Model(e.to_string()))?;
+            let model = self.feature_key.clone();
             let now = self.clock.now_ms();
             let rows: Vec<(u64, Vec<f32>)> =
-                missing.iter().map(|(id, _)| *id).zip(vectors).collect();
+                missing.iter().map(|(id, _, _)| *id).zip(vectors).collect();
             let stored = rows.clone();
             self.db
                 .write(move |tx| {
@@ -261,7 +291,8 @@ impl QualifierService {
             // Labels stored by someone else (a person, from the CLI) since: read them again.
             Some((m, seen)) if seen == stamp => m,
             _ => {
-                let name = self.model_name.clone();
+                self.embed_labelled(campaign).await;
+                let name = self.feature_key.clone();
                 let (labelled, checks) = self
                     .db
                     .read_outside_tx(move |c| {
@@ -275,10 +306,11 @@ impl QualifierService {
                     labelled.into_iter().map(|(_, v, l)| (v, l)).collect();
                 let checks: Vec<Check> = checks
                     .into_iter()
-                    .map(|(probability, truth, human)| Check {
+                    .map(|(probability, truth, human, labels)| Check {
                         probability,
                         truth,
                         weight: if human { 2 } else { 1 },
+                        labels,
                     })
                     .collect();
                 let config = QualifierConfig {
@@ -306,6 +338,42 @@ impl QualifierService {
         .map_err(blocking_failed)?;
         models.insert(campaign, (model, stamp));
         result
+    }
+
+    /// Computes the features of the campaign's labelled leads that have none under the
+    /// current key (labels from before the feature version changed), so a warm start learns
+    /// from every label. A lead that cannot be embedded now is left out of the warm start and
+    /// said in the log; nothing else fails.
+    async fn embed_labelled(&self, campaign: u64) {
+        let key = self.feature_key.clone();
+        let missing = match self
+            .db
+            .read_outside_tx(move |c| learning::labelled_without_embedding(c, campaign, &key))
+            .await
+        {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(campaign, "cannot list the labelled leads to embed: {e}");
+                return;
+            }
+        };
+        if missing.is_empty() {
+            return;
+        }
+        tracing::info!(
+            campaign,
+            leads = missing.len(),
+            "computing the features of labelled leads stored by an older version"
+        );
+        for chunk in missing.chunks(64) {
+            if self.embeddings(campaign, chunk).await.is_err() {
+                for id in chunk {
+                    if let Err(e) = self.embeddings(campaign, &[*id]).await {
+                        tracing::warn!(campaign, lead = id, "left out of the warm start: {e}");
+                    }
+                }
+            }
+        }
     }
 
     /// Marks the campaign's cached model as matching the labels stored now (after this

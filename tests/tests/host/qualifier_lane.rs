@@ -73,10 +73,13 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
     // Labels and embeddings are stored.
     let stored = host
         .db
-        .read_outside_tx_blocking(move |c| learning::labelled(c, campaign, "minilm"))
+        .read_outside_tx_blocking(move |c| learning::labelled(c, campaign, "minilm+title"))
         .unwrap();
     assert_eq!(stored.len(), 24);
-    assert!(stored.iter().all(|(_, v, _)| v.len() == 384));
+    assert!(
+        stored.iter().all(|(_, v, _)| v.len() == 2 * 384),
+        "profile and title halves"
+    );
     let positives = stored.iter().filter(|(_, _, l)| *l).count();
     assert!(
         positives > 0 && positives < 24,
