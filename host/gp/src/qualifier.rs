@@ -451,9 +451,9 @@ impl Qualifier {
         // random), the learner's own labels explore: exploiting would add more easy labels
         // to the easy ones. Measured on the evaluation's 1,000 people: 40 oracle calls to
         // 90 % precision against 130 when exploiting (random labelling: 60).
-        let gathering =
-            self.config.gate.enabled && self.gate.open_band(false).is_none() && promising;
-        if self.config.gate.enabled && self.gate.open_band(false).is_none() && gather {
+        let rejections_closed = self.config.gate.enabled && self.gate.open_band(false).is_none();
+        let gathering = rejections_closed && promising;
+        if rejections_closed && gather {
             let confident: Vec<usize> = predictions
                 .iter()
                 .enumerate()

@@ -128,29 +128,30 @@ fn lead_title(lead: &leads::Lead) -> String {
 }
 
 /// The feature vectors ([`features::combine`]) of (profile text, current title) pairs, in
-/// two batches: the texts, then the titles that are known.
+/// two batches: the texts, then each distinct title that is known (many leads share one).
 pub fn lead_features(
     embedder: &outlane_embed::Embedder,
     texts: &[(String, String)],
 ) -> Result<Vec<Vec<f32>>, outlane_embed::EmbedError> {
     let profiles: Vec<&str> = texts.iter().map(|(text, _)| text.as_str()).collect();
     let profiles = embedder.embed(&profiles)?;
-    let titled: Vec<&str> = texts
+    let mut distinct: Vec<&str> = texts
         .iter()
-        .map(|(_, title)| title.as_str())
-        .filter(|t| !t.trim().is_empty())
+        .map(|(_, title)| title.trim())
+        .filter(|t| !t.is_empty())
         .collect();
-    let mut titles = embedder.embed(&titled)?.into_iter();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let titles = embedder.embed(&distinct)?;
     Ok(texts
         .iter()
         .zip(&profiles)
-        .map(|((_, title_text), profile)| {
-            let title = if title_text.trim().is_empty() {
-                None
-            } else {
-                titles.next()
-            };
-            features::combine(profile, title.as_deref())
+        .map(|((_, title), profile)| {
+            let title = distinct
+                .binary_search(&title.trim())
+                .ok()
+                .and_then(|i| titles.get(i));
+            features::combine(profile, title.map(Vec::as_slice))
         })
         .collect())
 }
