@@ -30,6 +30,15 @@
 //! ([`Gate::audits`]). Their checks are the only ones at high confidence that active learning
 //! (which asks about uncertain leads) does not bias, and a drop in their agreement closes the
 //! floor they were in.
+//!
+//! A drift must close the gate quickly, and the long window cannot: 300 agreeing checks
+//! outvote a new kind of mistake for a long time (three wrong in 300 still bound at 0.975).
+//! So a floor also answers to its last [`GateConfig::recent`] checks, the *audit window*:
+//! when even the one-sided 95 % Wilson *upper* bound of their agreement is below
+//! `min_agreement` (with 20 checks: two that disagreed), the recent labels show the model is
+//! now worse than the gate's promise and the floor closes, whatever the older evidence says.
+//! It opens again once the disagreements have left the audit window and the long window's
+//! bound passes again.
 
 use crate::Prediction;
 use serde::{Deserialize, Serialize};
@@ -41,6 +50,9 @@ pub const DEFAULT_MIN_AGREEMENT: f64 = 0.97;
 pub const DEFAULT_AUDIT_RATE: f64 = 0.05;
 /// Default checks kept per predicted class.
 pub const DEFAULT_WINDOW: usize = 300;
+/// Default size of the audit window: the last checks of a floor that can close it on their
+/// own.
+pub const DEFAULT_RECENT: usize = 20;
 /// z of the one-sided 95 % bound.
 pub const BOUND_Z: f64 = 1.645;
 /// Confidence floors the gate can open at, ascending.
@@ -60,6 +72,9 @@ pub struct GateConfig {
     pub audit_rate: f64,
     /// Checks kept per predicted class (the last ones).
     pub window: usize,
+    /// The audit window: a floor closes when its last `recent` checks agree significantly
+    /// less than `min_agreement` (0: no such rule).
+    pub recent: usize,
     /// Seed of the audit sample.
     pub seed: u64,
 }
@@ -72,6 +87,7 @@ impl Default for GateConfig {
             auto_accept: false,
             audit_rate: DEFAULT_AUDIT_RATE,
             window: DEFAULT_WINDOW,
+            recent: DEFAULT_RECENT,
             seed: 0x0A0D_17,
         }
     }
@@ -130,6 +146,12 @@ pub struct Band {
     pub agreed: u32,
     /// One-sided 95 % Wilson lower bound of the agreement (0 without checks).
     pub bound: f64,
+    /// Weighted checks among the floor's last [`GateConfig::recent`] (the audit window).
+    #[serde(default)]
+    pub recent_checks: u32,
+    /// Of those, weighted checks that agreed.
+    #[serde(default)]
+    pub recent_agreed: u32,
 }
 
 impl Band {
@@ -140,6 +162,21 @@ impl Band {
         } else {
             f64::from(self.agreed) / f64::from(self.checks)
         }
+    }
+
+    /// One-sided 95 % Wilson upper bound of the audit window's agreement (1 without checks).
+    pub fn recent_upper(&self) -> f64 {
+        wilson_upper(
+            f64::from(self.recent_agreed),
+            f64::from(self.recent_checks),
+            BOUND_Z,
+        )
+    }
+
+    /// Whether the band may decide with `min_agreement`: its long window's lower bound
+    /// reaches it, and its audit window does not show it is missed.
+    pub fn passes(&self, min_agreement: f64) -> bool {
+        self.bound >= min_agreement && self.recent_upper() >= min_agreement
     }
 }
 
@@ -159,7 +196,7 @@ impl Verdict {
     pub fn explain(&self) -> String {
         format!(
             "{} by the model: {:.1} % sure; at {:.1} % or more its past predictions agreed with \
-             {} of {} labels ({:.1} %, at least {:.1} % at 95 % confidence)",
+             {} of {} labels ({:.1} %, at least {:.1} % at 95 % confidence; the last {}: {})",
             if self.qualified {
                 "Auto-accepted"
             } else {
@@ -170,7 +207,9 @@ impl Verdict {
             self.band.agreed,
             self.band.checks,
             self.band.agreement() * 100.0,
-            self.band.bound * 100.0
+            self.band.bound * 100.0,
+            self.band.recent_checks,
+            self.band.recent_agreed
         )
     }
 }
@@ -185,6 +224,15 @@ pub fn wilson_lower(agreed: f64, n: f64, z: f64) -> f64 {
     let centre = p + z2 / (2.0 * n);
     let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     ((centre - spread) / (1.0 + z2 / n)).max(0.0)
+}
+
+/// One-sided upper bound of a binomial proportion (Wilson score interval) with `z`; 1 without
+/// trials.
+pub fn wilson_upper(agreed: f64, n: f64, z: f64) -> f64 {
+    if n <= 0.0 {
+        return 1.0;
+    }
+    1.0 - wilson_lower(n - agreed, n, z)
 }
 
 /// One campaign's gate: its checks and settings.
@@ -243,11 +291,25 @@ impl Gate {
             .iter()
             .map(|&floor| {
                 let (mut checks, mut agreed, mut from) = (0u32, 0u32, f64::INFINITY);
-                for c in class.iter().filter(|c| c.confidence() >= floor) {
+                let (mut recent_checks, mut recent_agreed) = (0u32, 0u32);
+                // Newest first, so the first `recent` are the audit window.
+                for (k, c) in class
+                    .iter()
+                    .rev()
+                    .filter(|c| c.confidence() >= floor)
+                    .enumerate()
+                {
                     from = from.min(c.confidence());
                     checks += c.weight;
+                    let recent = k < self.config.recent;
+                    if recent {
+                        recent_checks += c.weight;
+                    }
                     if c.agreed() {
                         agreed += c.weight;
+                        if recent {
+                            recent_agreed += c.weight;
+                        }
                     }
                 }
                 Band {
@@ -257,6 +319,8 @@ impl Gate {
                     checks,
                     agreed,
                     bound: wilson_lower(f64::from(agreed), f64::from(checks), BOUND_Z),
+                    recent_checks,
+                    recent_agreed,
                 }
             })
             .collect()
@@ -269,7 +333,7 @@ impl Gate {
         }
         self.bands(accept)
             .into_iter()
-            .find(|b| b.bound >= self.config.min_agreement)
+            .find(|b| b.passes(self.config.min_agreement))
     }
 
     /// The gate's decision for a prediction: `Some` only inside an open band.
@@ -381,18 +445,26 @@ mod tests {
     }
 
     #[test]
-    fn a_drift_closes_the_band_within_the_window() {
-        let mut gate = Gate::new(GateConfig {
-            window: 150,
-            ..GateConfig::default()
-        });
-        for _ in 0..150 {
+    fn a_drift_closes_the_band_within_the_audit_window() {
+        let mut gate = Gate::new(GateConfig::default());
+        for _ in 0..300 {
             gate.record(check(0.0, false));
         }
         assert!(gate.decide(&prediction(0.0)).is_some());
+        // One disagreement in the audit window is within the promise.
+        gate.record(check(0.0, true));
+        assert!(
+            gate.decide(&prediction(0.0)).is_some(),
+            "one in 20 is no drift"
+        );
+        for _ in 0..DEFAULT_RECENT {
+            gate.record(check(0.0, false));
+        }
         // The audience drifts: confident rejections now turn out to be fits one time in ten.
+        // The long window alone would still pass (a few wrong in 300); the audit window
+        // closes the band at its second disagreement.
         let mut closed_after = None;
-        for n in 1..=150 {
+        for n in 1..=300 {
             gate.record(check(0.0, n % 10 == 0));
             if gate.decide(&prediction(0.0)).is_none() {
                 closed_after = Some(n);
@@ -400,7 +472,31 @@ mod tests {
             }
         }
         let n = closed_after.expect("the gate closes");
-        assert!(n <= 50, "closed only after {n} drifted checks");
+        assert!(n <= DEFAULT_RECENT, "closed only after {n} drifted checks");
+        let band = gate.bands(false)[0];
+        assert!(
+            band.bound > 0.95,
+            "the long window alone would be near open: {band:?}"
+        );
+        assert!(band.recent_upper() < DEFAULT_MIN_AGREEMENT);
+        // Agreeing checks push the disagreements out of the audit window; the band opens
+        // again only when the long window's bound passes too.
+        for _ in 0..DEFAULT_RECENT {
+            gate.record(check(0.0, false));
+        }
+        assert!(
+            gate.decide(&prediction(0.0)).is_some(),
+            "{:?}",
+            gate.bands(false)[0]
+        );
+    }
+
+    #[test]
+    fn wilson_upper_bounds() {
+        assert_eq!(wilson_upper(0.0, 0.0, BOUND_Z), 1.0);
+        assert!(wilson_upper(19.0, 20.0, BOUND_Z) >= 0.97);
+        assert!(wilson_upper(18.0, 20.0, BOUND_Z) < 0.97);
+        assert!(wilson_upper(20.0, 20.0, BOUND_Z) == 1.0);
     }
 
     #[test]

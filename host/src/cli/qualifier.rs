@@ -29,6 +29,10 @@ pub enum QualifierCommand {
         /// Oracle calls each learning strategy may spend.
         #[arg(long, default_value_t = 300)]
         budget: usize,
+        /// Also run the gated learner on a drifting audience: the hidden rule widens to
+        /// engineering leaders once this many oracle calls are spent and the gate is open.
+        #[arg(long, value_name = "CALLS")]
+        drift_at: Option<usize>,
         /// Print JSON instead of the table.
         #[arg(long)]
         json: bool,
@@ -48,8 +52,15 @@ pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
             people,
             seed,
             budget,
+            drift_at,
             json,
         } => {
+            if drift_at.is_some_and(|d| d >= budget) {
+                return Err(UsageError(format!(
+                    "--drift-at must be below --budget ({budget}): the drift needs calls after it"
+                ))
+                .into());
+            }
             if people < 100 || budget == 0 || budget > people {
                 return Err(UsageError(
                     "use --people of at least 100 and a --budget between 1 and --people".into(),
@@ -62,6 +73,7 @@ pub fn run(global: &Global, cmd: QualifierCommand) -> anyhow::Result<ExitCode> {
                 people,
                 seed,
                 budget,
+                drift_at,
                 ..EvalConfig::default()
             };
             let report = eval::run(&config, &embedder, &mut |line| eprintln!("{line}"))?;

@@ -69,7 +69,12 @@ fn decode(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-/// Records a campaign's label for a lead (a new label replaces the old one).
+/// Records a campaign's label for a lead (a new label replaces the old one). `predicted` is
+/// the model's posterior probability from before it learned the lead, if it had one. A label
+/// stored without one keeps the replaced label's: a person's label on a lead the LLM or the
+/// model labelled is then checked against the prediction made before either, a held-out
+/// check the gate needs most (a person overturning the model's decision), counted once, with
+/// the person's label and weight.
 #[allow(clippy::too_many_arguments)]
 pub fn put_label(
     conn: &Connection,
@@ -85,7 +90,8 @@ pub fn put_label(
         "INSERT INTO labels (campaign_id, lead_id, label, reason, source, labeled_ms, predicted_p) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, lead_id) DO UPDATE SET \
          label = excluded.label, reason = excluded.reason, source = excluded.source, \
-         labeled_ms = excluded.labeled_ms, predicted_p = excluded.predicted_p",
+         labeled_ms = excluded.labeled_ms, \
+         predicted_p = coalesce(excluded.predicted_p, labels.predicted_p)",
         params![
             campaign,
             lead,
@@ -261,5 +267,78 @@ mod tests {
                 (0.4, true, false, 3)
             ]
         );
+    }
+
+    /// A person's label carries no prediction of its own: it keeps the one stored with the
+    /// label it replaces (the model's decision, the LLM's label), so overturning the model is
+    /// a held-out check with the person's label and weight; a lead never predicted stays no
+    /// check.
+    #[test]
+    fn a_persons_label_is_checked_against_the_prediction_before_it() {
+        let f = fixture();
+        let c = f.campaign;
+        let leads: Vec<u64> = (0..3)
+            .map(|i| f.lead_at(&format!("person-{i}"), Stage::Enriched))
+            .collect();
+        f.db.write_blocking(move |tx| {
+            put_label(tx, c, leads[0], false, "r", LabelSource::Llm, MONDAY, None)?;
+            put_label(
+                tx,
+                c,
+                leads[1],
+                false,
+                "auto",
+                LabelSource::Model,
+                MONDAY + 1,
+                Some(0.02),
+            )?;
+            put_label(
+                tx,
+                c,
+                leads[2],
+                true,
+                "llm",
+                LabelSource::Llm,
+                MONDAY + 2,
+                Some(0.7),
+            )?;
+            // A person overturns the model's rejection, confirms the LLM, labels the first.
+            put_label(
+                tx,
+                c,
+                leads[1],
+                true,
+                "fits",
+                LabelSource::Human,
+                MONDAY + 3,
+                None,
+            )?;
+            put_label(
+                tx,
+                c,
+                leads[2],
+                true,
+                "yes",
+                LabelSource::Human,
+                MONDAY + 4,
+                None,
+            )?;
+            put_label(
+                tx,
+                c,
+                leads[0],
+                true,
+                "yes",
+                LabelSource::Human,
+                MONDAY + 5,
+                None,
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let checks =
+            f.db.read_outside_tx_blocking(move |conn| checks(conn, c))
+                .unwrap();
+        assert_eq!(checks, vec![(0.02, true, true, 0), (0.7, true, true, 1)]);
     }
 }

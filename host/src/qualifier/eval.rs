@@ -18,6 +18,12 @@
 //! At checkpoints (100, 200, 300 and 500 oracle calls, those within the budget) each row also says
 //! what the gate would do with every person still unlabelled: how many it decides, and how
 //! many of those wrongly (against the hidden rule).
+//!
+//! With [`EvalConfig::drift_at`] the gated learner runs once more on the same people while the
+//! audience drifts: once it has spent that many oracle calls and its gate is open, the hidden
+//! rule widens to engineering leaders too ([`drifted_customer`]), people the model had
+//! learned to reject confidently. The run reports how long the gate kept deciding on the old
+//! rule and how many of its decisions the drift made wrong ([`Drift`]).
 
 use outlane_embed::Embedder;
 use outlane_gp::acceptance::AcceptanceEstimate;
@@ -40,6 +46,9 @@ pub struct EvalConfig {
     pub step: usize,
     /// Candidates the active learner scores per choice (a random sample of the unlabelled).
     pub pool: usize,
+    /// Oracle calls after which the hidden rule drifts, at the first call from there on at
+    /// which the gate is open (`None`: no drift run).
+    pub drift_at: Option<usize>,
 }
 
 impl Default for EvalConfig {
@@ -50,6 +59,7 @@ impl Default for EvalConfig {
             budget: 300,
             step: 10,
             pool: 300,
+            drift_at: None,
         }
     }
 }
@@ -119,6 +129,36 @@ pub struct EvalReport {
     pub strategies: Vec<StrategyResult>,
     /// Who accepts: the first invitations with and without outcome ranking.
     pub outcome_ranking: OutcomeRanking,
+    /// The drifted-audience run, when [`EvalConfig::drift_at`] asked for one.
+    pub drift: Option<Drift>,
+}
+
+/// The gated learner on an audience that drifts (see [`EvalConfig::drift_at`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    /// Oracle calls when the rule changed (`None`: the gate never opened, so no drift).
+    pub at: Option<usize>,
+    /// People the new rule qualifies and the old did not.
+    pub newly_qualified: usize,
+    /// The gate's decisions before the drift, and how many were wrong then.
+    pub decided_before: usize,
+    /// Of those, wrong under the rule of the time.
+    pub wrong_before: usize,
+    /// Oracle calls after the drift until the gate's rejection band closed or narrowed
+    /// (`None`: it never did within the budget).
+    pub closed_after: Option<usize>,
+    /// The gate's decisions between the drift and the close, and how many of them the new
+    /// rule makes wrong.
+    pub decided_until_closed: usize,
+    /// See [`Drift::decided_until_closed`].
+    pub wrong_until_closed: usize,
+    /// The gate's decisions after the close (once it opened again on new evidence), and how
+    /// many were wrong.
+    pub decided_after_close: usize,
+    /// See [`Drift::decided_after_close`].
+    pub wrong_after_close: usize,
+    /// The whole run.
+    pub run: StrategyResult,
 }
 
 /// The pipeline-level evaluation of outcome ranking on the same population: a campaign (the
@@ -177,6 +217,20 @@ pub fn ideal_customer(p: &Person) -> bool {
     let gtm = t.contains("sales") || t.contains("revenue") || t.contains("marketing");
     let leader = t.starts_with("head of") || t.starts_with("vp") || t.starts_with("chief");
     (gtm && leader) || t.contains("ceo")
+}
+
+/// The hidden rule after the audience drifted: the ideal customer, or an engineering leader
+/// (director, head or VP of engineering, or a CTO).
+pub fn drifted_customer(p: &Person) -> bool {
+    if ideal_customer(p) {
+        return true;
+    }
+    let Some(current) = p.positions.first() else {
+        return false;
+    };
+    let t = current.title.to_lowercase();
+    let leader = t.starts_with("head of") || t.starts_with("vp") || t.starts_with("director");
+    (t.contains("engineering") && leader) || t.contains("cto") || t.contains("chief technology")
 }
 
 fn profile(p: &Person) -> Profile {
@@ -304,6 +358,34 @@ fn checkpoint(
     }
 }
 
+/// What happens to a drift run while it learns.
+#[derive(Default)]
+struct DriftLog {
+    at: Option<usize>,
+    /// The open rejection band's floor at the drift.
+    floor: Option<f64>,
+    closed_after: Option<usize>,
+    /// (decisions, wrong) before the drift, until the close, after it.
+    before: (usize, usize),
+    until_closed: (usize, usize),
+    after_close: (usize, usize),
+}
+
+impl DriftLog {
+    fn decided(&mut self, wrong: bool) {
+        let slot = match (self.at, self.closed_after) {
+            (None, _) => &mut self.before,
+            (Some(_), None) => &mut self.until_closed,
+            (Some(_), Some(_)) => &mut self.after_close,
+        };
+        slot.0 += 1;
+        slot.1 += usize::from(wrong);
+    }
+}
+
+/// A strategy's run. With `drift` (the drifted truth and when to switch to it) the truth it
+/// is asked and judged by changes during the run, which `log` follows.
+#[allow(clippy::too_many_arguments)]
 fn learn(
     name: &str,
     active: bool,
@@ -311,8 +393,10 @@ fn learn(
     config: &EvalConfig,
     vectors: &[Vec<f32>],
     truth: &[bool],
+    drift: Option<(usize, &[bool], &mut DriftLog)>,
     progress: &mut dyn FnMut(&str),
 ) -> StrategyResult {
+    let mut drift = drift;
     let mut rng = Rng(config.seed ^ if active { 0xA11CE } else { 0xB0B });
     let mut model = Qualifier::new(QualifierConfig {
         gate: GateConfig {
@@ -328,6 +412,10 @@ fn learn(
     let mut p50 = 0.0;
     let mut checkpoints = Vec::new();
     while calls < config.budget {
+        let truth: &[bool] = match &drift {
+            Some((_, drifted, log)) if log.at.is_some() => drifted,
+            _ => truth,
+        };
         let unlabelled: Vec<usize> = (0..vectors.len()).filter(|&i| known[i].is_none()).collect();
         if unlabelled.is_empty() {
             break;
@@ -354,6 +442,9 @@ fn learn(
                         if decision != truth[i] {
                             auto_wrong += 1;
                         }
+                        if let Some((_, _, log)) = drift.as_mut() {
+                            log.decided(decision != truth[i]);
+                        }
                         known[i] = Some(decision);
                         continue;
                     }
@@ -367,6 +458,29 @@ fn learn(
         calls += 1;
         known[pick] = Some(truth[pick]);
         let _ = model.add_checked_label(&vectors[pick], truth[pick], 1);
+        if let Some((from, _, log)) = drift.as_mut() {
+            let open = model.gate().open_band(false).map(|b| b.floor);
+            match (log.at, log.closed_after) {
+                (None, _) if calls >= *from && open.is_some() => {
+                    log.at = Some(calls);
+                    log.floor = open;
+                    progress(&format!(
+                        "{name}: the audience drifts after {calls} oracle calls (gate open from {:.0} %)",
+                        open.unwrap_or(0.0) * 100.0
+                    ));
+                }
+                (Some(at), None) if open.is_none_or(|f| Some(f) > log.floor) => {
+                    log.closed_after = Some(calls - at);
+                    progress(&format!(
+                        "{name}: the gate closed {} oracle calls after the drift, after {} decisions ({} wrong)",
+                        calls - at,
+                        log.until_closed.0,
+                        log.until_closed.1
+                    ));
+                }
+                _ => {}
+            }
+        }
         if CHECKPOINTS.contains(&calls) {
             let c = checkpoint(&model, vectors, truth, &known, (calls, autos, auto_wrong));
             let bands: Vec<String> = model
@@ -457,6 +571,7 @@ pub fn run(
             config,
             &vectors,
             &truth,
+            None,
             progress,
         ),
         learn(
@@ -466,6 +581,7 @@ pub fn run(
             config,
             &vectors,
             &truth,
+            None,
             progress,
         ),
         learn(
@@ -475,6 +591,7 @@ pub fn run(
             config,
             &vectors,
             &truth,
+            None,
             progress,
         ),
     ];
@@ -488,12 +605,39 @@ pub fn run(
         gate_opened_at: None,
         checkpoints: Vec::new(),
     });
+    let drift = config.drift_at.map(|from| {
+        let drifted: Vec<bool> = people.iter().map(drifted_customer).collect();
+        let mut log = DriftLog::default();
+        let run = learn(
+            "drifted audience",
+            true,
+            true,
+            config,
+            &vectors,
+            &truth,
+            Some((from, &drifted, &mut log)),
+            progress,
+        );
+        Drift {
+            at: log.at,
+            newly_qualified: truth.iter().zip(&drifted).filter(|(a, b)| a != b).count(),
+            decided_before: log.before.0,
+            wrong_before: log.before.1,
+            closed_after: log.closed_after,
+            decided_until_closed: log.until_closed.0,
+            wrong_until_closed: log.until_closed.1,
+            decided_after_close: log.after_close.0,
+            wrong_after_close: log.after_close.1,
+            run,
+        }
+    });
     let outcome_ranking = outcome_ranking(config, &people, &texts, &vectors, progress);
     Ok(EvalReport {
         people: config.people,
         positives,
         strategies,
         outcome_ranking,
+        drift,
     })
 }
 
@@ -696,6 +840,29 @@ pub fn table(report: &EvalReport) -> String {
         o.accepted_at_best,
         o.accepted_at_best as f64 / o.accepted_without.max(1) as f64
     ));
+    if let Some(d) = &report.drift {
+        out.push_str(&match (d.at, d.closed_after) {
+            (None, _) => "\ndrifted audience: the gate never opened, so the rule never drifted\n".into(),
+            (Some(at), closed) => format!(
+                "\ndrifted audience: after {at} oracle calls {} more people qualify; before, the gate decided {} ({} wrong); {}; after that {} decisions ({} wrong)\n",
+                d.newly_qualified,
+                d.decided_before,
+                d.wrong_before,
+                match closed {
+                    Some(n) => format!(
+                        "it closed {n} oracle calls later, after {} decisions ({} wrong under the new rule)",
+                        d.decided_until_closed, d.wrong_until_closed
+                    ),
+                    None => format!(
+                        "it never closed: {} decisions ({} wrong under the new rule)",
+                        d.decided_until_closed, d.wrong_until_closed
+                    ),
+                },
+                d.decided_after_close,
+                d.wrong_after_close
+            ),
+        });
+    }
     out
 }
 

@@ -428,7 +428,9 @@ impl QualifierService {
 
     /// Records a label. A label from the LLM or a person is first predicted (a held-out
     /// check of the gate, stored with it), then learned; the model's own decision is stored
-    /// but not learned (it would only confirm the model).
+    /// with its prediction but not learned (it would only confirm the model): when a person
+    /// labels that lead later, the prediction and the person's label become a check
+    /// ([`learning::put_label`]).
     pub async fn label(
         &self,
         campaign: u64,
@@ -441,7 +443,10 @@ impl QualifierService {
         let now = self.clock.now_ms();
         let reason = reason.to_string();
         let predicted = match source {
-            LabelSource::Model => None,
+            LabelSource::Model => {
+                self.with_model(campaign, move |q| Ok(q.predict(&v)?.map(|p| p.posterior())))
+                    .await?
+            }
             LabelSource::Llm | LabelSource::Human => {
                 let weight = if source == LabelSource::Human { 2 } else { 1 };
                 self.with_model(campaign, move |q| {

@@ -296,3 +296,135 @@ async fn rank_learns_who_accepts_from_answered_invitations() {
         "the likely acceptors come first once who accepts is learned: {juniors_on_top} of 5 ({after:?})"
     );
 }
+
+/// A person overturning the model's own decision is the check the gate needs most: the
+/// model's decision is stored with its prediction, and the person's label (from the CLI's
+/// `leads label`, which knows no model) is checked against it, counted twice, once the
+/// labels are read again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_overturning_the_model_becomes_a_check_of_its_gate() {
+    use outlane::crm::browse;
+    use outlane::crm::learning::LabelSource;
+    use outlane::qualifier::QualifierService;
+    let dir = tempfile::tempdir().unwrap();
+    let db = outlane::crm::Db::open(&dir.path().join("outlane.db")).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let paths = outlane::config::QualifierConfig {
+        models: root.join("models/minilm"),
+        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+        ..Default::default()
+    };
+    let service = QualifierService::new(&paths, db.clone(), outlane::clock::Clock::real());
+    let (_, campaign) = account_with_campaign(&db, "me@example.com", "pw");
+    let people = Scenario::generate(5, 30).people;
+    let url = |p: &outlane_simulator::Person| format!("https://www.linkedin.com/in/{}/", p.handle);
+    let fits = |p: &outlane_simulator::Person| {
+        let t = p.positions[0].title.to_lowercase();
+        WORDS.iter().any(|w| t.contains(w))
+    };
+    let stored = people.clone();
+    let ids = db
+        .write_blocking(move |tx| {
+            let urls: Vec<String> = stored.iter().map(url).collect();
+            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
+            let mut ids = Vec::new();
+            for p in &stored {
+                let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url(p)).unwrap())?
+                    .unwrap();
+                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    // The LLM labels the first 20, so the model can fit (both classes).
+    for (id, p) in ids.iter().zip(&people).take(20) {
+        service
+            .label(campaign, *id, fits(p), "llm", LabelSource::Llm)
+            .await
+            .unwrap();
+    }
+    let before = db
+        .read_outside_tx_blocking(move |c| learning::checks(c, campaign))
+        .unwrap();
+    assert!(
+        (10..20).contains(&before.len()),
+        "each LLM label after the model could fit is a check: {before:?}"
+    );
+    let weighted_before = first_floor_checks(&service, campaign).await;
+    // The model rejects a lead on its own; the prediction is stored, but no check yet.
+    let lead = ids[25];
+    let predicted = service
+        .predict(campaign, lead)
+        .await
+        .unwrap()
+        .expect("fitted")
+        .posterior();
+    service
+        .label(campaign, lead, false, "auto-rejected", LabelSource::Model)
+        .await
+        .unwrap();
+    db.write_blocking(move |tx| {
+        pipeline::set_stage(
+            tx,
+            campaign,
+            lead,
+            Stage::Disqualified,
+            "model",
+            "qualify",
+            3,
+        )
+    })
+    .unwrap();
+    let stored_p: Option<f64> = db
+        .call_blocking(move |c| {
+            c.query_row(
+                "SELECT predicted_p FROM labels WHERE lead_id = ?1",
+                [lead],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(stored_p, Some(predicted));
+    assert_eq!(
+        db.read_outside_tx_blocking(move |c| learning::checks(c, campaign))
+            .unwrap()
+            .len(),
+        before.len(),
+        "the model's own decision checks nothing"
+    );
+    // A person overturns it from the CLI: the stage moves, and the label is a check.
+    let now = outlane::clock::Clock::real().now_ms();
+    let reviewed = db
+        .write_blocking(move |tx| browse::label_by_person(tx, campaign, lead, true, "fits", now))
+        .unwrap();
+    assert_eq!(
+        (reviewed.from, reviewed.to),
+        (Stage::Disqualified, Stage::Qualified)
+    );
+    let after = db
+        .read_outside_tx_blocking(move |c| learning::checks(c, campaign))
+        .unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    let last = after.last().unwrap();
+    assert_eq!((last.0, last.1, last.2), (predicted, true, true));
+    // The service reads the labels again (they changed under it): its gate has the person's
+    // check, counted twice, where the prediction's confidence puts it.
+    let weighted_after = first_floor_checks(&service, campaign).await;
+    let in_band = predicted.max(1.0 - predicted) >= outlane_gp::gate::FLOORS[0];
+    assert_eq!(
+        weighted_after,
+        weighted_before + if in_band { 2 } else { 0 },
+        "confidence {predicted}"
+    );
+}
+
+/// Weighted checks at the gate's lowest floor, both classes.
+async fn first_floor_checks(service: &outlane::qualifier::QualifierService, campaign: u64) -> u32 {
+    let (bands, _) = service.gate_bands(campaign).await.unwrap();
+    bands
+        .iter()
+        .filter(|b| b.floor == outlane_gp::gate::FLOORS[0])
+        .map(|b| b.checks)
+        .sum()
+}
