@@ -516,29 +516,52 @@ fn no_auto_decision_on_a_handful_of_labels() {
     }
 }
 
-/// While the gate gathers its evidence (every other label, a confident rejection), the
-/// learner's own labels explore by BALD even when negatives outnumber positives: exploiting
-/// would add easy labels to the easy ones. With the gate off the reference's rule holds.
+/// While the gate gathers its evidence, every label is a candidate drawn at random for the
+/// LLM: evidence unbiased at every confidence, and representative examples for the model
+/// (not only the confident rejections, which teach it little). With the gate off the
+/// reference's rule holds: more negatives than positives, exploit.
 #[test]
-fn the_learner_explores_while_the_gate_gathers_evidence() {
-    let choose_with = |gate: bool| {
-        let mut data = Clusters::new(30, 0.3, 0.0);
-        let mut q = Qualifier::new(QualifierConfig {
+fn while_the_gate_gathers_evidence_labels_are_drawn_at_random() {
+    let mut data = Clusters::new(30, 0.3, 0.0);
+    let new_learner = |gate: bool| {
+        Qualifier::new(QualifierConfig {
             gate: outlane_gp::gate::GateConfig {
                 enabled: gate,
                 ..Default::default()
             },
             ..QualifierConfig::default()
-        });
-        // 42 labels, 14 positive: more negatives, and an even count (the learner's turn).
-        for i in 0..42 {
-            let (x, l) = data.sample(i % 3 == 0);
-            q.add_label(&x, l).unwrap();
-        }
-        let candidates: Vec<(u64, Vec<f32>)> =
-            (0..20).map(|i| (i, data.sample(i % 2 == 0).0)).collect();
-        q.choose(&candidates).unwrap().unwrap().strategy
+        })
     };
-    assert_eq!(choose_with(true), Strategy::Explore);
-    assert_eq!(choose_with(false), Strategy::Exploit);
+    let (mut gated, mut ungated) = (new_learner(true), new_learner(false));
+    // 42 labels, 14 positive: more negatives than positives.
+    for i in 0..42 {
+        let (x, l) = data.sample(i % 3 == 0);
+        gated.add_label(&x, l).unwrap();
+        ungated.add_label(&x, l).unwrap();
+    }
+    let candidates: Vec<(u64, Vec<f32>)> =
+        (0..20).map(|i| (i, data.sample(i % 2 == 0).0)).collect();
+    assert_eq!(
+        ungated.choose(&candidates).unwrap().unwrap().strategy,
+        Strategy::Exploit
+    );
+    let mut drawn = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        let choice = gated.choose(&candidates).unwrap().unwrap();
+        assert_eq!(choice.strategy, Strategy::Audit, "{}", choice.reason);
+        assert!(
+            choice.reason.contains("drawn at random"),
+            "{}",
+            choice.reason
+        );
+        drawn.insert(choice.id);
+        // The LLM answers; the next choice is drawn with the next label count.
+        let (x, l) = data.sample(choice.id % 2 == 0);
+        gated.add_checked_label(&x, l, 1).unwrap();
+    }
+    assert!(drawn.len() >= 6, "spread over the candidates: {drawn:?}");
+    assert!(
+        drawn.iter().any(|id| id % 2 == 0) && drawn.iter().any(|id| id % 2 == 1),
+        "from both clusters: {drawn:?}"
+    );
 }
