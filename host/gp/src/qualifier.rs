@@ -7,12 +7,12 @@ use crate::mt::LegacyRng;
 use crate::{GpError, Prediction, to_f64};
 use serde::{Deserialize, Serialize};
 
-/// Confidence from which leads are checked while a class's gate is still closed (the floor
-/// the checks gathered then can open).
+/// The confidence whose checks say whether gathering evidence is promising, and from which
+/// leads are drawn for evidence once it is not.
 pub const CHECK_FLOOR: f64 = 0.95;
-/// Checks at [`CHECK_FLOOR`] after which evidence is gathered on every other label only while
-/// their agreement rate reaches `min_agreement` (else the gate cannot open soon, and the
-/// labels are better spent on learning: evidence then comes at the audit rate).
+/// Checks at [`CHECK_FLOOR`] after which every label is drawn at random for evidence only
+/// while their agreement rate reaches `min_agreement` (else the gate cannot open soon, and
+/// the labels are better spent on the learner: evidence then comes at the audit rate).
 pub const GATHER_TRIAL: u32 = 30;
 
 /// Settings of a [`Qualifier`].
