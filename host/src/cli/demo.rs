@@ -54,6 +54,7 @@ pub struct DemoArgs {
 
 impl DemoArgs {
     /// The clock's speed: `--clock-factor`, else 20 per account up to 100.
+    #[cfg(feature = "demo")]
     pub fn clock_factor(&self) -> f64 {
         self.clock_factor
             .unwrap_or((20.0 * f64::from(self.accounts)).min(100.0))
