@@ -393,10 +393,9 @@ fn learn(
     config: &EvalConfig,
     vectors: &[Vec<f32>],
     truth: &[bool],
-    drift: Option<(usize, &[bool], &mut DriftLog)>,
+    mut drift: Option<(usize, &[bool], &mut DriftLog)>,
     progress: &mut dyn FnMut(&str),
 ) -> StrategyResult {
-    let mut drift = drift;
     let mut rng = Rng(config.seed ^ if active { 0xA11CE } else { 0xB0B });
     let mut model = Qualifier::new(QualifierConfig {
         gate: GateConfig {

@@ -13,7 +13,7 @@ const WORDS: [&str; 3] = ["sales", "revenue", "account"];
 
 fn profile_json(p: &outlane_simulator::Person) -> Value {
     json!({
-        "url": format!("https://www.linkedin.com/in/{}/", p.handle),
+        "url": profile_url(p),
         "urn": null, "member_urn": null,
         "public_identifier": p.handle,
         "first_name": p.first, "last_name": p.last,
@@ -29,6 +29,57 @@ fn profile_json(p: &outlane_simulator::Person) -> Value {
     })
 }
 
+fn profile_url(p: &outlane_simulator::Person) -> String {
+    format!("https://www.linkedin.com/in/{}/", p.handle)
+}
+
+/// Discovers `people` for `campaign` and stores their profiles; their lead ids, in order.
+fn store_profiles(
+    tx: &rusqlite::Connection,
+    campaign: u64,
+    people: &[outlane_simulator::Person],
+) -> outlane::crm::CrmResult<Vec<u64>> {
+    let urls: Vec<String> = people.iter().map(profile_url).collect();
+    pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
+    let mut ids = Vec::new();
+    for p in people {
+        let id = leads::find(
+            tx,
+            &outlane_linkedin::ProfileId::parse(&profile_url(p)).unwrap(),
+        )?
+        .unwrap();
+        leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The repository's model files (`make models`).
+fn model_paths() -> outlane::config::QualifierConfig {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    outlane::config::QualifierConfig {
+        models: root.join("models/minilm"),
+        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
+        ..Default::default()
+    }
+}
+
+/// A qualifier service on a new database (kept alive by the returned directory).
+fn service_on_new_db() -> (
+    tempfile::TempDir,
+    outlane::crm::Db,
+    outlane::qualifier::QualifierService,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = outlane::crm::Db::open(&dir.path().join("outlane.db")).unwrap();
+    let service = outlane::qualifier::QualifierService::new(
+        &model_paths(),
+        db.clone(),
+        outlane::clock::Clock::real(),
+    );
+    (dir, db, service)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
     let extra = format!(
@@ -40,26 +91,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
     let (_, campaign) = account_with_campaign(&host.db, "me@example.com", "pw");
     let people = Scenario::generate(3, 60).people;
     host.db
-        .write_blocking(move |tx| {
-            let urls: Vec<String> = people
-                .iter()
-                .map(|p| format!("https://www.linkedin.com/in/{}/", p.handle))
-                .collect();
-            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
-            for p in &people {
-                let id = leads::find(
-                    tx,
-                    &outlane_linkedin::ProfileId::parse(&format!(
-                        "https://www.linkedin.com/in/{}/",
-                        p.handle
-                    ))
-                    .unwrap(),
-                )?
-                .unwrap();
-                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
-            }
-            Ok(())
-        })
+        .write_blocking(move |tx| store_profiles(tx, campaign, &people))
         .unwrap();
     host.registry.reload().await;
     let summary = match host.call("q").await {
@@ -137,12 +169,7 @@ async fn a_lane_labels_predicts_and_ranks_with_real_embeddings() {
 async fn the_embedding_model_is_released_when_idle_and_reloaded_on_demand() {
     use outlane::qualifier::lazy_embedder::LazyEmbedder;
     use std::time::Duration;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let paths = outlane::config::QualifierConfig {
-        models: root.join("models/minilm"),
-        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
-        ..Default::default()
-    };
+    let paths = model_paths();
     let idle = Duration::from_millis(400);
     let lazy = LazyEmbedder::new(outlane::qualifier::embed_config(&paths), idle);
     assert!(!lazy.is_loaded());
@@ -183,16 +210,7 @@ async fn the_embedding_model_is_released_when_idle_and_reloaded_on_demand() {
 /// say that juniors accept and executives do not, the juniors among new candidates come first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rank_learns_who_accepts_from_answered_invitations() {
-    use outlane::qualifier::QualifierService;
-    let dir = tempfile::tempdir().unwrap();
-    let db = outlane::crm::Db::open(&dir.path().join("outlane.db")).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let paths = outlane::config::QualifierConfig {
-        models: root.join("models/minilm"),
-        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
-        ..Default::default()
-    };
-    let service = QualifierService::new(&paths, db.clone(), outlane::clock::Clock::real());
+    let (_dir, db, service) = service_on_new_db();
     let (account, campaign) = account_with_campaign(&db, "me@example.com", "pw");
     let senior = |p: &outlane_simulator::Person| {
         let t = p.positions[0].title.to_lowercase();
@@ -231,18 +249,11 @@ async fn rank_learns_who_accepts_from_answered_invitations() {
         .chain(&juniors[20..])
         .cloned()
         .collect();
-    let url = |p: &outlane_simulator::Person| format!("https://www.linkedin.com/in/{}/", p.handle);
     let store = |people: Vec<outlane_simulator::Person>| {
         db.write_blocking(move |tx| {
-            let urls: Vec<String> = people.iter().map(url).collect();
-            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
-            let mut ids = Vec::new();
-            for p in &people {
-                let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url(p)).unwrap())?
-                    .unwrap();
-                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
-                pipeline::set_stage(tx, campaign, id, Stage::Qualified, "q", "test", 3)?;
-                ids.push(id);
+            let ids = store_profiles(tx, campaign, &people)?;
+            for id in &ids {
+                pipeline::set_stage(tx, campaign, *id, Stage::Qualified, "q", "test", 3)?;
             }
             Ok(ids)
         })
@@ -305,37 +316,16 @@ async fn rank_learns_who_accepts_from_answered_invitations() {
 async fn a_person_overturning_the_model_becomes_a_check_of_its_gate() {
     use outlane::crm::browse;
     use outlane::crm::learning::LabelSource;
-    use outlane::qualifier::QualifierService;
-    let dir = tempfile::tempdir().unwrap();
-    let db = outlane::crm::Db::open(&dir.path().join("outlane.db")).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let paths = outlane::config::QualifierConfig {
-        models: root.join("models/minilm"),
-        ort_library: root.join("vendor/ort/libonnxruntime.so.1.31.1"),
-        ..Default::default()
-    };
-    let service = QualifierService::new(&paths, db.clone(), outlane::clock::Clock::real());
+    let (_dir, db, service) = service_on_new_db();
     let (_, campaign) = account_with_campaign(&db, "me@example.com", "pw");
     let people = Scenario::generate(5, 30).people;
-    let url = |p: &outlane_simulator::Person| format!("https://www.linkedin.com/in/{}/", p.handle);
     let fits = |p: &outlane_simulator::Person| {
         let t = p.positions[0].title.to_lowercase();
         WORDS.iter().any(|w| t.contains(w))
     };
     let stored = people.clone();
     let ids = db
-        .write_blocking(move |tx| {
-            let urls: Vec<String> = stored.iter().map(url).collect();
-            pipeline::discover(tx, campaign, &urls, &[], "test", 1)?;
-            let mut ids = Vec::new();
-            for p in &stored {
-                let id = leads::find(tx, &outlane_linkedin::ProfileId::parse(&url(p)).unwrap())?
-                    .unwrap();
-                leads::save_profile(tx, id, &profile_json(p).to_string(), None, None, "test", 2)?;
-                ids.push(id);
-            }
-            Ok(ids)
-        })
+        .write_blocking(move |tx| store_profiles(tx, campaign, &stored))
         .unwrap();
     // The LLM labels the first 20, so the model can fit (both classes).
     for (id, p) in ids.iter().zip(&people).take(20) {
