@@ -287,17 +287,18 @@ async fn rank_learns_who_accepts_from_answered_invitations() {
         .unwrap()
     };
     let is_junior = |id: &u64| candidate_ids[5..].contains(id);
-    // 10 answers of each kind are not enough yet: arrival order (no labels, so P = 0.5 each).
-    answer(0, 10);
-    answer(20, 30);
+    // 8 answers of each kind (16 < MIN_OUTCOMES) are not enough yet: arrival order (no
+    // labels, so P = 0.5 each).
+    answer(0, 8);
+    answer(20, 28);
     let before = service.rank(campaign, &candidate_ids).await.unwrap();
     assert_eq!(
         before.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         candidate_ids,
-        "with 20 answers the ranking keeps arrival order"
+        "with 16 answers the ranking keeps arrival order"
     );
-    answer(10, 20);
-    answer(30, 40);
+    answer(8, 20);
+    answer(28, 40);
     let after = service.rank(campaign, &candidate_ids).await.unwrap();
     let top: Vec<u64> = after.iter().take(5).map(|(id, _)| *id).collect();
     let juniors_on_top = top.iter().filter(|id| is_junior(id)).count();
