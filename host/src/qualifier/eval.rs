@@ -13,7 +13,9 @@
 //! Strategies: the active learner with the validated gate (the daemon's `choose`: cold start,
 //! the gate's decisions, audits and evidence, then explore/exploit; a decision of the gate
 //! costs no oracle call and is not learned, as in the daemon), the same learner with the gate
-//! off, random labelling with the same model, and the LLM on everyone (N calls, exact).
+//! off, random labelling with the same gate (one random lead at a time, decided by the gate
+//! when it may: what the active selection saves over it is the selection's own worth),
+//! random labelling with the same model, and the LLM on everyone (N calls, exact).
 //!
 //! At checkpoints (100, 200, 300 and 500 oracle calls, those within the budget) each row also says
 //! what the gate would do with every person still unlabelled: how many it decides, and how
@@ -419,9 +421,12 @@ fn learn(
         if unlabelled.is_empty() {
             break;
         }
-        let pick = if active {
+        // Random labelling with the gate asks the model about one random lead: the gate
+        // decides it when it may, else the oracle labels it.
+        let pick = if active || gate {
+            let size = if active { config.pool } else { 1 };
             let mut pool = Vec::new();
-            for _ in 0..config.pool.min(unlabelled.len()) {
+            for _ in 0..size.min(unlabelled.len()) {
                 let i = unlabelled[rng.below(unlabelled.len())];
                 if !pool.iter().any(|(id, _)| *id == i as u64) {
                     pool.push((i as u64, vectors[i].clone()));
@@ -577,6 +582,16 @@ pub fn run(
             "active, no gate",
             true,
             false,
+            config,
+            &vectors,
+            &truth,
+            None,
+            progress,
+        ),
+        learn(
+            "random + gate",
+            false,
+            true,
             config,
             &vectors,
             &truth,

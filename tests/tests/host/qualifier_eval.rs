@@ -23,8 +23,8 @@ fn active_learning_and_the_gate_beat_labelling_everything() {
     };
     let report = qualifier_eval::run(&config, &embedder, &mut |_| {}).unwrap();
     eprintln!("{}", qualifier_eval::table(&report));
-    let [active, ungated, _random, everyone] = &report.strategies[..] else {
-        panic!("four strategies expected");
+    let [active, ungated, random_gated, _random, everyone] = &report.strategies[..] else {
+        panic!("five strategies expected");
     };
     let active_calls = active.calls_to_90.expect("the active learner reaches 90 %");
     assert!(
@@ -66,6 +66,13 @@ fn active_learning_and_the_gate_beat_labelling_everything() {
         "the gate's evidence cost too much: {active_calls} calls to 90 % against {ungated_calls}"
     );
     assert_eq!(ungated.auto_decisions, 0, "no gate, no decision");
+    // The same gate behind random labelling holds to the same error bound.
+    assert!(
+        random_gated.auto_wrong * 100 <= 3 * random_gated.auto_decisions.max(1),
+        "random + gate: {} of {} auto-decisions wrong",
+        random_gated.auto_wrong,
+        random_gated.auto_decisions
+    );
     // Outcome ranking: learning who accepts (by seniority) from the answers so far raises the
     // acceptance of a campaign's first invitations over P(qualified) alone.
     // A drifted audience: the gate was open when the rule changed, the change made some of
