@@ -567,48 +567,19 @@ pub fn run(
         ));
     }
     let positives = truth.iter().filter(|t| **t).count();
-    let mut strategies = vec![
-        learn(
-            "active + gate",
-            true,
-            true,
-            config,
-            &vectors,
-            &truth,
-            None,
-            progress,
-        ),
-        learn(
-            "active, no gate",
-            true,
-            false,
-            config,
-            &vectors,
-            &truth,
-            None,
-            progress,
-        ),
-        learn(
-            "random + gate",
-            false,
-            true,
-            config,
-            &vectors,
-            &truth,
-            None,
-            progress,
-        ),
-        learn(
-            "random labelling",
-            false,
-            false,
-            config,
-            &vectors,
-            &truth,
-            None,
-            progress,
-        ),
+    // (name, active selection, gate): each a run of [`learn`] on the same people.
+    let runs = [
+        ("active + gate", true, true),
+        ("active, no gate", true, false),
+        ("random + gate", false, true),
+        ("random labelling", false, false),
     ];
+    let mut strategies: Vec<StrategyResult> = runs
+        .iter()
+        .map(|&(name, active, gate)| {
+            learn(name, active, gate, config, &vectors, &truth, None, progress)
+        })
+        .collect();
     strategies.push(StrategyResult {
         name: "LLM on everyone".into(),
         calls_to_90: Some(config.people),
